@@ -1,0 +1,198 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Parley.Protocol;
+
+/// <summary>
+/// Parses one framed line (CR/LF already stripped) into an <see cref="IrcMessage"/>.
+/// Stateless and thread-safe.
+/// </summary>
+/// <remarks>
+/// Grammar: https://modern.ircdocs.horse/#message-format and
+/// https://ircv3.net/specs/extensions/message-tags.
+/// <code>[ '@' tags SPACE ] [ ':' source SPACE ] command *( SPACE param ) [ SPACE ':' trailing ]</code>
+/// Parameters are separated by one or more spaces; after 14 middle parameters the rest of the
+/// line is the 15th even without a ':' (RFC 1459 §2.3.1).
+/// </remarks>
+public static class IrcParser
+{
+    public static bool TryParse(ReadOnlySpan<byte> line, [NotNullWhen(true)] out IrcMessage? message, out ParseError error)
+        => TryParse(line, out message, out error, out _);
+
+    /// <param name="line">One line without its line ending.</param>
+    /// <param name="message">The message, when the result is true.</param>
+    /// <param name="error">Why parsing failed, when the result is false.</param>
+    /// <param name="validUtf8">False when the line held bytes that are not UTF-8; they were decoded as U+FFFD.</param>
+    public static bool TryParse(ReadOnlySpan<byte> line, [NotNullWhen(true)] out IrcMessage? message, out ParseError error, out bool validUtf8)
+    {
+        message = null;
+        validUtf8 = Utf8.IsValid(line);
+        List<IrcTag>? tags = null;
+
+        var pos = SkipSpaces(line, 0);
+        if (pos < line.Length && line[pos] == (byte)'@')
+        {
+            var end = line[pos..].IndexOf((byte)' ');
+            if (end < 0)
+            {
+                error = ParseError.Malformed;
+                return false;
+            }
+            // The limit counts the '@' and the space that ends the tags.
+            if (end + 1 > IrcLimits.MaxTagsBytes)
+            {
+                error = ParseError.TagsTooLong;
+                return false;
+            }
+            tags = ParseTags(line.Slice(pos + 1, end - 1));
+            pos = SkipSpaces(line, pos + end + 1);
+        }
+
+        var body = line[pos..];
+        // Trailing spaces after the last parameter do not count against the limit.
+        if (body.Length > IrcLimits.MaxLineBodyBytes && body.TrimEnd((byte)' ').Length > IrcLimits.MaxLineBodyBytes)
+        {
+            error = ParseError.LineTooLong;
+            return false;
+        }
+        if (body.IsEmpty)
+        {
+            error = tags is null ? ParseError.Empty : ParseError.Malformed;
+            return false;
+        }
+
+        var text = Encoding.UTF8.GetString(body).AsSpan();
+        string? source = null;
+        if (text[0] == ':')
+        {
+            var sp = text.IndexOf(' ');
+            if (sp < 0)
+            {
+                error = ParseError.Malformed;
+                return false;
+            }
+            source = text[1..sp].ToString();
+            text = text[(sp + 1)..].TrimStart(' ');
+            if (text.IsEmpty)
+            {
+                error = ParseError.Malformed;
+                return false;
+            }
+        }
+
+        var cmdEnd = text.IndexOf(' ');
+        var cmdSpan = cmdEnd < 0 ? text : text[..cmdEnd];
+        if (cmdSpan.IsEmpty || cmdSpan[0] == ':')
+        {
+            error = ParseError.Malformed;
+            return false;
+        }
+        var command = UpperAscii(cmdSpan);
+        text = cmdEnd < 0 ? [] : text[(cmdEnd + 1)..];
+
+        var parameters = new List<string>();
+        while (true)
+        {
+            text = text.TrimStart(' ');
+            if (text.IsEmpty)
+            {
+                break;
+            }
+            if (text[0] == ':')
+            {
+                parameters.Add(text[1..].ToString());
+                break;
+            }
+            if (parameters.Count == IrcLimits.MaxParameters - 1)
+            {
+                parameters.Add(text.ToString());
+                break;
+            }
+            var sp = text.IndexOf(' ');
+            if (sp < 0)
+            {
+                parameters.Add(text.ToString());
+                break;
+            }
+            parameters.Add(text[..sp].ToString());
+            text = text[(sp + 1)..];
+        }
+
+        message = new IrcMessage(tags, source, command, parameters);
+        error = ParseError.None;
+        return true;
+    }
+
+    /// <summary>Parses a string line; for tests and tools.</summary>
+    public static IrcMessage Parse(string line)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line.TrimEnd('\r', '\n'));
+        return TryParse(bytes, out var message, out var error)
+            ? message
+            : throw new FormatException($"Cannot parse IRC line ({error}): {line}");
+    }
+
+    private static int SkipSpaces(ReadOnlySpan<byte> line, int pos)
+    {
+        while (pos < line.Length && line[pos] == (byte)' ')
+        {
+            pos++;
+        }
+        return pos;
+    }
+
+    private static List<IrcTag> ParseTags(ReadOnlySpan<byte> raw)
+    {
+        var tags = new List<IrcTag>();
+        var text = Encoding.UTF8.GetString(raw).AsSpan();
+        foreach (var range in text.Split(';'))
+        {
+            var item = text[range];
+            if (item.IsEmpty)
+            {
+                continue;
+            }
+            var eq = item.IndexOf('=');
+            var key = (eq < 0 ? item : item[..eq]).ToString();
+            if (key.Length == 0)
+            {
+                continue;
+            }
+            // A missing value and an empty value are the same (message-tags spec).
+            string? value = eq < 0 || eq == item.Length - 1 ? null : TagEscaping.Unescape(item[(eq + 1)..]);
+            // When a key repeats, the last one wins.
+            var existing = tags.FindIndex(t => t.Key == key);
+            if (existing >= 0)
+            {
+                tags.RemoveAt(existing);
+            }
+            tags.Add(new IrcTag(key, value));
+        }
+        return tags;
+    }
+
+    private static string UpperAscii(ReadOnlySpan<char> s)
+    {
+        var hasLower = false;
+        foreach (var c in s)
+        {
+            if (c is >= 'a' and <= 'z')
+            {
+                hasLower = true;
+                break;
+            }
+        }
+        if (!hasLower)
+        {
+            return CommandNames.Intern(s);
+        }
+        Span<char> buf = s.Length <= 64 ? stackalloc char[s.Length] : new char[s.Length];
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            buf[i] = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
+        }
+        return CommandNames.Intern(buf);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Text;
+
+namespace Parley.Protocol;
+
+/// <summary>
+/// Serializes messages straight into an <see cref="IBufferWriter{T}"/>: the size is computed
+/// first, then one GetSpan and one Advance. Thread-safe (stateless).
+/// </summary>
+/// <remarks>
+/// The last parameter is written as a trailing (with ':') when it is empty, holds a space or
+/// starts with ':'; CR, LF and NUL inside any field are written as spaces so that no
+/// parameter can inject a second line.
+/// </remarks>
+public static class IrcWriter
+{
+    private static readonly SearchValues<char> Unsafe = SearchValues.Create("\r\n\0");
+
+    public static void Write(IBufferWriter<byte> output, IrcMessage message)
+        => Write(output, message.Tags, message.Source, message.Command, message.Parameters);
+
+    public static void Write(IBufferWriter<byte> output, IReadOnlyList<IrcTag>? tags, string? source, string command, IReadOnlyList<string> parameters)
+    {
+        var tagPrefix = FormatTags(tags);
+        Write(output, tagPrefix, source, command, parameters, forceTrailing: false);
+    }
+
+    /// <summary>
+    /// Writes a line whose tags are already formatted (<paramref name="tagPrefix"/> is
+    /// "key=value;key2" without '@' and space, or null).
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
+    {
+        var enc = Encoding.UTF8;
+        var size = 2; // CRLF
+        if (!string.IsNullOrEmpty(tagPrefix))
+        {
+            size += 2 + enc.GetByteCount(tagPrefix);
+        }
+        if (source is not null)
+        {
+            size += 2 + enc.GetByteCount(source);
+        }
+        size += enc.GetByteCount(command);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            size += 1 + enc.GetByteCount(parameters[i]);
+            if (i == parameters.Count - 1 && NeedsTrailing(parameters[i], forceTrailing))
+            {
+                size++;
+            }
+        }
+
+        var span = output.GetSpan(size);
+        var pos = 0;
+        if (!string.IsNullOrEmpty(tagPrefix))
+        {
+            span[pos++] = (byte)'@';
+            pos += Encode(tagPrefix, span[pos..]);
+            span[pos++] = (byte)' ';
+        }
+        if (source is not null)
+        {
+            span[pos++] = (byte)':';
+            pos += Encode(source, span[pos..]);
+            span[pos++] = (byte)' ';
+        }
+        pos += Encode(command, span[pos..]);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            span[pos++] = (byte)' ';
+            if (i == parameters.Count - 1 && NeedsTrailing(parameters[i], forceTrailing))
+            {
+                span[pos++] = (byte)':';
+            }
+            pos += Encode(parameters[i], span[pos..]);
+        }
+        span[pos++] = (byte)'\r';
+        span[pos++] = (byte)'\n';
+        output.Advance(pos);
+    }
+
+    /// <summary>Formats tags as "key=escaped;key2" (no '@'), or null when there are none.</summary>
+    public static string? FormatTags(IReadOnlyList<IrcTag>? tags)
+    {
+        if (tags is null || tags.Count == 0)
+        {
+            return null;
+        }
+        var sb = new StringBuilder();
+        foreach (var tag in tags)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append(';');
+            }
+            sb.Append(tag.Key);
+            if (!string.IsNullOrEmpty(tag.Value))
+            {
+                sb.Append('=').Append(TagEscaping.Escape(tag.Value));
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The line as bytes, CRLF included.</summary>
+    public static byte[] ToBytes(IrcMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        Write(buffer, message);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The line as a string, without CRLF.</summary>
+    public static string ToLine(IrcMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        Write(buffer, message);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan[..^2]);
+    }
+
+    private static bool NeedsTrailing(string p, bool force)
+        => force || p.Length == 0 || p[0] == ':' || p.Contains(' ');
+
+    private static int Encode(string s, Span<byte> destination)
+    {
+        var n = Encoding.UTF8.GetBytes(s, destination);
+        if (s.AsSpan().IndexOfAny(Unsafe) >= 0)
+        {
+            var written = destination[..n];
+            written.Replace((byte)'\r', (byte)' ');
+            written.Replace((byte)'\n', (byte)' ');
+            written.Replace((byte)0, (byte)' ');
+        }
+        return n;
+    }
+}

@@ -1,0 +1,255 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Parley.Protocol;
+using Parley.Server.Hosting;
+using Parley.Server.Security;
+
+namespace Parley.Cli;
+
+/// <summary>
+/// <c>parley serve</c>: reads options from (lowest first) the built-in defaults, a JSON config
+/// file (--config), PARLEY_ environment variables (PARLEY_Server__Name=…) and the command line,
+/// validates them, then runs the server until SIGTERM or SIGINT.
+/// </summary>
+internal static class ServeCommand
+{
+    public const string Usage = """
+        usage: parley serve [options]
+
+          --listen HOST:PORT   where to accept IRC clients; repeatable; IPv6 as [::1]:6667,
+                               localhost = 127.0.0.1 and ::1, *:PORT = every address
+                               (default: localhost:6667)
+          --data-dir DIR       data directory (default: ./parley-data)
+          --name NAME          server name (default: parley.local)
+          --password PASS      server password clients must send with PASS
+          --motd FILE          message of the day, one line per line
+          --config FILE        JSON configuration file (see docs/parley.sample.json)
+          --no-flood-limits    turn flood control off (benchmarks, conformance runs)
+          -h, --help           this help
+
+        Every option can also be set in the config file or the environment: see
+        docs/configuration.md (for example PARLEY_Server__Name=irc.example.org).
+        """;
+
+    private static readonly Dictionary<string, string> ValueOptions = new(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "Server:DataDir",
+        ["--name"] = "Server:Name",
+        ["--password"] = "Server:Password",
+        ["--motd"] = "Server:Motd",
+    };
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Contains("-h") || args.Contains("--help"))
+        {
+            stdout.WriteLine(Usage);
+            return 0;
+        }
+
+        ServerOptions options;
+        Func<ServerOptions> load;
+        try
+        {
+            var parsed = Parse(args);
+            load = () => Load(parsed);
+            options = load();
+        }
+        catch (OptionsException ex)
+        {
+            stderr.WriteLine($"parley serve: {ex.Message}");
+            return 2;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(options.DataDir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"parley serve: cannot create data directory '{options.DataDir}': {ex.Message}");
+            return 2;
+        }
+
+        var app = ParleyServer.Build(options, () =>
+        {
+            try
+            {
+                return load();
+            }
+            catch (OptionsException ex)
+            {
+                throw new InvalidOperationException(ex.Message, ex);
+            }
+        });
+        try
+        {
+            app.Start();
+        }
+        catch (Exception ex) when (ParleyServer.IsBindFailure(ex))
+        {
+            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen)}: {Innermost(ex).Message}");
+            return 1;
+        }
+        foreach (var ep in ParleyServer.BoundEndpoints(app))
+        {
+            stdout.WriteLine($"parley: listening on {ep}");
+        }
+        stdout.WriteLine($"parley: server {options.Name} ready, data in {Path.GetFullPath(options.DataDir)}");
+        stdout.Flush();
+        app.WaitForShutdown();
+        return 0;
+    }
+
+    internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values);
+
+    internal static Parsed Parse(string[] args)
+    {
+        string? config = null;
+        var listen = new List<string>();
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+            string Value()
+            {
+                if (inline is not null)
+                {
+                    return inline;
+                }
+                if (i + 1 >= args.Length)
+                {
+                    throw new OptionsException($"option {arg} needs a value");
+                }
+                return args[++i];
+            }
+            switch (arg)
+            {
+                case "--listen":
+                    listen.Add(Value());
+                    break;
+                case "--config":
+                    config = Value();
+                    break;
+                case "--no-flood-limits":
+                    values["Server:Flood:Enabled"] = "false";
+                    break;
+                default:
+                    if (ValueOptions.TryGetValue(arg, out var key))
+                    {
+                        values[key] = Value();
+                        break;
+                    }
+                    throw new OptionsException($"unknown option '{args[i]}' (see parley serve --help)");
+            }
+        }
+        return new Parsed(config, listen, values);
+    }
+
+    /// <summary>Builds the configuration and binds and validates the options.</summary>
+    internal static ServerOptions Load(Parsed parsed)
+    {
+        var builder = new ConfigurationBuilder();
+        if (parsed.ConfigFile is not null)
+        {
+            if (!File.Exists(parsed.ConfigFile))
+            {
+                throw new OptionsException($"config file '{parsed.ConfigFile}' not found");
+            }
+            builder.AddJsonFile(Path.GetFullPath(parsed.ConfigFile), optional: false, reloadOnChange: false);
+        }
+        builder.AddEnvironmentVariables("PARLEY_");
+        builder.AddInMemoryCollection(parsed.Values);
+        IConfigurationRoot config;
+        try
+        {
+            config = builder.Build();
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException)
+        {
+            throw new OptionsException($"cannot read config file '{parsed.ConfigFile}': {Innermost(ex).Message}");
+        }
+
+        var section = config.GetSection(ServerOptions.SectionName);
+        ServerOptions options;
+        try
+        {
+            options = section.Get<ServerOptions>(b => b.ErrorOnUnknownConfiguration = true) ?? new ServerOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsException("invalid configuration: " + Innermost(ex).Message.Split('\n')[0].Trim());
+        }
+        // Lists bound onto a default would be appended to it: take them whole instead.
+        var listen = parsed.Listen.Count > 0 ? parsed.Listen : section.GetSection("Listen").Get<List<string>>();
+        options = options with { Listen = listen is { Count: > 0 } ? listen : ["localhost:6667"] };
+        var operators = section.GetSection("Operators").Get<List<OperatorOptions>>(b => b.ErrorOnUnknownConfiguration = true);
+        options = options with { Operators = operators ?? [] };
+        Validate(options);
+        return options;
+    }
+
+    internal static void Validate(ServerOptions o)
+    {
+        foreach (var l in o.Listen)
+        {
+            if (!ListenEndpoint.TryParse(l, out _, out var error))
+            {
+                throw new OptionsException(error);
+            }
+        }
+        if (string.IsNullOrWhiteSpace(o.Name) || o.Name.Any(c => c is ' ' or ',' or '!' or '@' or '*' or '?' or ':' || char.IsControl(c)) || !o.Name.Contains('.'))
+        {
+            throw new OptionsException($"invalid server name '{o.Name}': it must look like a host name, with a dot (for example irc.example.org)");
+        }
+        if (string.IsNullOrWhiteSpace(o.DataDir))
+        {
+            throw new OptionsException("the data directory must not be empty");
+        }
+        if (o.Password is { Length: 0 })
+        {
+            throw new OptionsException("the server password must not be empty");
+        }
+        if (o.Motd is not null && !File.Exists(o.Motd))
+        {
+            throw new OptionsException($"MOTD file '{o.Motd}' not found");
+        }
+        if (!CaseMapping.TryGet(o.CaseMapping, out _))
+        {
+            throw new OptionsException($"unknown casemapping '{o.CaseMapping}' (rfc1459 or ascii)");
+        }
+        if (o.Flood.Burst < 1 || o.Flood.PerSecond <= 0)
+        {
+            throw new OptionsException("flood control needs Burst ≥ 1 and PerSecond > 0");
+        }
+        var l2 = o.Limits;
+        if (l2.SendQBytes < 4096 || l2.RegistrationTimeoutSeconds < 1 || l2.PingIntervalSeconds < 1 || l2.PingTimeoutSeconds < 1
+            || l2.NickLength is < 1 or > 200 || l2.MaxTargets < 1 || l2.MaxChannelsPerUser < 1 || l2.MaxListEntries < 1)
+        {
+            throw new OptionsException("a value under Server:Limits is out of range (see docs/configuration.md)");
+        }
+        foreach (var op in o.Operators)
+        {
+            if (string.IsNullOrWhiteSpace(op.Name) || !PasswordHash.IsWellFormed(op.PasswordHash))
+            {
+                throw new OptionsException($"operator '{op.Name}': needs a Name and a PasswordHash made by 'parley mkpasswd'");
+            }
+        }
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+        return ex;
+    }
+}

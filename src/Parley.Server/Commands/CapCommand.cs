@@ -1,0 +1,116 @@
+using System.Text;
+using Parley.Protocol;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Commands;
+
+// CAP <subcommand> [:<capabilities>]  https://ircv3.net/specs/extensions/capability-negotiation
+internal static class CapCommand
+{
+    /// <summary>A CAP LS or LIST line's capability list stays under this many bytes, so the whole line fits in 512.</summary>
+    private const int MaxCapListBytes = 380;
+
+    public static ValueTask HandleAsync(Session s, IrcMessage m)
+    {
+        var sub = m.Parameters[0].ToUpperInvariant();
+        switch (sub)
+        {
+            case "LS":
+                if (!s.IsRegistered)
+                {
+                    s.CapNegotiating = true;
+                }
+                if (m.Param(1) is { } v && int.TryParse(v, out var version) && version >= 302)
+                {
+                    s.CapVersion = 302;
+                    // CAP LS 302 implies cap-notify.
+                    s.SetCaps(s.Caps | Capability.CapNotify);
+                }
+                else if (s.CapVersion == 0)
+                {
+                    s.CapVersion = 301;
+                }
+                SendList(s, "LS", Capabilities.All.Select(c => s.CapVersion >= 302 && c.Value is not null ? $"{c.Name}={c.Value}" : c.Name));
+                break;
+            case "LIST":
+                SendList(s, "LIST", Capabilities.All.Where(c => s.Has(c.Flag)).Select(c => c.Name));
+                break;
+            case "REQ":
+                Req(s, m.Param(1) ?? "");
+                break;
+            case "END":
+                if (!s.IsRegistered && s.CapNegotiating)
+                {
+                    s.CapNegotiating = false;
+                    RegistrationCommands.TryCompleteRegistration(s);
+                }
+                break;
+            default:
+                s.Numeric(Numerics.ERR_INVALIDCAPCMD, m.Parameters[0], "Invalid CAP command");
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private static void Req(Session s, string requested)
+    {
+        if (!s.IsRegistered)
+        {
+            s.CapNegotiating = true;
+        }
+        var caps = s.Caps;
+        var names = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var result = caps;
+        foreach (var raw in names)
+        {
+            var remove = raw.StartsWith('-');
+            var name = remove ? raw[1..] : raw;
+            if (!Capabilities.TryGet(name, out var info))
+            {
+                // All or nothing: one unknown capability refuses the whole request.
+                s.Reply("CAP", s.Nick, "NAK", requested);
+                return;
+            }
+            result = remove ? result & ~info.Flag : result | info.Flag;
+        }
+        if (names.Length == 0)
+        {
+            s.Reply("CAP", s.Nick, "NAK", requested);
+            return;
+        }
+        s.SetCaps(result);
+        s.Reply("CAP", s.Nick, "ACK", requested.Trim());
+    }
+
+    private static void SendList(Session s, string sub, IEnumerable<string> items)
+    {
+        var lines = new List<string>();
+        var current = new StringBuilder();
+        foreach (var item in items)
+        {
+            if (current.Length > 0 && Encoding.UTF8.GetByteCount(current.ToString()) + 1 + item.Length > MaxCapListBytes)
+            {
+                lines.Add(current.ToString());
+                current.Clear();
+            }
+            if (current.Length > 0)
+            {
+                current.Append(' ');
+            }
+            current.Append(item);
+        }
+        lines.Add(current.ToString());
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var more = i < lines.Count - 1 && s.CapVersion >= 302;
+            if (more)
+            {
+                s.Reply("CAP", s.Nick, sub, "*", lines[i]);
+            }
+            else
+            {
+                s.Reply("CAP", s.Nick, sub, lines[i]);
+            }
+        }
+    }
+}

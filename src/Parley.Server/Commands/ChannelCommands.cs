@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using Parley.Protocol;
+using Parley.Server.Network;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Commands;
+
+/// <summary>Channel membership: JOIN, PART, NAMES. https://modern.ircdocs.horse/#channel-operations</summary>
+internal static partial class ChannelCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new("JOIN", JoinAsync, MinParams: 1));
+        t.Add(new("PART", PartAsync, MinParams: 1));
+        t.Add(new("NAMES", NamesAsync));
+    }
+
+    // JOIN <channel>{,<channel>} [<key>{,<key>}]   JOIN 0   https://modern.ircdocs.horse/#join-message
+    private static ValueTask JoinAsync(Session s, IrcMessage m)
+    {
+        if (m.Parameters[0] == "0")
+        {
+            s.Network.PartAll(s.User, s.Replies);
+            return ValueTask.CompletedTask;
+        }
+        var names = m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var keys = m.Param(1)?.Split(',') ?? [];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = names[i];
+            if (s.User.Channels.Count >= s.Server.Options.Limits.MaxChannelsPerUser)
+            {
+                s.Numeric(Numerics.ERR_TOOMANYCHANNELS, name, "You have joined too many channels");
+                continue;
+            }
+            var key = i < keys.Length && keys[i].Length > 0 ? keys[i] : null;
+            var result = s.Network.Join(s.User, name, key, s.Replies);
+            switch (result.Error)
+            {
+                case JoinError.None:
+                    SendTopic(s, result.View!, quietIfNone: true);
+                    SendNames(s, result.View!);
+                    break;
+                case JoinError.AlreadyOn:
+                    break;
+                case JoinError.BadChannelName:
+                    s.Numeric(Numerics.ERR_NOSUCHCHANNEL, name, "No such channel");
+                    break;
+                case JoinError.BadKey:
+                    s.Numeric(Numerics.ERR_BADCHANNELKEY, result.ChannelName, "Cannot join channel (+k)");
+                    break;
+                case JoinError.Full:
+                    s.Numeric(Numerics.ERR_CHANNELISFULL, result.ChannelName, "Cannot join channel (+l)");
+                    break;
+                case JoinError.InviteOnly:
+                    s.Numeric(Numerics.ERR_INVITEONLYCHAN, result.ChannelName, "Cannot join channel (+i)");
+                    break;
+                case JoinError.Banned:
+                    s.Numeric(Numerics.ERR_BANNEDFROMCHAN, result.ChannelName, "Cannot join channel (+b)");
+                    break;
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    // PART <channel>{,<channel>} [<reason>]   https://modern.ircdocs.horse/#part-message
+    private static ValueTask PartAsync(Session s, IrcMessage m)
+    {
+        var reason = m.Param(1);
+        foreach (var name in m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (s.Network.Part(s.User, name, string.IsNullOrEmpty(reason) ? null : reason, s.Replies))
+            {
+                case PartError.NoSuchChannel:
+                    s.Numeric(Numerics.ERR_NOSUCHCHANNEL, name, "No such channel");
+                    break;
+                case PartError.NotOnChannel:
+                    s.Numeric(Numerics.ERR_NOTONCHANNEL, name, "You're not on that channel");
+                    break;
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    // NAMES [<channel>{,<channel>}]   https://modern.ircdocs.horse/#names-message
+    private static ValueTask NamesAsync(Session s, IrcMessage m)
+    {
+        if (m.Parameters.Count == 0 || m.Parameters[0].Length == 0)
+        {
+            s.Numeric(Numerics.RPL_ENDOFNAMES, "*", "End of /NAMES list");
+            return ValueTask.CompletedTask;
+        }
+        foreach (var name in m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var view = s.Network.GetChannelView(s.User, name);
+            if (view is null)
+            {
+                s.Numeric(Numerics.RPL_ENDOFNAMES, name, "End of /NAMES list");
+                continue;
+            }
+            SendNames(s, view);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC.</summary>
+    internal static void SendTopic(Session s, ChannelView view, bool quietIfNone)
+    {
+        if (string.IsNullOrEmpty(view.Topic))
+        {
+            if (!quietIfNone)
+            {
+                s.Numeric(Numerics.RPL_NOTOPIC, view.Name, "No topic is set");
+            }
+            return;
+        }
+        s.Numeric(Numerics.RPL_TOPIC, view.Name, view.Topic);
+        s.Numeric(Numerics.RPL_TOPICWHOTIME, view.Name, view.TopicSetBy ?? s.Server.Name,
+            view.TopicSetAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>RPL_NAMREPLY lines (each under 512 bytes), then RPL_ENDOFNAMES.</summary>
+    internal static void SendNames(Session s, ChannelView view)
+    {
+        var multi = s.Has(Capability.MultiPrefix);
+        var full = s.Has(Capability.UserhostInNames);
+        var isMember = view.Members.Any(mv => mv.Nick == s.Nick);
+        var symbol = view.Secret ? "@" : "=";
+        // ":server 353 nick = #chan :" plus the names must stay within 512 bytes.
+        var budget = IrcLimits.MaxLineBodyBytes - s.Server.Name.Length - s.Nick.Length - view.Name.Length - 12;
+        var line = new StringBuilder();
+        foreach (var member in view.Members)
+        {
+            if (!isMember && !s.User.IsOperator && IsInvisible(s, member))
+            {
+                continue;
+            }
+            var entry = MemberPrefixes.ToPrefixes(member.Status, multi)
+                + (full ? $"{member.Nick}!{member.Username}@{member.Host}" : member.Nick);
+            if (line.Length > 0 && line.Length + 1 + entry.Length > budget)
+            {
+                s.Numeric(Numerics.RPL_NAMREPLY, symbol, view.Name, line.ToString());
+                line.Clear();
+            }
+            if (line.Length > 0)
+            {
+                line.Append(' ');
+            }
+            line.Append(entry);
+        }
+        if (line.Length > 0)
+        {
+            s.Numeric(Numerics.RPL_NAMREPLY, symbol, view.Name, line.ToString());
+        }
+        s.Numeric(Numerics.RPL_ENDOFNAMES, view.Name, "End of /NAMES list");
+    }
+
+    private static bool IsInvisible(Session s, MemberView member)
+        => s.Network.FindUser(member.Nick)?.IsInvisible ?? false;
+}

@@ -1,0 +1,65 @@
+using Parley.Protocol;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Commands;
+
+/// <summary>
+/// The one dispatch table: verb → <see cref="CommandSpec"/>. Each command family registers its
+/// verbs in <see cref="CreateDefault"/>; the dispatcher does the common checks once.
+/// </summary>
+/// <remarks>Built at start-up, read-only afterwards: safe to share.</remarks>
+public sealed class CommandTable
+{
+    private readonly Dictionary<string, CommandSpec> _commands = new(StringComparer.Ordinal);
+
+    public static CommandTable CreateDefault()
+    {
+        var table = new CommandTable();
+        RegistrationCommands.Register(table);
+        MessagingCommands.Register(table);
+        ChannelCommands.Register(table);
+        ServerQueryCommands.Register(table);
+        return table;
+    }
+
+    public IEnumerable<string> Verbs => _commands.Keys;
+
+    public void Add(CommandSpec spec) => _commands.Add(spec.Name, spec);
+
+    public bool TryGet(string verb, out CommandSpec spec) => _commands.TryGetValue(verb, out spec!);
+
+    public bool IsFloodExempt(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Exempt;
+
+    /// <summary>Runs the checks every command shares, then the handler.</summary>
+    public ValueTask DispatchAsync(Session session, IrcMessage message)
+    {
+        if (!_commands.TryGetValue(message.Command, out var spec))
+        {
+            if (session.IsRegistered)
+            {
+                session.Numeric(Numerics.ERR_UNKNOWNCOMMAND, message.Command, "Unknown command");
+            }
+            else
+            {
+                session.Numeric(Numerics.ERR_NOTREGISTERED, "You have not registered");
+            }
+            return ValueTask.CompletedTask;
+        }
+        if (!spec.BeforeRegistration && !session.IsRegistered)
+        {
+            session.Numeric(Numerics.ERR_NOTREGISTERED, "You have not registered");
+            return ValueTask.CompletedTask;
+        }
+        if (message.Parameters.Count < spec.MinParams)
+        {
+            session.Numeric(Numerics.ERR_NEEDMOREPARAMS, message.Command, "Not enough parameters");
+            return ValueTask.CompletedTask;
+        }
+        if (spec.OperOnly && !session.User.IsOperator)
+        {
+            session.Numeric(Numerics.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator");
+            return ValueTask.CompletedTask;
+        }
+        return spec.Handler(session, message);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using Parley.Protocol;
+using Parley.Server.Network;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Commands;
+
+/// <summary>Connection registration and keepalive: CAP, PASS, NICK, USER, PING, PONG, QUIT.
+/// https://modern.ircdocs.horse/#connection-registration</summary>
+internal static class RegistrationCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new("CAP", CapCommand.HandleAsync, MinParams: 1, BeforeRegistration: true));
+        t.Add(new("PASS", PassAsync, MinParams: 1, BeforeRegistration: true));
+        t.Add(new("NICK", NickAsync, BeforeRegistration: true));
+        t.Add(new("USER", UserAsync, MinParams: 4, BeforeRegistration: true));
+        t.Add(new("PING", PingAsync, MinParams: 1, BeforeRegistration: true));
+        t.Add(new("PONG", PongAsync, BeforeRegistration: true, Exempt: true));
+        t.Add(new("QUIT", QuitAsync, BeforeRegistration: true, Exempt: true));
+    }
+
+    // PASS <password>  https://modern.ircdocs.horse/#pass-message
+    private static ValueTask PassAsync(Session s, IrcMessage m)
+    {
+        if (s.IsRegistered)
+        {
+            s.Numeric(Numerics.ERR_ALREADYREGISTERED, "You may not reregister");
+            return ValueTask.CompletedTask;
+        }
+        s.PendingPassword = m.Parameters[0];
+        return ValueTask.CompletedTask;
+    }
+
+    // NICK <nickname>  https://modern.ircdocs.horse/#nick-message
+    private static ValueTask NickAsync(Session s, IrcMessage m)
+    {
+        var nick = m.Param(0);
+        if (string.IsNullOrEmpty(nick))
+        {
+            s.Numeric(Numerics.ERR_NONICKNAMEGIVEN, "No nickname given");
+            return ValueTask.CompletedTask;
+        }
+        if (!NickRules.IsValid(nick, s.Server.Options.Limits.NickLength))
+        {
+            s.Numeric(Numerics.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname");
+            return ValueTask.CompletedTask;
+        }
+        switch (s.Network.ChangeNick(s.User, nick, s.Replies))
+        {
+            case IrcNetwork.NickResult.InUse:
+                s.Numeric(Numerics.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
+                break;
+            case IrcNetwork.NickResult.Ok when !s.IsRegistered:
+                TryCompleteRegistration(s);
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    // USER <username> <mode> <unused> <realname>  https://modern.ircdocs.horse/#user-message
+    private static ValueTask UserAsync(Session s, IrcMessage m)
+    {
+        if (s.IsRegistered || s.PendingUsername is not null)
+        {
+            s.Numeric(Numerics.ERR_ALREADYREGISTERED, "You may not reregister");
+            return ValueTask.CompletedTask;
+        }
+        var username = new string(m.Parameters[0].Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').ToArray());
+        if (username.Length == 0)
+        {
+            if (m.Parameters[0].Length == 0)
+            {
+                s.Numeric(Numerics.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters");
+                return ValueTask.CompletedTask;
+            }
+            username = "user";
+        }
+        // No ident lookup: the username is the client's claim, marked with '~' as is customary.
+        s.PendingUsername = "~" + username[..Math.Min(username.Length, 17)];
+        s.PendingRealname = m.Parameters[3];
+        TryCompleteRegistration(s);
+        return ValueTask.CompletedTask;
+    }
+
+    // PING <token>  https://modern.ircdocs.horse/#ping-message
+    private static ValueTask PingAsync(Session s, IrcMessage m)
+    {
+        s.Reply("PONG", s.Server.Name, m.Parameters[0]);
+        return ValueTask.CompletedTask;
+    }
+
+    // PONG [<server>] <token>: the read loop already noted the activity.
+    private static ValueTask PongAsync(Session s, IrcMessage m) => ValueTask.CompletedTask;
+
+    // QUIT [<reason>]  https://modern.ircdocs.horse/#quit-message
+    private static ValueTask QuitAsync(Session s, IrcMessage m)
+    {
+        var reason = m.Param(0);
+        var quit = string.IsNullOrEmpty(reason) ? "Quit" : "Quit: " + reason;
+        // Replies so far (labeled ACK and the like) go out before the ERROR.
+        s.EndCommand();
+        s.Close(quit, quit);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Completes registration once NICK and USER arrived and CAP negotiation ended.</summary>
+    public static void TryCompleteRegistration(Session s)
+    {
+        if (s.IsRegistered || s.CapNegotiating || s.PendingUsername is null || s.Nick == "*")
+        {
+            return;
+        }
+        var options = s.Server.Options;
+        if (options.Password is not null && s.PendingPassword != options.Password)
+        {
+            s.Numeric(Numerics.ERR_PASSWDMISMATCH, "Password incorrect");
+            s.EndCommand();
+            s.Close("Bad password", "Bad password");
+            return;
+        }
+        s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
+        SendWelcome(s);
+    }
+
+    private static void SendWelcome(Session s)
+    {
+        var server = s.Server;
+        var u = s.User;
+        s.Numeric(Numerics.RPL_WELCOME, $"Welcome to the {server.Options.Network} IRC Network {u.Prefix}");
+        s.Numeric(Numerics.RPL_YOURHOST, $"Your host is {server.Name}, running version {ServerContext.Version}");
+        s.Numeric(Numerics.RPL_CREATED, "This server was created " + server.StartedAt.UtcDateTime.ToString("ddd MMM dd yyyy 'at' HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
+        s.Numeric(Numerics.RPL_MYINFO, server.Name, ServerContext.Version, UserModeChars.Supported, "Iabeiklmnostv", "Ibeklov");
+        foreach (var line in server.ISupport.Lines())
+        {
+            s.Numeric(Numerics.RPL_ISUPPORT, [.. line, "are supported by this server"]);
+        }
+        ServerQueryCommands.SendLusers(s);
+        ServerQueryCommands.SendMotd(s);
+    }
+}

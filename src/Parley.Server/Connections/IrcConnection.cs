@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Parley.Protocol;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Connections;
+
+/// <summary>
+/// One client connection over any duplex pipe (a Kestrel socket, or an in-memory pipe in
+/// tests): the read loop that frames, parses and dispatches lines, one command at a time.
+/// </summary>
+/// <remarks>
+/// The read loop has the canonical shape (ReadAsync; stop on IsCanceled; handle every whole
+/// line; stop on IsCompleted; finally AdvanceTo(consumed, examined)) and caps line length,
+/// so a client can make the server buffer at most one line's worth of input.
+/// </remarks>
+public sealed partial class IrcConnection
+{
+    private readonly IDuplexPipe _transport;
+    private readonly ServerContext _server;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _closing = new();
+
+    public IrcConnection(IDuplexPipe transport, ServerContext server, string remoteHost)
+    {
+        _transport = transport;
+        _server = server;
+        _logger = server.LoggerFactory.CreateLogger<IrcConnection>();
+        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes, reason => Session?.Close(reason, reason));
+        Session = new Session(server, outbox, remoteHost, AbortRead);
+    }
+
+    public Session Session { get; }
+
+    private void AbortRead()
+    {
+        try
+        {
+            _closing.Cancel();
+            _transport.Input.CancelPendingRead();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    /// <summary>Runs until the client leaves or is dropped; returns after the outbox drained.</summary>
+    public async Task RunAsync()
+    {
+        _server.Add(Session);
+        LogConnected(Session.User.Id, Session.User.RealHost);
+        var input = _transport.Input;
+        var framer = new LineFramer(IrcLimits.MaxFramedLineBytes);
+        var reason = "Connection closed";
+        try
+        {
+            while (!Session.IsClosing)
+            {
+                var result = await input.ReadAsync();
+                var buffer = result.Buffer;
+                try
+                {
+                    if (result.IsCanceled)
+                    {
+                        break;
+                    }
+                    while (!Session.IsClosing)
+                    {
+                        var frame = framer.TryReadLine(ref buffer, out var line);
+                        if (frame == FrameResult.NeedMoreData)
+                        {
+                            break;
+                        }
+                        if (frame == FrameResult.TooLong)
+                        {
+                            Session.Touch();
+                            ReplyInputTooLong();
+                            continue;
+                        }
+                        await HandleLineAsync(line);
+                    }
+                    if (result.IsCompleted)
+                    {
+                        reason = "Remote host closed the connection";
+                        break;
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing: control flow, not an error.
+        }
+        catch (ConnectionResetException)
+        {
+            reason = "Connection reset by peer";
+        }
+        catch (IOException)
+        {
+            reason = "Connection reset by peer";
+        }
+        catch (Exception ex)
+        {
+            // One catch-all per connection: log it and close this connection only.
+            LogFailed(ex, Session.User.Id);
+            reason = "Internal error";
+        }
+        finally
+        {
+            Session.Close(reason, reason);
+            await Task.WhenAny(Session.Outbox.Completion, Task.Delay(TimeSpan.FromSeconds(5), _server.Time));
+            await input.CompleteAsync();
+            await _transport.Output.CompleteAsync();
+            _server.Remove(Session);
+            Session.MarkClosed();
+            LogDisconnected(Session.User.Id, reason);
+        }
+    }
+
+    private async ValueTask HandleLineAsync(ReadOnlySequence<byte> line)
+    {
+        Session.Touch();
+        IrcMessage? message;
+        ParseError error;
+        bool validUtf8;
+        if (line.IsSingleSegment)
+        {
+            _ = IrcParser.TryParse(line.FirstSpan, out message, out error, out validUtf8);
+        }
+        else
+        {
+            var copy = ArrayPool<byte>.Shared.Rent((int)line.Length);
+            line.CopyTo(copy);
+            _ = IrcParser.TryParse(copy.AsSpan(0, (int)line.Length), out message, out error, out validUtf8);
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+
+        if (message is null)
+        {
+            if (error is ParseError.LineTooLong or ParseError.TagsTooLong)
+            {
+                ReplyInputTooLong();
+            }
+            return;
+        }
+
+        if (!Session.Server.Commands.IsFloodExempt(message.Command) && Session.IsRegistered && !Session.User.IsOperator)
+        {
+            var wait = Session.Flood.Take();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _server.Time, _closing.Token);
+            }
+        }
+
+        Session.BeginCommand(message.GetTag("label"));
+        try
+        {
+            if (!validUtf8)
+            {
+                // UTF8ONLY: https://ircv3.net/specs/extensions/utf8-only
+                Session.Fail(message.Command, "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
+                return;
+            }
+            await _server.Commands.DispatchAsync(Session, message);
+        }
+        finally
+        {
+            if (!Session.IsClosing)
+            {
+                Session.EndCommand();
+            }
+        }
+    }
+
+    private void ReplyInputTooLong()
+    {
+        Session.BeginCommand(null);
+        Session.Numeric(Numerics.ERR_INPUTTOOLONG, "Input line was too long");
+        Session.EndCommand();
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Connection {Id} from {Host}")]
+    private partial void LogConnected(long id, string host);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Connection {Id} closed: {Reason}")]
+    private partial void LogDisconnected(long id, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Connection {Id} failed")]
+    private partial void LogFailed(Exception ex, long id);
+}

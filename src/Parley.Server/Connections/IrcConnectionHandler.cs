@@ -1,0 +1,35 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+
+namespace Parley.Server.Connections;
+
+/// <summary>
+/// Kestrel's entry point for IRC listeners. A singleton: per-connection state lives in the
+/// <see cref="IrcConnection"/> made here, whose task is the connection's lifetime.
+/// </summary>
+public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandler
+{
+    public override Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var host = connection.RemoteEndPoint switch
+        {
+            IPEndPoint ip => FormatHost(ip.Address),
+            { } other => other.ToString() ?? "unknown",
+            null => "unknown",
+        };
+        var irc = new IrcConnection(connection.Transport, server, host);
+        return irc.RunAsync();
+    }
+
+    /// <summary>An address as a host name: IPv4-mapped IPv6 shown as IPv4; a leading ':' avoided
+    /// (it would read as a trailing parameter in WHO replies).</summary>
+    public static string FormatHost(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        var s = address.ToString();
+        return s.StartsWith(':') ? "0" + s : s;
+    }
+}

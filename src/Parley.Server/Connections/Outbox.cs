@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Parley.Server.Connections;
+
+/// <summary>
+/// One connection's outbound queue (the SendQ), bounded in bytes (ARCHITECTURE.md rule 5).
+/// </summary>
+/// <remarks>
+/// Threading: <c>Enqueue</c> may be called from any thread (it is how Network delivers),
+/// never blocks and never awaits. A thread-pool work item drains the queue into the transport's
+/// <see cref="PipeWriter"/>: everything queued by then is copied and flushed once (write
+/// coalescing), so an idle connection holds no task, timer or buffer. At most one drain runs at
+/// a time (<c>_draining</c>). A sender never waits for a receiver: when the queue would exceed
+/// <see cref="MaxBytes"/>, the outbox closes with "SendQ exceeded" and the connection is dropped.
+///
+/// While the owning connection runs a command it may <see cref="Hold"/> the outbox: lines
+/// delivered by others meanwhile wait until <see cref="Release"/>, after the command's own
+/// replies, so a client sees its own JOIN before the channel's next message.
+/// </remarks>
+public sealed class Outbox : IThreadPoolWorkItem
+{
+    private readonly Lock _gate = new();
+    private readonly PipeWriter _writer;
+    private readonly Action<string> _onOverflow;
+    private List<ReadOnlyMemory<byte>> _queue = [];
+    private List<ReadOnlyMemory<byte>> _spare = [];
+    private List<ReadOnlyMemory<byte>>? _held;
+    private long _queuedBytes;
+    private bool _draining;
+    private bool _closed;
+    private bool _completed;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="writer">The transport's output.</param>
+    /// <param name="maxBytes">The SendQ limit.</param>
+    /// <param name="onOverflow">Called once, outside the lock, when the SendQ overflows.</param>
+    public Outbox(PipeWriter writer, long maxBytes, Action<string> onOverflow)
+    {
+        _writer = writer;
+        MaxBytes = maxBytes;
+        _onOverflow = onOverflow;
+    }
+
+    public long MaxBytes { get; }
+
+    /// <summary>Bytes queued and not yet handed to the transport.</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queuedBytes;
+            }
+        }
+    }
+
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closed;
+            }
+        }
+    }
+
+    /// <summary>Completes when the outbox was closed and everything queued before has been written.</summary>
+    public Task Completion => _drained.Task;
+
+    /// <summary>Queues a line (CRLF included). Returns false when the outbox is closed or overflowed.</summary>
+    public bool Enqueue(ReadOnlyMemory<byte> line) => Enqueue(line, fromOwner: false);
+
+    /// <summary>Queues lines from the owning connection's own command: never held back.</summary>
+    public bool EnqueueOwn(ReadOnlyMemory<byte> line) => Enqueue(line, fromOwner: true);
+
+    private bool Enqueue(ReadOnlyMemory<byte> line, bool fromOwner)
+    {
+        bool schedule;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+            _queuedBytes += line.Length;
+            if (_queuedBytes > MaxBytes)
+            {
+                _closed = true;
+                _queue.Clear();
+                _held = null;
+                _queuedBytes = 0;
+                schedule = !_draining;
+                _draining = true;
+                goto Overflow;
+            }
+            if (_held is not null && !fromOwner)
+            {
+                _held.Add(line);
+                return true;
+            }
+            _queue.Add(line);
+            schedule = !_draining;
+            _draining = true;
+        }
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        return true;
+
+    Overflow:
+        _onOverflow("SendQ exceeded");
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        return false;
+    }
+
+    /// <summary>Holds back lines from others until <see cref="Release"/> (owner's thread only).</summary>
+    public void Hold()
+    {
+        lock (_gate)
+        {
+            _held ??= [];
+        }
+    }
+
+    /// <summary>Queues what was held back, after whatever the owner queued meanwhile.</summary>
+    public void Release()
+    {
+        bool schedule = false;
+        lock (_gate)
+        {
+            if (_held is null)
+            {
+                return;
+            }
+            if (_held.Count > 0 && !_closed)
+            {
+                _queue.AddRange(_held);
+                schedule = !_draining;
+                _draining |= schedule;
+            }
+            _held = null;
+        }
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Closes the outbox: optionally queues a last line (an ERROR), writes what is queued, then
+    /// completes <see cref="Completion"/>. Later lines are dropped. Idempotent.
+    /// </summary>
+    public void Close(ReadOnlyMemory<byte> lastLine = default)
+    {
+        bool schedule;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            if (_held is not null)
+            {
+                _queue.AddRange(_held);
+                _held = null;
+            }
+            if (!lastLine.IsEmpty)
+            {
+                _queue.Add(lastLine);
+            }
+            _closed = true;
+            schedule = !_draining;
+            _draining = true;
+        }
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
+
+    private async Task DrainAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                List<ReadOnlyMemory<byte>> batch;
+                lock (_gate)
+                {
+                    if (_queue.Count == 0)
+                    {
+                        _draining = false;
+                        if (_closed && !_completed)
+                        {
+                            _completed = true;
+                            _drained.TrySetResult();
+                        }
+                        return;
+                    }
+                    batch = _queue;
+                    _queue = _spare;
+                    _spare = batch;
+                }
+
+                long written = 0;
+                foreach (var line in batch)
+                {
+                    _writer.Write(line.Span);
+                    written += line.Length;
+                }
+                batch.Clear();
+                lock (_gate)
+                {
+                    _queuedBytes = Math.Max(0, _queuedBytes - written);
+                }
+
+                var result = await _writer.FlushAsync();
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    // The peer is gone: nothing more can be written.
+                    lock (_gate)
+                    {
+                        _closed = true;
+                        _queue.Clear();
+                        _held = null;
+                        _queuedBytes = 0;
+                    }
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // The transport failed under us (reset, aborted). The connection's read loop sees the
+            // same failure and closes; here we only stop draining.
+            lock (_gate)
+            {
+                _closed = true;
+                _completed = true;
+                _draining = false;
+                _queue.Clear();
+                _held = null;
+            }
+            _drained.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Parley.Server.Connections;
+
+namespace Parley.Server.Hosting;
+
+/// <summary>Builds and runs the server: Kestrel listeners with the IRC connection handler.</summary>
+public static class ParleyServer
+{
+    /// <summary>How long shutdown waits for clients to get their ERROR and outboxes to drain.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Builds the host. <paramref name="reload"/> re-reads the configuration for REHASH.
+    /// Binding happens on start; a port in use fails the start with a clear message.
+    /// </summary>
+    public static WebApplication Build(ServerOptions options, Func<ServerOptions>? reload = null, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null)
+    {
+        var endpoints = new List<ListenEndpoint>();
+        foreach (var text in options.Listen)
+        {
+            if (!ListenEndpoint.TryParse(text, out var ep, out var error))
+            {
+                throw new OptionsException(error);
+            }
+            endpoints.Add(ep);
+        }
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload));
+        builder.Services.AddSingleton<IrcConnectionHandler>();
+        builder.Services.AddHostedService<ShutdownService>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));
+        builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            foreach (var ep in endpoints)
+            {
+                foreach (var address in ep.Resolve())
+                {
+                    k.Listen(new IPEndPoint(address, ep.Port), lo =>
+                    {
+                        lo.Protocols = HttpProtocols.None;
+                        lo.UseConnectionHandler<IrcConnectionHandler>();
+                    });
+                }
+            }
+        });
+        return builder.Build();
+    }
+
+    /// <summary>The addresses actually bound (ports resolved when 0 was asked), after start.</summary>
+    public static IReadOnlyList<IPEndPoint> BoundEndpoints(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var list = new List<IPEndPoint>();
+        foreach (var a in addresses)
+        {
+            var uri = new Uri(a);
+            var host = uri.Host.Trim('[', ']');
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                list.Add(new IPEndPoint(ip, uri.Port));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Whether an exception from start-up means an address could not be bound.</summary>
+    public static bool IsBindFailure(Exception ex)
+        => ex is IOException { InnerException: SocketException } or SocketException
+           || ex.GetType().Name == "AddressInUseException"
+           || (ex.InnerException is not null && IsBindFailure(ex.InnerException));
+
+    /// <summary>
+    /// On SIGTERM/SIGINT: every client gets an ERROR and its outbox drains. Runs in
+    /// <see cref="IHostedLifecycleService.StoppingAsync"/>, which the host calls before it stops
+    /// any service, Kestrel included, so connections are still open.
+    /// </summary>
+    private sealed class ShutdownService(ServerContext server) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken)
+            => server.ShutdownAsync("Server shutting down", ShutdownGrace);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>An invalid option or configuration value: reported as one line, exit code 2.</summary>
+public sealed class OptionsException(string message) : Exception(message);

@@ -1,0 +1,110 @@
+namespace Parley.Server.Hosting;
+
+/// <summary>
+/// Everything <c>parley serve</c> can be told, bound from the configuration section
+/// <c>Server</c> (JSON file, PARLEY_ environment variables, command line; see
+/// docs/configuration.md and docs/parley.sample.json). Immutable; REHASH builds a new one.
+/// </summary>
+public sealed record ServerOptions
+{
+    public const string SectionName = "Server";
+
+    /// <summary>Where to listen for IRC clients: HOST:PORT, IPv6 as [::1]:6667. "localhost" is 127.0.0.1 and ::1.</summary>
+    public IReadOnlyList<string> Listen { get; init; } = ["localhost:6667"];
+
+    /// <summary>The data directory (database, state). Created if missing.</summary>
+    public string DataDir { get; init; } = "parley-data";
+
+    /// <summary>The server's name, the source of its numerics. Must look like a host name.</summary>
+    public string Name { get; init; } = "parley.local";
+
+    /// <summary>The network's name (ISUPPORT NETWORK).</summary>
+    public string Network { get; init; } = "Parley";
+
+    /// <summary>A server password clients must send with PASS, or null.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>A file whose lines are the message of the day, or null for none.</summary>
+    public string? Motd { get; init; }
+
+    /// <summary>rfc1459 or ascii.</summary>
+    public string CaseMapping { get; init; } = "rfc1459";
+
+    public FloodOptions Flood { get; init; } = new();
+
+    public LimitOptions Limits { get; init; } = new();
+
+    /// <summary>Operator blocks for OPER.</summary>
+    public IReadOnlyList<OperatorOptions> Operators { get; init; } = [];
+
+    /// <summary>Shown by ADMIN.</summary>
+    public AdminOptions Admin { get; init; } = new();
+}
+
+/// <summary>Per-connection flood control: a token bucket (in the manner of Ergo's fakelag).</summary>
+public sealed record FloodOptions
+{
+    /// <summary>Off with --no-flood-limits (benchmarks, conformance runs).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Commands a client may send at once before being slowed down.</summary>
+    public int Burst { get; init; } = 8;
+
+    /// <summary>Commands per second sustained once the burst is spent.</summary>
+    public double PerSecond { get; init; } = 2;
+}
+
+public sealed record LimitOptions
+{
+    /// <summary>The SendQ: bytes queued for a client before it is dropped with "SendQ exceeded".</summary>
+    public int SendQBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Seconds an unregistered connection may take to register.</summary>
+    public int RegistrationTimeoutSeconds { get; init; } = 60;
+
+    /// <summary>Seconds of silence before the server sends PING.</summary>
+    public int PingIntervalSeconds { get; init; } = 120;
+
+    /// <summary>Seconds to answer that PING before the connection is dropped.</summary>
+    public int PingTimeoutSeconds { get; init; } = 60;
+
+    /// <summary>NICKLEN.</summary>
+    public int NickLength { get; init; } = 30;
+
+    /// <summary>TOPICLEN.</summary>
+    public int TopicLength { get; init; } = 390;
+
+    /// <summary>AWAYLEN.</summary>
+    public int AwayLength { get; init; } = 390;
+
+    /// <summary>KICKLEN.</summary>
+    public int KickLength { get; init; } = 390;
+
+    /// <summary>CHANLIMIT for #.</summary>
+    public int MaxChannelsPerUser { get; init; } = 100;
+
+    /// <summary>MAXLIST: entries per ban, exception or invite-exception list.</summary>
+    public int MaxListEntries { get; init; } = 100;
+
+    /// <summary>TARGMAX for PRIVMSG, NOTICE, JOIN and friends.</summary>
+    public int MaxTargets { get; init; } = 8;
+}
+
+/// <summary>An operator block. The password is stored hashed: make one with <c>parley mkpasswd</c>.</summary>
+public sealed record OperatorOptions
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>PBKDF2 hash as written by <c>parley mkpasswd</c>.</summary>
+    public string PasswordHash { get; init; } = "";
+
+    /// <summary>A nick!user@host mask the operator must match; "*" for any.</summary>
+    public string Mask { get; init; } = "*";
+}
+
+public sealed record AdminOptions
+{
+    public string Location1 { get; init; } = "Parley chat server";
+    public string Location2 { get; init; } = "";
+    public string Email { get; init; } = "admin@parley.local";
+}

@@ -1,0 +1,41 @@
+namespace Parley.Server.Network;
+
+/// <summary>
+/// A channel's state: members, topic, modes and lists.
+/// </summary>
+/// <remarks>Threading: read and written only under <see cref="IrcNetwork"/>'s lock, which is
+/// the serialization point that gives every member the channel's events in one order
+/// (ARCHITECTURE.md rule 4).</remarks>
+public sealed class Channel
+{
+    public Channel(string name, DateTimeOffset createdAt)
+    {
+        Name = name;
+        CreatedAt = createdAt;
+    }
+
+    public string Name { get; }
+    public DateTimeOffset CreatedAt { get; }
+
+    public string? Topic { get; internal set; }
+    public string? TopicSetBy { get; internal set; }
+    public DateTimeOffset TopicSetAt { get; internal set; }
+
+    public ChannelModeFlags Flags { get; internal set; }
+    public string? Key { get; internal set; }
+    public int? Limit { get; internal set; }
+
+    internal Dictionary<IrcUser, MemberStatus> Members { get; } = [];
+    internal List<ListEntry> Bans { get; } = [];
+    internal List<ListEntry> Excepts { get; } = [];
+    internal List<ListEntry> InviteExceptions { get; } = [];
+
+    /// <summary>Users invited since they last joined (INVITE lets them past +i, +l, +k and bans).</summary>
+    internal HashSet<IrcUser> Invited { get; } = [];
+
+    public int MemberCount => Members.Count;
+
+    public bool Has(ChannelModeFlags flag) => (Flags & flag) != 0;
+
+    public override string ToString() => Name;
+}

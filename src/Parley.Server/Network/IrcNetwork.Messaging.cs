@@ -1,0 +1,87 @@
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Network;
+
+public enum SendStatus
+{
+    Ok,
+    NoSuchNick,
+    NoSuchChannel,
+    CannotSend,
+}
+
+public readonly record struct SendResult(SendStatus Status, string Target, string? AwayMessage = null, ChannelRules.SendError Reason = ChannelRules.SendError.None);
+
+// PRIVMSG, NOTICE and TAGMSG delivery. https://modern.ircdocs.horse/#privmsg-message
+public sealed partial class IrcNetwork
+{
+    /// <summary>
+    /// Sends to one user. The sender gets the echo (echo-message) through
+    /// <paramref name="replies"/>; recipients without <paramref name="requiredCap"/> (message-tags
+    /// for TAGMSG) get nothing.
+    /// </summary>
+    public SendResult SendToUser(IrcUser from, string nick, OutboundMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(nick, out var target) || !target.IsRegistered)
+            {
+                return new SendResult(SendStatus.NoSuchNick, nick);
+            }
+            if (target == from)
+            {
+                if (echo || (from.Sink.Caps & requiredCap) == requiredCap)
+                {
+                    replies.Add(message);
+                }
+                return new SendResult(SendStatus.Ok, target.Nick);
+            }
+            if ((target.Sink.Caps & requiredCap) == requiredCap)
+            {
+                target.Sink.Deliver(message);
+            }
+            if (echo)
+            {
+                replies.Add(message);
+            }
+            return new SendResult(SendStatus.Ok, target.Nick, target.AwayMessage);
+        }
+    }
+
+    /// <summary>
+    /// Sends to a channel's members (those with at least <paramref name="minStatus"/> for
+    /// STATUSMSG), after the channel's rules allow it.
+    /// </summary>
+    public SendResult SendToChannel(IrcUser from, string name, MemberStatus minStatus, OutboundMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(name, out var channel))
+            {
+                return new SendResult(SendStatus.NoSuchChannel, name);
+            }
+            var error = ChannelRules.CheckSend(channel, from, CaseMapping);
+            if (error != ChannelRules.SendError.None)
+            {
+                return new SendResult(SendStatus.CannotSend, channel.Name, Reason: error);
+            }
+            foreach (var (member, status) in channel.Members)
+            {
+                if (member == from || (member.Sink.Caps & requiredCap) != requiredCap)
+                {
+                    continue;
+                }
+                if (minStatus != MemberStatus.None && status < minStatus && !status.HasFlag(minStatus) && (int)status < (int)minStatus)
+                {
+                    continue;
+                }
+                member.Sink.Deliver(message);
+            }
+            if (echo)
+            {
+                replies.Add(message);
+            }
+            return new SendResult(SendStatus.Ok, channel.Name);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using Parley.Protocol;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Network;
+
+/// <summary>
+/// The only shared mutable state of a Parley node (ARCHITECTURE.md rule 1): nicks, users,
+/// channels, WHOWAS and MONITOR. Sessions ask it; it delivers to outboxes.
+/// </summary>
+/// <remarks>
+/// Threading: one lock, <c>_gate</c>, guards everything here and every <see cref="IrcUser"/>
+/// and <see cref="Channel"/> field. It is the serialization point for every channel and for
+/// nick ownership, so every member sees a channel's events in one order. Critical sections are
+/// short: they change state and append to outboxes (which never block); no I/O, no await.
+/// Replies for the acting client go to its <see cref="ReplyBuffer"/>, everyone else's to their
+/// <see cref="IClientSink"/>. Nothing here calls back into a session.
+/// </remarks>
+public sealed partial class IrcNetwork
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, IrcUser> _nicks;
+    private readonly Dictionary<string, Channel> _channels;
+    private readonly HashSet<IrcUser> _users = [];
+    private readonly TimeProvider _time;
+    private readonly string _msgIdPrefix;
+    private long _nextUserId;
+    private long _nextMsgId;
+    private int _maxUsers;
+
+    public IrcNetwork(string serverName, CaseMapping caseMapping, TimeProvider time)
+    {
+        ServerName = serverName;
+        CaseMapping = caseMapping;
+        _time = time;
+        _nicks = new Dictionary<string, IrcUser>(caseMapping.Comparer);
+        _channels = new Dictionary<string, Channel>(caseMapping.Comparer);
+        _monitors = new Dictionary<string, HashSet<IrcUser>>(caseMapping.Comparer);
+        _msgIdPrefix = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64()))[..10];
+    }
+
+    public string ServerName { get; set; }
+    public CaseMapping CaseMapping { get; }
+    public TimeProvider Time => _time;
+
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>A new message id, unique on this server (msgid tag).</summary>
+    public string NewMsgId()
+        => _msgIdPrefix + Interlocked.Increment(ref _nextMsgId).ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>The server-time tag value: ISO 8601, UTC, milliseconds.</summary>
+    public static string FormatTime(DateTimeOffset t)
+        => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public string NowTag() => FormatTime(Now);
+
+    /// <summary>A message from this server (numerics, notices).</summary>
+    public OutboundMessage FromServer(string command, params string[] parameters)
+        => new(ServerName, command, parameters) { Time = NowTag() };
+
+    /// <summary>A new connection: its user is known but holds no nick until NICK.</summary>
+    public IrcUser Connect(IClientSink sink, string host, string realHost)
+    {
+        var user = new IrcUser(Interlocked.Increment(ref _nextUserId), sink, host, realHost, Now);
+        lock (_gate)
+        {
+            _users.Add(user);
+        }
+        return user;
+    }
+
+    /// <summary>The registered user with this nick, or null.</summary>
+    public IrcUser? FindUser(string nick)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var u) && u.IsRegistered ? u : null;
+        }
+    }
+
+    public enum NickResult
+    {
+        Ok,
+        Unchanged,
+        InUse,
+    }
+
+    /// <summary>
+    /// Takes <paramref name="nick"/> for <paramref name="user"/> (validation is the caller's).
+    /// For a registered user, everyone sharing a channel with them, and they themselves
+    /// (through <paramref name="replies"/>), see the NICK; MONITOR watchers learn both nicks'
+    /// new states; the old nick enters WHOWAS.
+    /// </summary>
+    public NickResult ChangeNick(IrcUser user, string nick, ReplyBuffer? replies)
+    {
+        lock (_gate)
+        {
+            if (_nicks.TryGetValue(nick, out var holder))
+            {
+                if (holder != user)
+                {
+                    return NickResult.InUse;
+                }
+                if (user.Nick == nick)
+                {
+                    return NickResult.Unchanged;
+                }
+                // A change of case only: the same key stays ours.
+            }
+            var oldNick = user.Nick;
+            var oldPrefix = user.Prefix;
+            if (oldNick != "*")
+            {
+                _nicks.Remove(oldNick);
+            }
+            user.Nick = nick;
+            _nicks[nick] = user;
+            if (!user.IsRegistered)
+            {
+                return NickResult.Ok;
+            }
+
+            var message = new OutboundMessage(oldPrefix, "NICK", nick) { Time = NowTag(), MsgId = NewMsgId(), Account = user.Account };
+            replies?.Add(message);
+            foreach (var other in CommonUsers(user))
+            {
+                other.Sink.Deliver(message);
+            }
+            if (!CaseMapping.Equals(oldNick, nick))
+            {
+                RecordWhowas(user, oldNick);
+                NotifyMonitorsLocked(oldNick, null);
+            }
+            NotifyMonitorsLocked(nick, user);
+            return NickResult.Ok;
+        }
+    }
+
+    /// <summary>Marks the user registered: visible to WHO, WHOIS, LUSERS and MONITOR.</summary>
+    public void CompleteRegistration(IrcUser user, string username, string realname)
+    {
+        lock (_gate)
+        {
+            user.Username = username;
+            user.Realname = realname;
+            user.IsRegistered = true;
+            user.SignOnAt = Now;
+            user.LastActiveAt = user.SignOnAt;
+            var count = _users.Count(u => u.IsRegistered);
+            _maxUsers = Math.Max(_maxUsers, count);
+            NotifyMonitorsLocked(user.Nick, user);
+        }
+    }
+
+    /// <summary>
+    /// The user leaves: everyone sharing a channel sees the QUIT once, memberships end, the nick
+    /// is freed (and enters WHOWAS), watchers are told. Idempotent.
+    /// </summary>
+    public void Disconnect(IrcUser user, string reason)
+    {
+        lock (_gate)
+        {
+            if (!_users.Remove(user))
+            {
+                return;
+            }
+            if (user.IsRegistered)
+            {
+                var quit = new OutboundMessage(user.Prefix, "QUIT", reason) { Time = NowTag(), Account = user.Account };
+                foreach (var other in CommonUsers(user))
+                {
+                    other.Sink.Deliver(quit);
+                }
+                foreach (var channel in user.Channels)
+                {
+                    channel.Members.Remove(user);
+                    channel.Invited.Remove(user);
+                    if (channel.Members.Count == 0)
+                    {
+                        _channels.Remove(channel.Name);
+                    }
+                }
+                user.Channels.Clear();
+                RecordWhowas(user, user.Nick);
+            }
+            if (user.Nick != "*" && _nicks.TryGetValue(user.Nick, out var holder) && holder == user)
+            {
+                _nicks.Remove(user.Nick);
+                if (user.IsRegistered)
+                {
+                    NotifyMonitorsLocked(user.Nick, null);
+                }
+            }
+            RemoveMonitorsLocked(user);
+            user.IsRegistered = false;
+        }
+    }
+
+    /// <summary>Users who share at least one channel with <paramref name="user"/>, each once, not the user.</summary>
+    private HashSet<IrcUser> CommonUsers(IrcUser user)
+    {
+        var set = new HashSet<IrcUser>();
+        foreach (var channel in user.Channels)
+        {
+            foreach (var member in channel.Members.Keys)
+            {
+                if (member != user)
+                {
+                    set.Add(member);
+                }
+            }
+        }
+        return set;
+    }
+
+    /// <summary>Counts for LUSERS.</summary>
+    public LuserCounts GetCounts()
+    {
+        lock (_gate)
+        {
+            int users = 0, invisible = 0, opers = 0, unknown = 0;
+            foreach (var u in _users)
+            {
+                if (!u.IsRegistered)
+                {
+                    unknown++;
+                    continue;
+                }
+                users++;
+                if (u.IsInvisible)
+                {
+                    invisible++;
+                }
+                if (u.IsOperator)
+                {
+                    opers++;
+                }
+            }
+            return new LuserCounts(users - invisible, invisible, opers, unknown, _channels.Count, Math.Max(_maxUsers, users));
+        }
+    }
+
+    /// <summary>Sends the message to every registered user matching <paramref name="filter"/>.</summary>
+    public int Broadcast(Func<IrcUser, bool> filter, OutboundMessage message)
+    {
+        lock (_gate)
+        {
+            var n = 0;
+            foreach (var u in _users)
+            {
+                if (u.IsRegistered && filter(u))
+                {
+                    u.Sink.Deliver(message);
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /// <summary>Disconnects every client with <paramref name="reason"/> (shutdown).</summary>
+    public void DisconnectAll(string reason)
+    {
+        List<IrcUser> all;
+        lock (_gate)
+        {
+            all = [.. _users];
+        }
+        foreach (var u in all)
+        {
+            u.Sink.Disconnect(reason);
+        }
+    }
+}
+
+public readonly record struct LuserCounts(int Visible, int Invisible, int Operators, int Unknown, int Channels, int MaxUsers)
+{
+    public int Total => Visible + Invisible;
+}

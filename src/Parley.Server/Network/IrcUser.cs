@@ -1,0 +1,92 @@
+namespace Parley.Server.Network;
+
+/// <summary>
+/// A client as the network sees it: identity, presence, modes and memberships.
+/// </summary>
+/// <remarks>
+/// Threading: every field is written only under <see cref="IrcNetwork"/>'s lock. The owning
+/// session may read its own user's fields without the lock (references are read atomically;
+/// a read may see the value from just before a concurrent change, never a torn one).
+/// Other sessions never touch an IrcUser: they ask Network.
+/// </remarks>
+public sealed class IrcUser
+{
+    private string _nick = "*";
+    private string _username = "unknown";
+    private string _host;
+
+    public IrcUser(long id, IClientSink sink, string host, string realHost, DateTimeOffset connectedAt)
+    {
+        Id = id;
+        Sink = sink;
+        _host = host;
+        RealHost = realHost;
+        ConnectedAt = connectedAt;
+        Prefix = "*";
+    }
+
+    public long Id { get; }
+    public IClientSink Sink { get; }
+
+    public string Nick
+    {
+        get => _nick;
+        internal set
+        {
+            _nick = value;
+            Prefix = $"{_nick}!{_username}@{_host}";
+        }
+    }
+
+    public string Username
+    {
+        get => _username;
+        internal set
+        {
+            _username = value;
+            Prefix = $"{_nick}!{_username}@{_host}";
+        }
+    }
+
+    /// <summary>The host shown to others.</summary>
+    public string Host
+    {
+        get => _host;
+        internal set
+        {
+            _host = value;
+            Prefix = $"{_nick}!{_username}@{_host}";
+        }
+    }
+
+    /// <summary>The connection's real address, shown only to the user and operators.</summary>
+    public string RealHost { get; }
+    public string RealIp => RealHost;
+
+    /// <summary>nick!user@host, the source of the user's messages.</summary>
+    public string Prefix { get; private set; }
+
+    public string Realname { get; internal set; } = "";
+    public string? Account { get; internal set; }
+    public string? AwayMessage { get; internal set; }
+    public UserModes Modes { get; internal set; }
+    public string? OperName { get; internal set; }
+    public bool IsRegistered { get; internal set; }
+    public DateTimeOffset ConnectedAt { get; }
+    public DateTimeOffset SignOnAt { get; internal set; }
+
+    /// <summary>When the user last sent a message (for WHOIS idle). Written by the owning session.</summary>
+    public DateTimeOffset LastActiveAt { get; set; }
+
+    public bool IsOperator => Modes.HasFlag(UserModes.Operator);
+    public bool IsInvisible => Modes.HasFlag(UserModes.Invisible);
+    public bool IsBot => Modes.HasFlag(UserModes.Bot);
+
+    /// <summary>Channels the user is in (under Network's lock).</summary>
+    internal HashSet<Channel> Channels { get; } = [];
+
+    /// <summary>Folded nicks this user MONITORs (under Network's lock).</summary>
+    internal HashSet<string> Monitoring { get; } = [];
+
+    public override string ToString() => Prefix;
+}

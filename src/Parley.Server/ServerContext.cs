@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Parley.Protocol;
+using Parley.Server.Commands;
+using Parley.Server.Hosting;
+using Parley.Server.Network;
+using Parley.Server.Sessions;
+
+namespace Parley.Server;
+
+/// <summary>
+/// What every session shares: options, the Network, the command table, ISUPPORT, the MOTD, and
+/// the set of live sessions (for timeouts and shutdown).
+/// </summary>
+/// <remarks>
+/// Threading: <see cref="Options"/>, <see cref="ISupport"/> and <see cref="Motd"/> are replaced
+/// whole (REHASH) and read without locks; sessions register in a concurrent dictionary. The
+/// sweeper runs on one timer, never concurrently with itself.
+/// </remarks>
+public sealed class ServerContext : IDisposable
+{
+    /// <summary>How often the sweeper checks registration and ping timeouts.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<long, Session> _sessions = new();
+    private readonly ITimer _sweeper;
+    private long _nextBatchId;
+
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null)
+    {
+        Time = time;
+        LoggerFactory = loggerFactory;
+        Reload = reload;
+        var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
+        Network = new IrcNetwork(options.Name, mapping, time);
+        Commands = CommandTable.CreateDefault();
+        StartedAt = time.GetUtcNow();
+        Apply(options);
+        _sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+    }
+
+    public ServerOptions Options { get; private set; } = new();
+    public TimeProvider Time { get; }
+    public ILoggerFactory LoggerFactory { get; }
+    public IrcNetwork Network { get; }
+    public CommandTable Commands { get; }
+    public ISupport ISupport { get; private set; } = new();
+    public IReadOnlyList<string>? Motd { get; private set; }
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Re-reads the configuration for REHASH, or null when there is nothing to re-read.</summary>
+    public Func<ServerOptions>? Reload { get; }
+
+    public string Name => Options.Name;
+
+    public static string Version { get; } = "parley-" + (typeof(ServerContext).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.1");
+
+    public int SessionCount => _sessions.Count;
+
+    public IEnumerable<Session> Sessions => _sessions.Values;
+
+    /// <summary>Applies new options: ISUPPORT and the MOTD are rebuilt; connections stay.</summary>
+    public void Apply(ServerOptions options)
+    {
+        Options = options;
+        Network.ServerName = options.Name;
+        Motd = LoadMotd(options.Motd);
+        ISupport = BuildISupport(options, Network.CaseMapping);
+    }
+
+    public string NewBatchId()
+        => "b" + Interlocked.Increment(ref _nextBatchId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    internal void Add(Session session) => _sessions[session.User.Id] = session;
+
+    internal void Remove(Session session) => _sessions.TryRemove(session.User.Id, out _);
+
+    /// <summary>Graceful shutdown: every client gets an ERROR with the reason, outboxes flush.</summary>
+    public async Task ShutdownAsync(string reason, TimeSpan timeout)
+    {
+        foreach (var s in _sessions.Values)
+        {
+            s.Disconnect(reason);
+        }
+        var all = Task.WhenAll(_sessions.Values.Select(s => s.Closed));
+        await Task.WhenAny(all, Task.Delay(timeout, Time));
+    }
+
+    internal void Sweep()
+    {
+        var now = Time.GetUtcNow();
+        var limits = Options.Limits;
+        foreach (var s in _sessions.Values)
+        {
+            s.CheckTimeouts(now, limits);
+        }
+    }
+
+    private static IReadOnlyList<string>? LoadMotd(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || !File.Exists(path))
+        {
+            return null;
+        }
+        return File.ReadAllLines(path);
+    }
+
+    private static ISupport BuildISupport(ServerOptions o, CaseMapping mapping)
+    {
+        var l = o.Limits;
+        return new ISupport()
+            .Set("AWAYLEN", l.AwayLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("BOT", "B")
+            .Set("CASEMAPPING", mapping.Name)
+            .Set("CHANLIMIT", $"#:{l.MaxChannelsPerUser}")
+            .Set("CHANMODES", "beI,k,l,imnst")
+            .Set("CHANNELLEN", ChannelNames.MaxLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("CHANTYPES", ChannelNames.Types)
+            .Set("ELIST", "CMNTU")
+            .Set("EXCEPTS", "e")
+            .Set("EXTBAN", ",m")
+            .Set("HOSTLEN", "64")
+            .Set("INVEX", "I")
+            .Set("KICKLEN", l.KickLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("MAXLIST", $"beI:{l.MaxListEntries}")
+            .Set("MAXTARGETS", l.MaxTargets.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("MODES", "6")
+            .Set("MONITOR", IrcNetwork.MaxMonitorTargets.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("NETWORK", o.Network)
+            .Set("NICKLEN", l.NickLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("PREFIX", MemberPrefixes.ISupportValue)
+            .Set("SAFELIST")
+            .Set("STATUSMSG", MemberPrefixes.StatusMsg)
+            .Set("TARGMAX", $"JOIN:,KICK:1,LIST:,MONITOR:,NAMES:,NOTICE:{l.MaxTargets},PART:,PRIVMSG:{l.MaxTargets},TAGMSG:{l.MaxTargets},WHOIS:1")
+            .Set("TOPICLEN", l.TopicLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Set("USERLEN", "18")
+            .Set("UTF8ONLY")
+            .Set("WHOX");
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+}

@@ -1,0 +1,39 @@
+namespace Parley.Server.Sessions;
+
+/// <summary>One capability as advertised in CAP LS: its name, bit, and optional value.</summary>
+public sealed record CapabilityInfo(string Name, Capability Flag, string? Value = null);
+
+/// <summary>The capabilities this server offers. https://ircv3.net/specs/extensions/capability-negotiation</summary>
+public static class Capabilities
+{
+    /// <summary>draft/multiline limits: what one multiline batch may hold.</summary>
+    public const int MultilineMaxBytes = 4096;
+    public const int MultilineMaxLines = 32;
+
+    public static readonly IReadOnlyList<CapabilityInfo> All =
+    [
+        new("account-notify", Capability.AccountNotify),
+        new("account-tag", Capability.AccountTag),
+        new("away-notify", Capability.AwayNotify),
+        new("batch", Capability.Batch),
+        new("cap-notify", Capability.CapNotify),
+        new("chghost", Capability.Chghost),
+        new("echo-message", Capability.EchoMessage),
+        new("extended-join", Capability.ExtendedJoin),
+        new("extended-monitor", Capability.ExtendedMonitor),
+        new("invite-notify", Capability.InviteNotify),
+        new("labeled-response", Capability.LabeledResponse),
+        new("message-tags", Capability.MessageTags),
+        new("multi-prefix", Capability.MultiPrefix),
+        new("server-time", Capability.ServerTime),
+        new("setname", Capability.Setname),
+        new("userhost-in-names", Capability.UserhostInNames),
+        new("standard-replies", Capability.StandardReplies),
+        new("draft/multiline", Capability.Multiline, $"max-bytes={MultilineMaxBytes},max-lines={MultilineMaxLines}"),
+    ];
+
+    private static readonly Dictionary<string, CapabilityInfo> ByName =
+        All.ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+    public static bool TryGet(string name, out CapabilityInfo info) => ByName.TryGetValue(name, out info!);
+}

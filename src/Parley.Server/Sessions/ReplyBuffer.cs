@@ -1,0 +1,68 @@
+using Parley.Server.Network;
+
+namespace Parley.Server.Sessions;
+
+/// <summary>
+/// The replies to one command of one client, flushed to its outbox when the command ends, so
+/// labeled-response costs the handlers nothing: zero replies become an ACK, one reply carries
+/// the label, several are wrapped in a <c>labeled-response</c> batch.
+/// https://ircv3.net/specs/extensions/labeled-response
+/// </summary>
+/// <remarks>Owned by the connection's read loop; Network appends the actor's own echoes here
+/// under its lock while the command runs, and nothing else touches it.</remarks>
+public sealed class ReplyBuffer
+{
+    private readonly List<(OutboundMessage Message, string? Batch)> _items = [];
+
+    public int Count => _items.Count;
+
+    public IReadOnlyList<(OutboundMessage Message, string? Batch)> Items => _items;
+
+    public void Add(OutboundMessage message, string? batch = null) => _items.Add((message, batch));
+
+    public void Clear() => _items.Clear();
+
+    /// <summary>Encodes the replies for a client with <paramref name="caps"/>, labeled as the spec says.</summary>
+    public IEnumerable<byte[]> Encode(Capability caps, string? label, string serverName, Func<string> newBatchId)
+    {
+        var labeled = label is not null && caps.HasFlag(Capability.LabeledResponse);
+        if (!labeled)
+        {
+            foreach (var (message, batch) in _items)
+            {
+                yield return batch is null ? message.GetBytes(caps) : message.Encode(caps, null, batch);
+            }
+            yield break;
+        }
+        if (_items.Count == 0)
+        {
+            yield return new OutboundMessage(serverName, "ACK").Encode(caps, label, null);
+            yield break;
+        }
+        if (_items.Count == 1 && _items[0].Batch is null)
+        {
+            yield return _items[0].Message.Encode(caps, label, null);
+            yield break;
+        }
+        if (!caps.HasFlag(Capability.Batch))
+        {
+            // labeled-response requires batch for several replies; without it, label the first.
+            var first = true;
+            foreach (var (message, batch) in _items)
+            {
+                yield return message.Encode(caps, first ? label : null, batch);
+                first = false;
+            }
+            yield break;
+        }
+        var id = newBatchId();
+        yield return new OutboundMessage(serverName, "BATCH", "+" + id, "labeled-response").Encode(caps, label, null);
+        foreach (var (message, batch) in _items)
+        {
+            // A nested batch's own BATCH lines (added with no batch) belong to the outer batch;
+            // its contents keep their own batch tag.
+            yield return message.Encode(caps, null, batch ?? id);
+        }
+        yield return new OutboundMessage(serverName, "BATCH", "-" + id).Encode(caps, null, null);
+    }
+}

@@ -1,0 +1,202 @@
+using Parley.Server.Connections;
+using Parley.Server.Hosting;
+using Parley.Server.Network;
+
+namespace Parley.Server.Sessions;
+
+/// <summary>
+/// One client's state: registration, capabilities, the reply buffer of the command in
+/// progress, and its delivery sink (the outbox).
+/// </summary>
+/// <remarks>
+/// Threading: the connection's read loop owns the session and is the only writer of its
+/// fields, with three exceptions that other threads use: <see cref="Deliver"/> (any thread,
+/// through the outbox), <see cref="Disconnect"/> (any thread, idempotent) and
+/// <see cref="CheckTimeouts"/> (the sweeper), which read the activity stamps written with
+/// <see cref="Volatile"/> and only ever call Disconnect or queue a PING.
+/// </remarks>
+public sealed class Session : IClientSink
+{
+    private readonly Action _abortRead;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _caps;
+    private long _lastReceivedTicks;
+    private long _pingSentTicks;
+    private int _closing;
+
+    public Session(ServerContext server, Outbox outbox, string host, Action abortRead)
+    {
+        Server = server;
+        Outbox = outbox;
+        _abortRead = abortRead;
+        User = server.Network.Connect(this, host, host);
+        _lastReceivedTicks = server.Time.GetUtcNow().UtcTicks;
+        Flood = new FloodControl(server.Options.Flood, server.Time);
+    }
+
+    public ServerContext Server { get; }
+    public IrcNetwork Network => Server.Network;
+    public Outbox Outbox { get; }
+    public IrcUser User { get; }
+    public FloodControl Flood { get; }
+
+    /// <summary>The replies of the command being handled.</summary>
+    public ReplyBuffer Replies { get; } = new();
+
+    /// <summary>The label of the command being handled (labeled-response), or null.</summary>
+    public string? Label { get; set; }
+
+    public Capability Caps => (Capability)Volatile.Read(ref _caps);
+
+    public bool Has(Capability cap) => (Caps & cap) == cap;
+
+    public void SetCaps(Capability caps) => Volatile.Write(ref _caps, (long)caps);
+
+    /// <summary>302 after CAP LS 302 (values and multi-line LS); 0 when CAP was never used.</summary>
+    public int CapVersion { get; set; }
+
+    /// <summary>CAP LS or REQ before registration suspends it until CAP END.</summary>
+    public bool CapNegotiating { get; set; }
+
+    public string? PendingPassword { get; set; }
+    public string? PendingUsername { get; set; }
+    public string? PendingRealname { get; set; }
+    public bool IsRegistered => User.IsRegistered;
+
+    /// <summary>What <see cref="IrcNetwork"/> and numerics call this client: its nick, or "*" before NICK.</summary>
+    public string Nick => User.Nick;
+
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Completes when the session has ended and its outbox has drained.</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>An open draft/multiline batch, or null.</summary>
+    public MultilineBatch? OpenBatch { get; set; }
+
+    // --- IClientSink ------------------------------------------------------------------------
+
+    public void Deliver(OutboundMessage message) => Outbox.Enqueue(message.GetBytes(Caps));
+
+    /// <summary>Ends the session: QUIT to others, ERROR to the client, then the socket closes.</summary>
+    public void Disconnect(string reason) => Close(reason, reason);
+
+    // --- replies ----------------------------------------------------------------------------
+
+    /// <summary>A numeric reply to this client: ":server CODE nick params…".</summary>
+    public void Numeric(string code, params string[] parameters)
+    {
+        var all = new string[parameters.Length + 1];
+        all[0] = Nick;
+        parameters.CopyTo(all, 1);
+        Replies.Add(Network.FromServer(code, all));
+    }
+
+    /// <summary>A message from the server to this client (NOTICE, FAIL, PONG, …).</summary>
+    public void Reply(string command, params string[] parameters)
+        => Replies.Add(Network.FromServer(command, parameters));
+
+    public void Reply(OutboundMessage message, string? batch = null) => Replies.Add(message, batch);
+
+    /// <summary>
+    /// A standard reply (FAIL/WARN/NOTE). https://ircv3.net/specs/extensions/standard-replies
+    /// </summary>
+    public void StandardReply(string kind, string command, string code, params string[] contextAndDescription)
+    {
+        var all = new string[contextAndDescription.Length + 2];
+        all[0] = command;
+        all[1] = code;
+        contextAndDescription.CopyTo(all, 2);
+        Replies.Add(Network.FromServer(kind, all));
+    }
+
+    public void Fail(string command, string code, params string[] contextAndDescription)
+        => StandardReply("FAIL", command, code, contextAndDescription);
+
+    /// <summary>Starts a command: others' deliveries wait until its replies are queued.</summary>
+    public void BeginCommand(string? label)
+    {
+        Label = label;
+        Replies.Clear();
+        Outbox.Hold();
+    }
+
+    /// <summary>Queues the command's replies (labeled as negotiated), then what others sent meanwhile.</summary>
+    public void EndCommand()
+    {
+        var caps = Caps;
+        foreach (var bytes in Replies.Encode(caps, Label, Server.Name, Server.NewBatchId))
+        {
+            Outbox.EnqueueOwn(bytes);
+        }
+        Replies.Clear();
+        Label = null;
+        Outbox.Release();
+    }
+
+    /// <summary>Sends one line now, outside any command (PING from the sweeper).</summary>
+    public void SendNow(OutboundMessage message) => Outbox.EnqueueOwn(message.GetBytes(Caps));
+
+    // --- lifetime ---------------------------------------------------------------------------
+
+    /// <summary>Notes that a line arrived (resets the ping timer).</summary>
+    public void Touch()
+    {
+        Volatile.Write(ref _lastReceivedTicks, Server.Time.GetUtcNow().UtcTicks);
+        Volatile.Write(ref _pingSentTicks, 0);
+    }
+
+    /// <summary>
+    /// Ends the session once: others see QUIT with <paramref name="quitReason"/>, the client
+    /// gets ERROR with <paramref name="errorReason"/> after everything queued, the read loop
+    /// stops. Safe from any thread.
+    /// </summary>
+    public void Close(string quitReason, string errorReason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+        Network.Disconnect(User, quitReason);
+        var error = new OutboundMessage(null, "ERROR", $"Closing Link: {User.RealHost} ({errorReason})");
+        Outbox.Close(error.GetBytes(Capability.None));
+        _abortRead();
+    }
+
+    /// <summary>Called by the connection when it is done: completes <see cref="Closed"/>.</summary>
+    internal void MarkClosed() => _closed.TrySetResult();
+
+    /// <summary>Registration timeout and ping keepalive; called by the sweeper.</summary>
+    internal void CheckTimeouts(DateTimeOffset now, LimitOptions limits)
+    {
+        if (IsClosing)
+        {
+            return;
+        }
+        if (!IsRegistered)
+        {
+            if (now - User.ConnectedAt >= TimeSpan.FromSeconds(limits.RegistrationTimeoutSeconds))
+            {
+                Close("Registration timed out", "Registration timed out");
+            }
+            return;
+        }
+        var pingSent = Volatile.Read(ref _pingSentTicks);
+        if (pingSent != 0)
+        {
+            var waited = now.UtcTicks - pingSent;
+            if (waited >= TimeSpan.FromSeconds(limits.PingTimeoutSeconds).Ticks)
+            {
+                var seconds = (int)TimeSpan.FromTicks(now.UtcTicks - Volatile.Read(ref _lastReceivedTicks)).TotalSeconds;
+                Close($"Ping timeout: {seconds} seconds", $"Ping timeout: {seconds} seconds");
+            }
+            return;
+        }
+        var idle = now.UtcTicks - Volatile.Read(ref _lastReceivedTicks);
+        if (idle >= TimeSpan.FromSeconds(limits.PingIntervalSeconds).Ticks)
+        {
+            Volatile.Write(ref _pingSentTicks, now.UtcTicks);
+            SendNow(new OutboundMessage(null, "PING", Server.Name));
+        }
+    }
+}

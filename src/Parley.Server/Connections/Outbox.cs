@@ -34,7 +34,7 @@ public sealed class Outbox : IThreadPoolWorkItem
 
     /// <param name="writer">The transport's output.</param>
     /// <param name="maxBytes">The SendQ limit.</param>
-    /// <param name="onOverflow">Called once, outside the lock, when the SendQ overflows.</param>
+    /// <param name="onOverflow">Called once, on a thread-pool thread, when the SendQ overflows.</param>
     public Outbox(PipeWriter writer, long maxBytes, Action<string> onOverflow)
     {
         _writer = writer;
@@ -112,7 +112,11 @@ public sealed class Outbox : IThreadPoolWorkItem
         return true;
 
     Overflow:
-        _onOverflow("SendQ exceeded");
+        // A flush stuck on a peer that does not read would hold the drain forever: release it.
+        _writer.CancelPendingFlush();
+        // Enqueue runs under Network's lock, inside a delivery loop: ending the session
+        // (which changes Network) must happen after that, on another thread.
+        ThreadPool.UnsafeQueueUserWorkItem(static o => o._onOverflow("SendQ exceeded"), this, preferLocal: false);
         if (schedule)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);

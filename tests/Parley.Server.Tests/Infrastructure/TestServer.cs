@@ -1,0 +1,74 @@
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Parley.Server.Connections;
+using Parley.Server.Hosting;
+
+namespace Parley.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A server in this process with in-memory connections (no sockets) and a fake clock, for
+/// protocol tests. Every client is a <see cref="TestClient"/> over a pair of pipes.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string Name = "test.parley";
+
+    private readonly List<(TestClient Client, Task Run)> _clients = [];
+
+    public TestServer(ServerOptions? options = null)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        options ??= new ServerOptions();
+        options = options with { Name = Name, Flood = options.Flood with { Enabled = false } };
+        Context = new ServerContext(options, Time, NullLoggerFactory.Instance);
+    }
+
+    public FakeTimeProvider Time { get; }
+    public ServerContext Context { get; }
+
+    /// <summary>A new connection, not yet registered.</summary>
+    public TestClient Connect(string host = "127.0.0.1")
+    {
+        var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var transport = new DuplexPipe(toServer.Reader, toClient.Writer);
+        var connection = new IrcConnection(transport, Context, host);
+        var client = new TestClient(toServer.Writer, toClient.Reader, connection.Session);
+        var run = Task.Run(connection.RunAsync);
+        lock (_clients)
+        {
+            _clients.Add((client, run));
+        }
+        return client;
+    }
+
+    /// <summary>A connection registered as <paramref name="nick"/> with these capabilities, welcome burst consumed.</summary>
+    public async Task<TestClient> ConnectRegisteredAsync(string nick, params string[] caps)
+    {
+        var client = Connect();
+        await client.RegisterAsync(nick, caps);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<(TestClient Client, Task Run)> all;
+        lock (_clients)
+        {
+            all = [.. _clients];
+        }
+        foreach (var (client, _) in all)
+        {
+            await client.DisposeAsync();
+        }
+        await Task.WhenAll(all.Select(c => c.Run)).WaitAsync(TimeSpan.FromSeconds(10));
+        Context.Dispose();
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+        public PipeWriter Output { get; } = output;
+    }
+}

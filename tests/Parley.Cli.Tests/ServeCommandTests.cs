@@ -1,0 +1,135 @@
+namespace Parley.Cli.Tests;
+
+using Parley.Server.Hosting;
+using Parley.Server.Security;
+
+
+public sealed class ServeCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parley-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--listen")]
+    [InlineData("--listen", "6667")]
+    [InlineData("--listen", "::1:6667")]
+    [InlineData("--listen", "127.0.0.1:99999")]
+    [InlineData("--name", "no-dot")]
+    [InlineData("--name", "bad name.org")]
+    [InlineData("--motd", "/nonexistent/motd.txt")]
+    [InlineData("--config", "/nonexistent/parley.json")]
+    [InlineData("--password", "")]
+    public void Run_WithBadOption_PrintsOneLineAndExits2(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = ServeCommand.Run(args, stdout, stderr);
+        Assert.Equal(2, code);
+        var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("parley serve: ", lines[0]);
+        Assert.Empty(stdout.ToString());
+    }
+
+    [Fact]
+    public void Help_PrintsUsageAndExits0()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, ServeCommand.Run(["--help"], stdout, new StringWriter()));
+        Assert.Contains("--no-flood-limits", stdout.ToString());
+    }
+
+    [Fact]
+    public void Load_CommandLineOverridesConfigFile()
+    {
+        var config = Path.Combine(_dir, "parley.json");
+        File.WriteAllText(config, """
+            {
+              "Server": {
+                "Name": "from.config",
+                "Listen": [ "127.0.0.1:7000", "[::1]:7000" ],
+                "Flood": { "Burst": 3 },
+                "Limits": { "NickLength": 12 }
+              }
+            }
+            """);
+        var parsed = ServeCommand.Parse(["--config", config, "--name", "from.cli", "--listen", "127.0.0.1:7001", "--no-flood-limits"]);
+        var options = ServeCommand.Load(parsed);
+        Assert.Equal("from.cli", options.Name);
+        Assert.Equal(["127.0.0.1:7001"], options.Listen);
+        Assert.False(options.Flood.Enabled);
+        Assert.Equal(3, options.Flood.Burst);
+        Assert.Equal(12, options.Limits.NickLength);
+    }
+
+    [Fact]
+    public void Load_ConfigListenReplacesDefaultInsteadOfAppending()
+    {
+        var config = Path.Combine(_dir, "parley.json");
+        File.WriteAllText(config, """{ "Server": { "Listen": [ "127.0.0.1:7000" ] } }""");
+        var options = ServeCommand.Load(ServeCommand.Parse(["--config", config]));
+        Assert.Equal(["127.0.0.1:7000"], options.Listen);
+    }
+
+    [Fact]
+    public void Load_UnknownConfigKey_IsAClearError()
+    {
+        var config = Path.Combine(_dir, "parley.json");
+        File.WriteAllText(config, """{ "Server": { "Nmae": "typo.org" } }""");
+        var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        Assert.Contains("Nmae", ex.Message);
+    }
+
+    [Fact]
+    public void Load_MalformedJson_IsAClearError()
+    {
+        var config = Path.Combine(_dir, "parley.json");
+        File.WriteAllText(config, """{ "Server": { "Name": """);
+        var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        Assert.Contains("cannot read config file", ex.Message);
+    }
+
+    [Fact]
+    public void Load_OperatorWithPlainPassword_IsRejected()
+    {
+        var config = Path.Combine(_dir, "parley.json");
+        File.WriteAllText(config, """{ "Server": { "Operators": [ { "Name": "root", "PasswordHash": "hunter2" } ] } }""");
+        var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        Assert.Contains("mkpasswd", ex.Message);
+    }
+
+    [Fact]
+    public void Load_OperatorWithHash_IsAccepted()
+    {
+        var hash = PasswordHash.Create("secret", iterations: 1000);
+        var config = Path.Combine(_dir, "parley.json");
+        File.WriteAllText(config, $$"""{ "Server": { "Operators": [ { "Name": "root", "PasswordHash": "{{hash}}" } ] } }""");
+        var options = ServeCommand.Load(ServeCommand.Parse(["--config", config]));
+        var op = Assert.Single(options.Operators);
+        Assert.True(PasswordHash.Verify("secret", op.PasswordHash));
+        Assert.False(PasswordHash.Verify("Secret", op.PasswordHash));
+    }
+
+    [Fact]
+    public void Load_Defaults_AreTheDocumentedOnes()
+    {
+        var options = ServeCommand.Load(ServeCommand.Parse([]));
+        Assert.Equal(["localhost:6667"], options.Listen);
+        Assert.Equal("parley-data", options.DataDir);
+        Assert.True(options.Flood.Enabled);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:6667", "127.0.0.1", 6667)]
+    [InlineData("[::1]:6697", "::1", 6697)]
+    [InlineData("localhost:0", "localhost", 0)]
+    [InlineData("*:6667", "*", 6667)]
+    public void ListenEndpoint_Parses(string text, string host, int port)
+    {
+        Assert.True(ListenEndpoint.TryParse(text, out var ep, out _));
+        Assert.Equal(host, ep.Host);
+        Assert.Equal(port, ep.Port);
+    }
+}

@@ -20,6 +20,9 @@ public static class IrcParser
 {
     private static readonly SearchValues<byte> ForbiddenBytes = SearchValues.Create("\0\r\n"u8);
 
+    /// <summary>Up to this many tags, duplicates are found by a linear search; past it, by a dictionary.</summary>
+    private const int LinearTagSearchLimit = 8;
+
     private static readonly SearchValues<char> AsciiLetters =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
@@ -170,6 +173,7 @@ public static class IrcParser
     private static List<IrcTag> ParseTags(ReadOnlySpan<byte> raw)
     {
         var tags = new List<IrcTag>();
+        Dictionary<string, int>? index = null;
         var text = Encoding.UTF8.GetString(raw).AsSpan();
         foreach (var range in text.Split(';'))
         {
@@ -191,13 +195,36 @@ public static class IrcParser
             {
                 value = null;
             }
-            // When a key repeats, the last one wins.
-            var existing = tags.FindIndex(t => t.Key == key);
+            // When a key repeats, the last one wins (tag order carries no meaning, so it takes
+            // the first one's place). Past a few tags the keys are indexed: 8191 bytes hold
+            // thousands of tags, and a linear search per tag would be quadratic on untrusted input.
+            int existing;
+            if (index is not null)
+            {
+                existing = index.TryGetValue(key, out var i) ? i : -1;
+            }
+            else
+            {
+                existing = tags.FindIndex(t => t.Key == key);
+            }
             if (existing >= 0)
             {
-                tags.RemoveAt(existing);
+                tags[existing] = new IrcTag(key, value);
+                continue;
             }
             tags.Add(new IrcTag(key, value));
+            if (index is not null)
+            {
+                index[key] = tags.Count - 1;
+            }
+            else if (tags.Count > LinearTagSearchLimit)
+            {
+                index = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < tags.Count; i++)
+                {
+                    index[tags[i].Key] = i;
+                }
+            }
         }
         return tags;
     }

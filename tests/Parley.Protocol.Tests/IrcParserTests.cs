@@ -185,6 +185,30 @@ public sealed class IrcParserTests
     }
 
     [Theory]
+    [InlineData(3)]
+    [InlineData(9)]
+    [InlineData(50)]
+    [InlineData(300)]
+    public void TryParse_ManyTagsWithRepeats_KeepsEachKeyOnceWithItsLastValue(int distinct)
+    {
+        // Every key twice, the second time with another value, then the first few once more.
+        var first = Enumerable.Range(0, distinct).Select(i => $"k{i}=a{i}");
+        var second = Enumerable.Range(0, distinct).Select(i => $"k{i}=b{i}");
+        var third = Enumerable.Range(0, Math.Min(distinct, 5)).Select(i => $"k{i}");
+        var line = "@" + string.Join(';', first.Concat(second).Concat(third)) + " PING";
+
+        var message = ParseValid(line);
+
+        Assert.Equal(distinct, message.Tags.Count);
+        Assert.Equal(distinct, message.Tags.Select(t => t.Key).Distinct().Count());
+        for (var i = 0; i < distinct; i++)
+        {
+            Assert.Equal(i < 5 ? null : $"b{i}", message.GetTag($"k{i}"));
+            Assert.True(message.HasTag($"k{i}"));
+        }
+    }
+
+    [Theory]
     [InlineData("=x;a=1", new[] { "a=1" })]
     [InlineData(";", new string[0])]
     [InlineData("=", new string[0])]

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Parley.Protocol;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace Parley.Protocol;
 /// <item><c>ascii</c>: A-Z fold to a-z.</item>
 /// <item><c>rfc1459</c>: also [ ] \ ~ fold to { } | ^ (Scandinavian heritage).</item>
 /// </list>
+/// Immutable; safe to share between threads.
 /// </summary>
 public sealed class CaseMapping
 {
@@ -18,18 +21,20 @@ public sealed class CaseMapping
     {
         Name = name;
         _rfc1459 = rfc1459;
+        // Built once here rather than lazily, so concurrent first readers share one instance.
+        Comparer = new FoldingComparer(this);
     }
 
     /// <summary>The value advertised as CASEMAPPING in ISUPPORT.</summary>
     public string Name { get; }
 
-    public static bool TryGet(string name, out CaseMapping mapping)
+    public static bool TryGet(string name, [MaybeNullWhen(false)] out CaseMapping mapping)
     {
         mapping = name.ToLowerInvariant() switch
         {
             "ascii" => Ascii,
             "rfc1459" => Rfc1459,
-            _ => null!,
+            _ => null,
         };
         return mapping is not null;
     }
@@ -85,9 +90,7 @@ public sealed class CaseMapping
     }
 
     /// <summary>A comparer for dictionaries keyed by nick or channel name.</summary>
-    public IEqualityComparer<string> Comparer => _comparer ??= new FoldingComparer(this);
-
-    private FoldingComparer? _comparer;
+    public IEqualityComparer<string> Comparer { get; }
 
     private sealed class FoldingComparer(CaseMapping mapping) : IEqualityComparer<string>
     {

@@ -1,13 +1,20 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
 namespace Parley.Protocol;
 
 /// <summary>
 /// The RPL_ISUPPORT (005) tokens a server advertises, in order.
 /// https://modern.ircdocs.horse/#rplisupport-005 and https://defs.ircdocs.horse/defs/isupport
+/// Built at start-up, then only read: not safe to change while other threads read it.
 /// </summary>
 public sealed class ISupport
 {
     /// <summary>At most this many tokens per 005 line, which keeps every line well under 512 bytes.</summary>
     public const int TokensPerLine = 13;
+
+    private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(" \\=\0\r\n");
 
     private readonly List<KeyValuePair<string, string?>> _tokens = [];
 
@@ -41,15 +48,29 @@ public sealed class ISupport
     /// <summary>The tokens grouped for one 005 line each.</summary>
     public IEnumerable<string[]> Lines() => Formatted().Chunk(TokensPerLine);
 
-    /// <summary>ISUPPORT values escape space, backslash and '=' as \xHH.</summary>
+    /// <summary>
+    /// ISUPPORT values escape space, backslash and '=' as \xHH (Modern IRC), and so NUL, CR and
+    /// LF too: a parameter cannot hold them, and the writer would turn them into spaces that
+    /// split the token in two.
+    /// </summary>
     public static string EscapeValue(string value)
     {
-        if (value.AsSpan().IndexOfAny(" \\=") < 0)
+        if (!value.AsSpan().ContainsAny(NeedsEscape))
         {
             return value;
         }
-        return value.Replace("\\", "\\x5C", StringComparison.Ordinal)
-            .Replace(" ", "\\x20", StringComparison.Ordinal)
-            .Replace("=", "\\x3D", StringComparison.Ordinal);
+        var sb = new StringBuilder(value.Length + 8);
+        foreach (var c in value)
+        {
+            if (NeedsEscape.Contains(c))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
     }
 }

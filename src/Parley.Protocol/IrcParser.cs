@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Unicode;
@@ -17,6 +18,14 @@ namespace Parley.Protocol;
 /// </remarks>
 public static class IrcParser
 {
+    private static readonly SearchValues<byte> ForbiddenBytes = SearchValues.Create("\0\r\n"u8);
+
+    /// <summary>Up to this many tags, duplicates are found by a linear search; past it, by a dictionary.</summary>
+    private const int LinearTagSearchLimit = 8;
+
+    private static readonly SearchValues<char> AsciiLetters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     public static bool TryParse(ReadOnlySpan<byte> line, [NotNullWhen(true)] out IrcMessage? message, out ParseError error)
         => TryParse(line, out message, out error, out _);
 
@@ -29,6 +38,15 @@ public static class IrcParser
         message = null;
         validUtf8 = Utf8.IsValid(line);
         List<IrcTag>? tags = null;
+
+        // NUL, CR and LF may appear nowhere in a message (Modern IRC grammar). A bare CR reaches
+        // us because the framer only ends lines at LF; relaying it would let a client smuggle a
+        // second line to peers that do treat CR as a line ending.
+        if (line.IndexOfAny(ForbiddenBytes) >= 0)
+        {
+            error = ParseError.Malformed;
+            return false;
+        }
 
         var pos = SkipSpaces(line, 0);
         if (pos < line.Length && line[pos] == (byte)'@')
@@ -83,7 +101,7 @@ public static class IrcParser
 
         var cmdEnd = text.IndexOf(' ');
         var cmdSpan = cmdEnd < 0 ? text : text[..cmdEnd];
-        if (cmdSpan.IsEmpty || cmdSpan[0] == ':')
+        if (!IsValidVerb(cmdSpan))
         {
             error = ParseError.Malformed;
             return false;
@@ -133,6 +151,16 @@ public static class IrcParser
             : throw new FormatException($"Cannot parse IRC line ({error}): {line}");
     }
 
+    /// <summary>Modern IRC: <c>command ::= letter* / 3digit</c> (at least one letter).</summary>
+    private static bool IsValidVerb(ReadOnlySpan<char> verb)
+    {
+        if (verb.Length == 3 && char.IsAsciiDigit(verb[0]) && char.IsAsciiDigit(verb[1]) && char.IsAsciiDigit(verb[2]))
+        {
+            return true;
+        }
+        return !verb.IsEmpty && !verb.ContainsAnyExcept(AsciiLetters);
+    }
+
     private static int SkipSpaces(ReadOnlySpan<byte> line, int pos)
     {
         while (pos < line.Length && line[pos] == (byte)' ')
@@ -145,6 +173,7 @@ public static class IrcParser
     private static List<IrcTag> ParseTags(ReadOnlySpan<byte> raw)
     {
         var tags = new List<IrcTag>();
+        Dictionary<string, int>? index = null;
         var text = Encoding.UTF8.GetString(raw).AsSpan();
         foreach (var range in text.Split(';'))
         {
@@ -159,15 +188,43 @@ public static class IrcParser
             {
                 continue;
             }
-            // A missing value and an empty value are the same (message-tags spec).
-            string? value = eq < 0 || eq == item.Length - 1 ? null : TagEscaping.Unescape(item[(eq + 1)..]);
-            // When a key repeats, the last one wins.
-            var existing = tags.FindIndex(t => t.Key == key);
+            // A missing value and an empty value are the same (message-tags spec); so is a value
+            // that unescapes to nothing, such as a lone trailing backslash.
+            string? value = eq < 0 ? null : TagEscaping.Unescape(item[(eq + 1)..]);
+            if (value?.Length == 0)
+            {
+                value = null;
+            }
+            // When a key repeats, the last one wins (tag order carries no meaning, so it takes
+            // the first one's place). Past a few tags the keys are indexed: 8191 bytes hold
+            // thousands of tags, and a linear search per tag would be quadratic on untrusted input.
+            int existing;
+            if (index is not null)
+            {
+                existing = index.TryGetValue(key, out var i) ? i : -1;
+            }
+            else
+            {
+                existing = tags.FindIndex(t => t.Key == key);
+            }
             if (existing >= 0)
             {
-                tags.RemoveAt(existing);
+                tags[existing] = new IrcTag(key, value);
+                continue;
             }
             tags.Add(new IrcTag(key, value));
+            if (index is not null)
+            {
+                index[key] = tags.Count - 1;
+            }
+            else if (tags.Count > LinearTagSearchLimit)
+            {
+                index = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < tags.Count; i++)
+                {
+                    index[tags[i].Key] = i;
+                }
+            }
         }
         return tags;
     }

@@ -10,11 +10,18 @@ namespace Parley.Protocol;
 /// <remarks>
 /// The last parameter is written as a trailing (with ':') when it is empty, holds a space or
 /// starts with ':'; CR, LF and NUL inside any field are written as spaces so that no
-/// parameter can inject a second line.
+/// parameter can inject a second line (a last parameter holding one is therefore written as a
+/// trailing too). Tag values are escaped, and a tag whose key could not be read back as one
+/// key (empty, or holding a space, ';', '=', CR, LF or NUL) is left out.
 /// </remarks>
 public static class IrcWriter
 {
     private static readonly SearchValues<char> Unsafe = SearchValues.Create("\r\n\0");
+
+    /// <summary>What forces a last parameter to be a trailing: a space, or what will be written as one.</summary>
+    private static readonly SearchValues<char> SpaceOrUnsafe = SearchValues.Create(" \r\n\0");
+
+    private static readonly SearchValues<char> NotInTagKey = SearchValues.Create(" ;=\r\n\0");
 
     public static void Write(IBufferWriter<byte> output, IrcMessage message)
         => Write(output, message.Tags, message.Source, message.Command, message.Parameters);
@@ -90,6 +97,12 @@ public static class IrcWriter
         var sb = new StringBuilder();
         foreach (var tag in tags)
         {
+            // A key cannot be escaped: one that would split the tags section is dropped rather
+            // than let it end the section early and smuggle in a source or verb.
+            if (tag.Key.Length == 0 || tag.Key.AsSpan().ContainsAny(NotInTagKey))
+            {
+                continue;
+            }
             if (sb.Length > 0)
             {
                 sb.Append(';');
@@ -100,7 +113,7 @@ public static class IrcWriter
                 sb.Append('=').Append(TagEscaping.Escape(tag.Value));
             }
         }
-        return sb.ToString();
+        return sb.Length == 0 ? null : sb.ToString();
     }
 
     /// <summary>The line as bytes, CRLF included.</summary>
@@ -120,7 +133,7 @@ public static class IrcWriter
     }
 
     private static bool NeedsTrailing(string p, bool force)
-        => force || p.Length == 0 || p[0] == ':' || p.Contains(' ');
+        => force || p.Length == 0 || p[0] == ':' || p.AsSpan().ContainsAny(SpaceOrUnsafe);
 
     private static int Encode(string s, Span<byte> destination)
     {

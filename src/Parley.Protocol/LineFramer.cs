@@ -27,7 +27,10 @@ public struct LineFramer(int maxLineBytes)
 {
     private bool _discarding;
 
-    public readonly int MaxLineBytes { get; } = maxLineBytes;
+    /// <summary>The longest line accepted, in bytes, without its CRLF or LF.</summary>
+    public readonly int MaxLineBytes { get; } = maxLineBytes > 0
+        ? maxLineBytes
+        : throw new ArgumentOutOfRangeException(nameof(maxLineBytes), maxLineBytes, "A line cap must be positive.");
 
     /// <summary>
     /// Takes the next line off the front of <paramref name="buffer"/>. On
@@ -47,7 +50,8 @@ public struct LineFramer(int maxLineBytes)
                     buffer = buffer.Slice(buffer.End);
                     return FrameResult.NeedMoreData;
                 }
-                if (buffer.Length > MaxLineBytes + 1)
+                // A line of MaxLineBytes may still be waiting for the LF after its CR.
+                if (buffer.Length > (long)MaxLineBytes + 1)
                 {
                     // The line cannot fit whatever comes next: drop it now so the buffer stays bounded.
                     buffer = buffer.Slice(buffer.End);

@@ -14,6 +14,9 @@ public enum ParseError
     /// <summary>The tags section exceeds 8191 bytes: 417 ERR_INPUTTOOLONG.</summary>
     TagsTooLong,
 
-    /// <summary>A tag prefix, source or verb without anything after it, or a verb with bad characters.</summary>
+    /// <summary>
+    /// A tag prefix, source or verb without anything after it, a verb that is neither letters
+    /// nor three digits, or a NUL, CR or LF byte anywhere in the line.
+    /// </summary>
     Malformed,
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Parley.Protocol;
@@ -5,6 +6,8 @@ namespace Parley.Protocol;
 /// <summary>Tag value escaping. https://ircv3.net/specs/extensions/message-tags#escaping-values</summary>
 public static class TagEscaping
 {
+    private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(";\\ \r\n\0");
+
     public static string Unescape(ReadOnlySpan<char> value)
     {
         if (value.IndexOf('\\') < 0)
@@ -40,9 +43,13 @@ public static class TagEscaping
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Escapes a value for the wire. NUL has no escape and the value grammar forbids it, so it is
+    /// dropped: written raw it would become a space and end the tags section.
+    /// </summary>
     public static string Escape(string value)
     {
-        if (value.AsSpan().IndexOfAny(";\\ \r\n") < 0)
+        if (!value.AsSpan().ContainsAny(NeedsEscape))
         {
             return value;
         }
@@ -56,6 +63,7 @@ public static class TagEscaping
                 case '\\': sb.Append("\\\\"); break;
                 case '\r': sb.Append("\\r"); break;
                 case '\n': sb.Append("\\n"); break;
+                case '\0': break;
                 default: sb.Append(c); break;
             }
         }

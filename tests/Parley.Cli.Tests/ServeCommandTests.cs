@@ -132,4 +132,28 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(host, ep.Host);
         Assert.Equal(port, ep.Port);
     }
+
+    [Fact]
+    public void SampleConfig_InDocs_LoadsAndMatchesTheDefaults()
+    {
+        var sample = Path.Combine(RepoRoot(), "docs", "parley.sample.json");
+        var options = ServeCommand.Load(ServeCommand.Parse(["--config", sample]));
+        var defaults = new ServerOptions();
+        Assert.Equal(defaults.Listen, options.Listen);
+        Assert.Equal(defaults.Name, options.Name);
+        Assert.Equal(defaults.Flood, options.Flood);
+        Assert.Equal(defaults.Limits, options.Limits);
+        Assert.Equal(defaults.Admin, options.Admin);
+        Assert.Empty(options.Operators);
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("Parley.slnx not found above the test directory.");
+    }
 }

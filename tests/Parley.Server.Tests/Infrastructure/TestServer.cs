@@ -16,11 +16,13 @@ public sealed class TestServer : IAsyncDisposable
 
     private readonly List<(TestClient Client, Task Run)> _clients = [];
 
-    public TestServer(ServerOptions? options = null)
+    /// <param name="options">Server options; the name is always <see cref="Name"/>.</param>
+    /// <param name="floodControl">Keep flood control as the options say (off by default in tests).</param>
+    public TestServer(ServerOptions? options = null, bool floodControl = false)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         options ??= new ServerOptions();
-        options = options with { Name = Name, Flood = options.Flood with { Enabled = false } };
+        options = options with { Name = Name, Flood = options.Flood with { Enabled = floodControl && options.Flood.Enabled } };
         Context = new ServerContext(options, Time, NullLoggerFactory.Instance);
     }
 

@@ -28,14 +28,9 @@ public sealed partial class IrcNetwork
             {
                 return new SendResult(SendStatus.NoSuchNick, nick);
             }
-            if (target == from)
-            {
-                if (echo || (from.Sink.Caps & requiredCap) == requiredCap)
-                {
-                    replies.Add(message);
-                }
-                return new SendResult(SendStatus.Ok, target.Nick);
-            }
+            // To oneself too: the copy as recipient arrives like anyone's (after the command's
+            // replies), and with echo-message the echo is the command's response, so a labeled
+            // message to oneself comes back twice with the label on one (as Ergo).
             if ((target.Sink.Caps & requiredCap) == requiredCap)
             {
                 target.Sink.Deliver(message);
@@ -44,7 +39,7 @@ public sealed partial class IrcNetwork
             {
                 replies.Add(message);
             }
-            return new SendResult(SendStatus.Ok, target.Nick, target.AwayMessage);
+            return new SendResult(SendStatus.Ok, target.Nick, target == from ? null : target.AwayMessage);
         }
     }
 

@@ -130,16 +130,24 @@ public sealed partial class IrcConnection
         IrcMessage? message;
         ParseError error;
         bool validUtf8;
+        bool tagsTooLong;
         if (line.IsSingleSegment)
         {
             _ = IrcParser.TryParse(line.FirstSpan, out message, out error, out validUtf8);
+            tagsTooLong = ClientTagsTooLong(line.FirstSpan);
         }
         else
         {
             var copy = ArrayPool<byte>.Shared.Rent((int)line.Length);
             line.CopyTo(copy);
             _ = IrcParser.TryParse(copy.AsSpan(0, (int)line.Length), out message, out error, out validUtf8);
+            tagsTooLong = ClientTagsTooLong(copy.AsSpan(0, (int)line.Length));
             ArrayPool<byte>.Shared.Return(copy);
+        }
+        if (tagsTooLong)
+        {
+            ReplyInputTooLong();
+            return;
         }
 
         if (message is null)
@@ -178,6 +186,22 @@ public sealed partial class IrcConnection
                 Session.EndCommand();
             }
         }
+    }
+
+    /// <summary>
+    /// A client's tag data (between '@' and the space) may hold at most 4094 bytes; more gets 417
+    /// (https://ircv3.net/specs/extensions/message-tags#size-limit). The parser allows the
+    /// 8191 bytes a server may send, for the client library's sake.
+    /// </summary>
+    private static bool ClientTagsTooLong(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty || line[0] != (byte)'@')
+        {
+            return false;
+        }
+        var space = line.IndexOf((byte)' ');
+        var tagBytes = (space < 0 ? line.Length : space) - 1;
+        return tagBytes > IrcLimits.MaxClientTagsBytes;
     }
 
     private void ReplyInputTooLong()

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
+using Parley.Server.Commands;
 using Parley.Server.Sessions;
 
 namespace Parley.Server.Connections;
@@ -159,7 +160,9 @@ public sealed partial class IrcConnection
             return;
         }
 
-        if (!Session.Server.Commands.IsFloodExempt(message.Command) && Session.IsRegistered && !Session.User.IsOperator)
+        // Lines of an open draft/multiline batch are collected, not dispatched (BatchCommand).
+        var batched = BatchCommand.IsBatchedLine(Session, message);
+        if (!BatchCommand.SkipsFloodControl(Session, message) && !Session.Server.Commands.IsFloodExempt(message.Command) && Session.IsRegistered && !Session.User.IsOperator)
         {
             var wait = Session.Flood.Take();
             if (wait > TimeSpan.Zero)
@@ -171,6 +174,11 @@ public sealed partial class IrcConnection
         Session.BeginCommand(message.GetTag("label"));
         try
         {
+            if (batched)
+            {
+                BatchCommand.Absorb(Session, message, validUtf8);
+                return;
+            }
             if (!validUtf8)
             {
                 // UTF8ONLY: https://ircv3.net/specs/extensions/utf8-only

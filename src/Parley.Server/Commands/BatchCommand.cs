@@ -97,7 +97,8 @@ internal static class BatchCommand
     }
 
     /// <summary>
-    /// A PRIVMSG/NOTICE/TAGMSG tagged with a batch that is not open: refused, and the batch that
+    /// A PRIVMSG/NOTICE/TAGMSG tagged with a batch that is not open, or the end of such a batch:
+    /// refused, and the batch that
     /// is open fails with it (the client has lost track of its batches); its remaining lines and
     /// its end then pass quietly.
     /// </summary>
@@ -147,8 +148,7 @@ internal static class BatchCommand
         var batch = s.OpenBatch;
         if (batch is null || batch.Id != id)
         {
-            s.OpenBatch = null;
-            s.Fail("BATCH", "MULTILINE_INVALID", "No multiline batch open with that reference tag");
+            RejectStray(s);
             return;
         }
         s.OpenBatch = null;

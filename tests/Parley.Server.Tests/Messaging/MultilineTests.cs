@@ -298,6 +298,22 @@ public sealed class MultilineTests
     }
 
     [Fact]
+    public async Task EndOfAnotherBatch_FailsTheOpenOne_WhoseRestThenPassesQuietly()
+    {
+        await using var server = new TestServer();
+        var alice = await server.ConnectRegisteredAsync("alice", MultilineCaps);
+        var bob = await server.ConnectRegisteredAsync("bob");
+        await alice.SendAsync("BATCH +1 draft/multiline bob");
+        await alice.SendAsync("@batch=1 PRIVMSG bob :x");
+        await alice.SendAsync("BATCH -2");
+        await alice.SendAsync("@batch=1 PRIVMSG bob :y");
+        await alice.SendAsync("BATCH -1");
+        var fail = Assert.Single(await alice.SyncAsync());
+        Assert.Equal(["BATCH", "MULTILINE_INVALID"], fail.Parameters.Take(2));
+        Assert.Empty(await bob.SyncAsync());
+    }
+
+    [Fact]
     public async Task SecondOpen_WhileOneIsOpen_Fails()
     {
         await using var server = new TestServer();

@@ -12,6 +12,8 @@ internal static class MessagingCommands
         t.Add(new("PRIVMSG", (s, m) => SendAsync(s, m, "PRIVMSG")));
         t.Add(new("NOTICE", (s, m) => SendAsync(s, m, "NOTICE")));
         t.Add(new("TAGMSG", (s, m) => SendAsync(s, m, "TAGMSG"), MinParams: 1));
+        // draft/multiline: one PRIVMSG or NOTICE of several lines.
+        t.Add(new("BATCH", BatchCommand.HandleAsync, MinParams: 1));
     }
 
     // PRIVMSG <target>{,<target>} <text to be sent>
@@ -21,6 +23,12 @@ internal static class MessagingCommands
     {
         var isNotice = verb == "NOTICE";
         var isTagmsg = verb == "TAGMSG";
+        if (m.HasTag("batch"))
+        {
+            // The lines of an open batch never get here (the read loop collects them).
+            BatchCommand.RejectStray(s);
+            return ValueTask.CompletedTask;
+        }
         if (m.Parameters.Count == 0 || m.Parameters[0].Length == 0)
         {
             if (!isNotice)
@@ -68,8 +76,8 @@ internal static class MessagingCommands
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Delivers one message to one target (a nick, a channel, or @#channel / +#channel).</summary>
-    internal static void Deliver(Session s, string target, OutboundMessage message, bool echo, Capability required, bool quiet)
+    /// <summary>Delivers one message (a line or a multiline message) to one target (a nick, a channel, or @#channel / +#channel).</summary>
+    internal static void Deliver(Session s, string target, RelayedMessage message, bool echo, Capability required, bool quiet)
     {
         var status = MemberStatus.None;
         var channelName = target;

@@ -66,6 +66,12 @@ internal static class RegistrationCommands
             s.Numeric(Numerics.ERR_ALREADYREGISTERED, "You may not reregister");
             return ValueTask.CompletedTask;
         }
+        if (m.Parameters[3].Length == 0)
+        {
+            // An empty realname is refused like an empty username: https://github.com/ircdocs/modern-irc/issues/85
+            s.Numeric(Numerics.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters");
+            return ValueTask.CompletedTask;
+        }
         var username = new string(m.Parameters[0].Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').ToArray());
         if (username.Length == 0)
         {

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
+using Parley.Server.Commands;
 using Parley.Server.Sessions;
 
 namespace Parley.Server.Connections;
@@ -130,16 +131,24 @@ public sealed partial class IrcConnection
         IrcMessage? message;
         ParseError error;
         bool validUtf8;
+        bool tagsTooLong;
         if (line.IsSingleSegment)
         {
             _ = IrcParser.TryParse(line.FirstSpan, out message, out error, out validUtf8);
+            tagsTooLong = ClientTagsTooLong(line.FirstSpan);
         }
         else
         {
             var copy = ArrayPool<byte>.Shared.Rent((int)line.Length);
             line.CopyTo(copy);
             _ = IrcParser.TryParse(copy.AsSpan(0, (int)line.Length), out message, out error, out validUtf8);
+            tagsTooLong = ClientTagsTooLong(copy.AsSpan(0, (int)line.Length));
             ArrayPool<byte>.Shared.Return(copy);
+        }
+        if (tagsTooLong)
+        {
+            ReplyInputTooLong();
+            return;
         }
 
         if (message is null)
@@ -151,7 +160,9 @@ public sealed partial class IrcConnection
             return;
         }
 
-        if (!Session.Server.Commands.IsFloodExempt(message.Command) && Session.IsRegistered && !Session.User.IsOperator)
+        // Lines of an open draft/multiline batch are collected, not dispatched (BatchCommand).
+        var batched = BatchCommand.IsBatchedLine(Session, message);
+        if (!BatchCommand.SkipsFloodControl(Session, message) && !Session.Server.Commands.IsFloodExempt(message.Command) && Session.IsRegistered && !Session.User.IsOperator)
         {
             var wait = Session.Flood.Take();
             if (wait > TimeSpan.Zero)
@@ -163,6 +174,11 @@ public sealed partial class IrcConnection
         Session.BeginCommand(message.GetTag("label"));
         try
         {
+            if (batched)
+            {
+                BatchCommand.Absorb(Session, message, validUtf8);
+                return;
+            }
             if (!validUtf8)
             {
                 // UTF8ONLY: https://ircv3.net/specs/extensions/utf8-only
@@ -178,6 +194,22 @@ public sealed partial class IrcConnection
                 Session.EndCommand();
             }
         }
+    }
+
+    /// <summary>
+    /// A client's tag data (between '@' and the space) may hold at most 4094 bytes; more gets 417
+    /// (https://ircv3.net/specs/extensions/message-tags#size-limit). The parser allows the
+    /// 8191 bytes a server may send, for the client library's sake.
+    /// </summary>
+    private static bool ClientTagsTooLong(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty || line[0] != (byte)'@')
+        {
+            return false;
+        }
+        var space = line.IndexOf((byte)' ');
+        var tagBytes = (space < 0 ? line.Length : space) - 1;
+        return tagBytes > IrcLimits.MaxClientTagsBytes;
     }
 
     private void ReplyInputTooLong()

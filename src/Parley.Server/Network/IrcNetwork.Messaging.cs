@@ -16,11 +16,11 @@ public readonly record struct SendResult(SendStatus Status, string Target, strin
 public sealed partial class IrcNetwork
 {
     /// <summary>
-    /// Sends to one user. The sender gets the echo (echo-message) through
-    /// <paramref name="replies"/>; recipients without <paramref name="requiredCap"/> (message-tags
-    /// for TAGMSG) get nothing.
+    /// Sends one line or a multiline message to one user. The sender gets the echo
+    /// (echo-message) through <paramref name="replies"/>; recipients without
+    /// <paramref name="requiredCap"/> (message-tags for TAGMSG) get nothing.
     /// </summary>
-    public SendResult SendToUser(IrcUser from, string nick, OutboundMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
+    public SendResult SendToUser(IrcUser from, string nick, RelayedMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
     {
         lock (_gate)
         {
@@ -28,31 +28,27 @@ public sealed partial class IrcNetwork
             {
                 return new SendResult(SendStatus.NoSuchNick, nick);
             }
-            if (target == from)
-            {
-                if (echo || (from.Sink.Caps & requiredCap) == requiredCap)
-                {
-                    replies.Add(message);
-                }
-                return new SendResult(SendStatus.Ok, target.Nick);
-            }
+            // To oneself too: the copy as recipient arrives like anyone's (after the command's
+            // replies), and with echo-message the echo is the command's response, so a labeled
+            // message to oneself comes back twice with the label on one (as Ergo).
             if ((target.Sink.Caps & requiredCap) == requiredCap)
             {
-                target.Sink.Deliver(message);
+                message.DeliverTo(target.Sink);
             }
             if (echo)
             {
-                replies.Add(message);
+                message.EchoTo(replies, from.Sink.Caps);
             }
-            return new SendResult(SendStatus.Ok, target.Nick, target.AwayMessage);
+            return new SendResult(SendStatus.Ok, target.Nick, target == from ? null : target.AwayMessage);
         }
     }
 
     /// <summary>
-    /// Sends to a channel's members (those with at least <paramref name="minStatus"/> for
-    /// STATUSMSG), after the channel's rules allow it.
+    /// Sends one line or a multiline message to a channel's members (those with at least
+    /// <paramref name="minStatus"/> for STATUSMSG), after the channel's rules allow it: checked
+    /// once, so a multiline message is delivered whole or not at all.
     /// </summary>
-    public SendResult SendToChannel(IrcUser from, string name, MemberStatus minStatus, OutboundMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
+    public SendResult SendToChannel(IrcUser from, string name, MemberStatus minStatus, RelayedMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
     {
         lock (_gate)
         {
@@ -75,11 +71,11 @@ public sealed partial class IrcNetwork
                 {
                     continue;
                 }
-                member.Sink.Deliver(message);
+                message.DeliverTo(member.Sink);
             }
             if (echo)
             {
-                replies.Add(message);
+                message.EchoTo(replies, from.Sink.Caps);
             }
             return new SendResult(SendStatus.Ok, channel.Name);
         }

@@ -44,6 +44,18 @@ public sealed class ReplyBuffer
             yield return _items[0].Message.Encode(caps, label, null);
             yield break;
         }
+        if (caps.HasFlag(Capability.Batch) && IsOneBatch())
+        {
+            // The response is one batch (a draft/multiline echo): the label goes on its BATCH
+            // start line, not on a labeled-response batch around it.
+            // https://ircv3.net/specs/extensions/multiline#labeled-response-with-echo-message
+            yield return _items[0].Message.Encode(caps, label, null);
+            for (var i = 1; i < _items.Count; i++)
+            {
+                yield return _items[i].Message.Encode(caps, null, _items[i].Batch);
+            }
+            yield break;
+        }
         if (!caps.HasFlag(Capability.Batch))
         {
             // labeled-response requires batch for several replies; without it, label the first.
@@ -64,5 +76,31 @@ public sealed class ReplyBuffer
             yield return message.Encode(caps, null, batch ?? id);
         }
         yield return new OutboundMessage(serverName, "BATCH", "-" + id).Encode(caps, null, null);
+    }
+
+    /// <summary>Whether the replies are exactly BATCH +x, lines in batch x, BATCH -x.</summary>
+    private bool IsOneBatch()
+    {
+        if (_items.Count < 2)
+        {
+            return false;
+        }
+        var (first, firstBatch) = _items[0];
+        var (last, lastBatch) = _items[^1];
+        if (firstBatch is not null || lastBatch is not null || first.Command != "BATCH" || last.Command != "BATCH"
+            || first.Parameters.Count < 2 || first.Parameters[0].Length < 2 || first.Parameters[0][0] != '+'
+            || last.Parameters.Count != 1 || last.Parameters[0] != "-" + first.Parameters[0][1..])
+        {
+            return false;
+        }
+        var id = first.Parameters[0][1..];
+        for (var i = 1; i < _items.Count - 1; i++)
+        {
+            if (_items[i].Batch != id)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

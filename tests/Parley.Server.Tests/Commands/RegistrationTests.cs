@@ -40,6 +40,18 @@ public sealed class RegistrationTests
         Assert.Equal(["*", "ALICE", "Nickname is already in use"], reply.Parameters);
     }
 
+    [Fact]
+    public async Task User_WithEmptyRealname_RepliesNeedMoreParams()
+    {
+        await using var server = new TestServer();
+        var c = server.Connect();
+        await c.SendAsync("NICK foo");
+        await c.SendAsync("USER username * * :");
+        var reply = await c.ReadAsync();
+        Assert.Equal(Numerics.ERR_NEEDMOREPARAMS, reply.Command);
+        Assert.Equal("USER", reply.Parameters[1]);
+    }
+
     [Theory]
     [InlineData("1abc")]
     [InlineData("a b")]

@@ -1,0 +1,50 @@
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Network;
+
+/// <summary>
+/// What PRIVMSG, NOTICE and TAGMSG relay: one line, or a draft/multiline message (a batch or
+/// its fallback lines, chosen per recipient). Converts implicitly from either.
+/// </summary>
+public readonly struct RelayedMessage
+{
+    private readonly OutboundMessage? _line;
+    private readonly MultilineMessage? _multiline;
+
+    public RelayedMessage(OutboundMessage line) => _line = line;
+
+    public RelayedMessage(MultilineMessage multiline) => _multiline = multiline;
+
+    /// <summary>PRIVMSG, NOTICE or TAGMSG.</summary>
+    public string Command => _line?.Command ?? _multiline!.Command;
+
+    public static implicit operator RelayedMessage(OutboundMessage line) => new(line);
+
+    public static implicit operator RelayedMessage(MultilineMessage multiline) => new(multiline);
+
+    /// <summary>Queues the message for one recipient.</summary>
+    internal void DeliverTo(IClientSink sink)
+    {
+        if (_multiline is null)
+        {
+            sink.Deliver(_line!);
+        }
+        else
+        {
+            _multiline.DeliverTo(sink);
+        }
+    }
+
+    /// <summary>Adds the sender's echo (echo-message) to its replies.</summary>
+    internal void EchoTo(ReplyBuffer replies, Capability senderCaps)
+    {
+        if (_multiline is null)
+        {
+            replies.Add(_line!);
+        }
+        else
+        {
+            _multiline.EchoTo(replies, senderCaps);
+        }
+    }
+}

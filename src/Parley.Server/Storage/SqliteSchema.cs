@@ -1,0 +1,32 @@
+namespace Parley.Server.Storage;
+
+/// <summary>
+/// The SQLite schema as a list of migrations: migration N (1-based) takes the file from
+/// version N-1 to N, and <c>schema_version</c> records the last applied. Never edit a
+/// migration that has shipped; append one.
+/// </summary>
+public static class SqliteSchema
+{
+    public static IReadOnlyList<string> Migrations { get; } =
+    [
+        // 1: accounts. name_folded is the name under the casemapping kept in meta; name is the
+        // form it was created with. The password is kept only as SCRAM-SHA-256 credentials
+        // (RFC 5802: salt, iteration count, StoredKey, ServerKey). created_at: Unix ms.
+        """
+        CREATE TABLE meta (
+            key   TEXT NOT NULL PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE accounts (
+            name_folded      TEXT    NOT NULL PRIMARY KEY,
+            name             TEXT    NOT NULL,
+            email            TEXT,
+            created_at       INTEGER NOT NULL,
+            scram_salt       BLOB    NOT NULL,
+            scram_iterations INTEGER NOT NULL,
+            scram_stored_key BLOB    NOT NULL,
+            scram_server_key BLOB    NOT NULL
+        );
+        """,
+    ];
+}

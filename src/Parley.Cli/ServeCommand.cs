@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Parley.Protocol;
@@ -71,17 +72,26 @@ internal static class ServeCommand
             return 2;
         }
 
-        var app = ParleyServer.Build(options, () =>
+        WebApplication app;
+        try
         {
-            try
+            app = ParleyServer.Build(options, () =>
             {
-                return load();
-            }
-            catch (OptionsException ex)
-            {
-                throw new InvalidOperationException(ex.Message, ex);
-            }
-        });
+                try
+                {
+                    return load();
+                }
+                catch (OptionsException ex)
+                {
+                    throw new InvalidOperationException(ex.Message, ex);
+                }
+            });
+        }
+        catch (StartupException ex)
+        {
+            stderr.WriteLine($"parley serve: {ex.Message}");
+            return 1;
+        }
         try
         {
             app.Start();

@@ -5,13 +5,15 @@ using Parley.Protocol;
 using Parley.Server.Commands;
 using Parley.Server.Hosting;
 using Parley.Server.Network;
+using Parley.Server.Security;
 using Parley.Server.Sessions;
+using Parley.Server.Storage;
 
 namespace Parley.Server;
 
 /// <summary>
-/// What every session shares: options, the Network, the command table, ISUPPORT, the MOTD, and
-/// the set of live sessions (for timeouts and shutdown).
+/// What every session shares: options, the Network, the command table, ISUPPORT, the MOTD, the
+/// account store and login throttles, and the set of live sessions (for timeouts and shutdown).
 /// </summary>
 /// <remarks>
 /// Threading: <see cref="Options"/>, <see cref="ISupport"/> and <see cref="Motd"/> are replaced
@@ -27,13 +29,18 @@ public sealed class ServerContext : IDisposable
     private readonly ITimer _sweeper;
     private long _nextBatchId;
 
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null)
+    /// <param name="accounts">
+    /// The account store, disposed with the context; null: a private in-memory one (nothing
+    /// on disk). <see cref="ParleyServer"/> passes the data directory's.
+    /// </param>
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null)
     {
         Time = time;
         LoggerFactory = loggerFactory;
         Reload = reload;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
         Network = new IrcNetwork(options.Name, mapping, time);
+        Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();
         StartedAt = time.GetUtcNow();
         Apply(options);
@@ -48,6 +55,15 @@ public sealed class ServerContext : IDisposable
     public ISupport ISupport { get; private set; } = new();
     public IReadOnlyList<string>? Motd { get; private set; }
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Accounts: read on every login, never cached (another process may change them).</summary>
+    public IAccountStore Accounts { get; }
+
+    /// <summary>Failed logins per folded account name (Server:Accounts).</summary>
+    public LoginThrottle AccountThrottle { get; private set; } = null!;
+
+    /// <summary>Failed logins per client address (Server:Accounts).</summary>
+    public LoginThrottle AddressThrottle { get; private set; } = null!;
 
     /// <summary>Re-reads the configuration for REHASH, or null when there is nothing to re-read.</summary>
     public Func<ServerOptions>? Reload { get; }
@@ -64,6 +80,13 @@ public sealed class ServerContext : IDisposable
     /// <summary>Applies new options: ISUPPORT and the MOTD are rebuilt; connections stay.</summary>
     public void Apply(ServerOptions options)
     {
+        if (AccountThrottle is null || options.Accounts != Options.Accounts)
+        {
+            var a = options.Accounts;
+            var window = TimeSpan.FromSeconds(a.LoginThrottleSeconds);
+            AccountThrottle = new LoginThrottle(Time, a.LoginFailuresPerAccount, window);
+            AddressThrottle = new LoginThrottle(Time, a.LoginFailuresPerAddress, window);
+        }
         Options = options;
         Network.ServerName = options.Name;
         Motd = LoadMotd(options.Motd);
@@ -140,5 +163,9 @@ public sealed class ServerContext : IDisposable
             .Set("WHOX");
     }
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        Accounts.Dispose();
+    }
 }

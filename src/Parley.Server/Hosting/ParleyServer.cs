@@ -6,10 +6,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Parley.Protocol;
 using Parley.Server.Connections;
+using Parley.Server.Storage;
 
 namespace Parley.Server.Hosting;
 
@@ -21,8 +24,11 @@ public static class ParleyServer
 
     /// <summary>
     /// Builds the host. <paramref name="reload"/> re-reads the configuration for REHASH.
-    /// Binding happens on start; a port in use fails the start with a clear message.
+    /// Binding happens on start; a port in use fails the start with a clear message. The
+    /// database in the data directory is opened (and migrated) here.
     /// </summary>
+    /// <exception cref="OptionsException">An invalid listen address.</exception>
+    /// <exception cref="StartupException">The database cannot be opened.</exception>
     public static WebApplication Build(ServerOptions options, Func<ServerOptions>? reload = null, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null)
     {
         var endpoints = new List<ListenEndpoint>();
@@ -35,6 +41,7 @@ public static class ParleyServer
             endpoints.Add(ep);
         }
 
+        var accounts = OpenAccounts(options, time ?? TimeProvider.System);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -46,7 +53,7 @@ public static class ParleyServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload));
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));
@@ -68,6 +75,23 @@ public static class ParleyServer
             }
         });
         return builder.Build();
+    }
+
+    /// <summary>The accounts in <c>parley.db</c> in the data directory, folded with the server's casemapping.</summary>
+    private static SqliteAccountStore OpenAccounts(ServerOptions options, TimeProvider time)
+    {
+        var mapping = CaseMapping.TryGet(options.CaseMapping, out var m) ? m : CaseMapping.Rfc1459;
+        SqliteDatabase? db = null;
+        try
+        {
+            db = SqliteDatabase.Open(options.DataDir);
+            return SqliteAccountStore.Open(db, mapping, time, ownsDatabase: true);
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            db?.Dispose();
+            throw new StartupException($"cannot open the database in '{options.DataDir}': {ex.Message}", ex);
+        }
     }
 
     /// <summary>The addresses actually bound (ports resolved when 0 was asked), after start.</summary>

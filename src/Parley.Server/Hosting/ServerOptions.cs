@@ -34,6 +34,9 @@ public sealed record ServerOptions
 
     public LimitOptions Limits { get; init; } = new();
 
+    /// <summary>Logins and accounts (login throttle, self-registration).</summary>
+    public AccountOptions Accounts { get; init; } = new();
+
     /// <summary>Operator blocks for OPER.</summary>
     public IReadOnlyList<OperatorOptions> Operators { get; init; } = [];
 

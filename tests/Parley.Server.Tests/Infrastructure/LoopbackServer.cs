@@ -10,11 +10,15 @@ namespace Parley.Server.Tests.Infrastructure;
 /// <summary>The real server on Kestrel, bound to 127.0.0.1 on a free port, for end-to-end tests.</summary>
 public sealed class LoopbackServer : IAsyncDisposable
 {
-    private LoopbackServer(WebApplication app, IPEndPoint endpoint)
+    private LoopbackServer(WebApplication app, IPEndPoint endpoint, string dataDir)
     {
         App = app;
         EndPoint = endpoint;
+        DataDir = dataDir;
     }
+
+    /// <summary>A temporary data directory, deleted on dispose.</summary>
+    public string DataDir { get; }
 
     public WebApplication App { get; }
     public IPEndPoint EndPoint { get; }
@@ -22,11 +26,12 @@ public sealed class LoopbackServer : IAsyncDisposable
     public static async Task<LoopbackServer> StartAsync(ServerOptions? options = null)
     {
         options ??= new ServerOptions();
-        options = options with { Listen = ["127.0.0.1:0"], Name = TestServer.Name };
+        var dataDir = Directory.CreateTempSubdirectory("parley-loopback-").FullName;
+        options = options with { Listen = ["127.0.0.1:0"], Name = TestServer.Name, DataDir = dataDir };
         var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
         await app.StartAsync();
         var endpoint = ParleyServer.BoundEndpoints(app)[0];
-        return new LoopbackServer(app, endpoint);
+        return new LoopbackServer(app, endpoint, dataDir);
     }
 
     /// <summary>A raw TCP client connected to the server.</summary>
@@ -42,5 +47,6 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        Directory.Delete(DataDir, recursive: true);
     }
 }

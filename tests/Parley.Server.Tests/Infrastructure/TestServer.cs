@@ -3,16 +3,21 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Parley.Server.Connections;
 using Parley.Server.Hosting;
+using Parley.Server.Storage;
 
 namespace Parley.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A server in this process with in-memory connections (no sockets) and a fake clock, for
-/// protocol tests. Every client is a <see cref="TestClient"/> over a pair of pipes.
+/// protocol tests. Every client is a <see cref="TestClient"/> over a pair of pipes. Accounts
+/// live in a SQLite file in a temporary data directory of its own, deleted on dispose.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string Name = "test.parley";
+
+    /// <summary>PBKDF2 rounds for test accounts: RFC 7677's minimum, fast enough for many tests.</summary>
+    public const int Iterations = 4096;
 
     private readonly List<(TestClient Client, Task Run)> _clients = [];
 
@@ -23,11 +28,23 @@ public sealed class TestServer : IAsyncDisposable
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         options ??= new ServerOptions();
         options = options with { Name = Name, Flood = options.Flood with { Enabled = floodControl && options.Flood.Enabled } };
-        Context = new ServerContext(options, Time, NullLoggerFactory.Instance);
+        DataDir = Directory.CreateTempSubdirectory("parley-test-").FullName;
+        var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
+        var accounts = SqliteAccountStore.Open(SqliteDatabase.Open(DataDir), mapping, Time, Iterations, ownsDatabase: true);
+        Context = new ServerContext(options with { DataDir = DataDir }, Time, NullLoggerFactory.Instance, accounts: accounts);
     }
 
     public FakeTimeProvider Time { get; }
     public ServerContext Context { get; }
+
+    /// <summary>This server's data directory (parley.db).</summary>
+    public string DataDir { get; }
+
+    public IAccountStore Accounts => Context.Accounts;
+
+    /// <summary>Creates an account (as <c>parley account create</c> would); fails the test if it cannot.</summary>
+    public async Task CreateAccountAsync(string name, string password)
+        => Assert.Equal(AccountResult.Ok, await Accounts.CreateAsync(name, password));
 
     /// <summary>A new connection, not yet registered.</summary>
     public TestClient Connect(string host = "127.0.0.1")
@@ -66,6 +83,7 @@ public sealed class TestServer : IAsyncDisposable
         }
         await Task.WhenAll(all.Select(c => c.Run)).WaitAsync(TimeSpan.FromSeconds(10));
         Context.Dispose();
+        Directory.Delete(DataDir, recursive: true);
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

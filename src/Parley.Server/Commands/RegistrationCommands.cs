@@ -21,15 +21,36 @@ internal static class RegistrationCommands
     }
 
     // PASS <password>  https://modern.ircdocs.horse/#pass-message
-    private static ValueTask PassAsync(Session s, IrcMessage m)
+    // PASS <account>:<password> logs in to the account when the server has no password (as Ergo).
+    private static async ValueTask PassAsync(Session s, IrcMessage m)
     {
         if (s.IsRegistered)
         {
             s.Numeric(Numerics.ERR_ALREADYREGISTERED, "You may not reregister");
-            return ValueTask.CompletedTask;
+            return;
         }
-        s.PendingPassword = m.Parameters[0];
-        return ValueTask.CompletedTask;
+        var password = m.Parameters[0];
+        var colon = password.IndexOf(':', StringComparison.Ordinal);
+        if (s.Server.Options.Password is null && colon > 0 && s.User.Account is null)
+        {
+            var result = await AccountLogin.VerifyPasswordAsync(s, password[..colon], password[(colon + 1)..], "PASS");
+            switch (result.Outcome)
+            {
+                case AccountLogin.Outcome.Ok:
+                    AccountLogin.Complete(s, result.Account!.Name, "PASS", sasl: false);
+                    return;
+                case AccountLogin.Outcome.Throttled:
+                    s.Numeric(Numerics.ERR_SASLFAIL, "PASS login failed: " + AccountLogin.WaitText(result.Wait));
+                    return;
+                case AccountLogin.Outcome.Error:
+                    s.Numeric(Numerics.ERR_SASLFAIL, "PASS login failed: internal error");
+                    return;
+                default:
+                    s.Numeric(Numerics.ERR_SASLFAIL, "PASS login failed: invalid account credentials");
+                    return;
+            }
+        }
+        s.PendingPassword = password;
     }
 
     // NICK <nickname>  https://modern.ircdocs.horse/#nick-message
@@ -125,6 +146,9 @@ internal static class RegistrationCommands
             s.Close("Bad password", "Bad password");
             return;
         }
+        // "If the client completes registration … while the SASL authentication is still in
+        // progress, the server SHOULD abort it and send a 906 numeric" (sasl-3.1).
+        SaslCommands.AbortOnRegistration(s);
         s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
         SendWelcome(s);
     }

@@ -10,6 +10,9 @@ public static class Capabilities
     public const int MultilineMaxBytes = 4096;
     public const int MultilineMaxLines = 32;
 
+    /// <summary>The SASL mechanisms, as the sasl capability's value and RPL_SASLMECHS list them.</summary>
+    public const string SaslMechanisms = "PLAIN,SCRAM-SHA-256";
+
     public static readonly IReadOnlyList<CapabilityInfo> All =
     [
         new("account-notify", Capability.AccountNotify),
@@ -25,6 +28,7 @@ public static class Capabilities
         new("labeled-response", Capability.LabeledResponse),
         new("message-tags", Capability.MessageTags),
         new("multi-prefix", Capability.MultiPrefix),
+        new("sasl", Capability.Sasl, SaslMechanisms),
         new("server-time", Capability.ServerTime),
         new("setname", Capability.Setname),
         new("userhost-in-names", Capability.UserhostInNames),

@@ -74,6 +74,9 @@ public sealed class Session : IClientSink
     /// <summary>An open draft/multiline batch, or null.</summary>
     public MultilineBatch? OpenBatch { get; set; }
 
+    /// <summary>The SASL exchange in progress (AUTHENTICATE), or null.</summary>
+    public SaslExchange? Sasl { get; set; }
+
     // --- IClientSink ------------------------------------------------------------------------
 
     public void Deliver(OutboundMessage message) => Outbox.Enqueue(message.GetBytes(Caps));

@@ -46,6 +46,12 @@ internal static class MessagingCommands
             return ValueTask.CompletedTask;
         }
 
+        if (!isTagmsg && NickServ.IsTarget(s, m.Parameters[0]))
+        {
+            // Services are not delivered to: NickServ answers, and nobody else sees the line.
+            return isNotice ? ValueTask.CompletedTask : NickServ.HandleAsync(s, m.Parameters[1]);
+        }
+
         var clientTags = ClientTags(m);
         var targets = m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
         var max = s.Server.Options.Limits.MaxTargets;

@@ -62,7 +62,7 @@ internal static class RegistrationCommands
             s.Numeric(Numerics.ERR_NONICKNAMEGIVEN, "No nickname given");
             return ValueTask.CompletedTask;
         }
-        if (!NickRules.IsValid(nick, s.Server.Options.Limits.NickLength))
+        if (!NickRules.IsValid(nick, s.Server.Options.Limits.NickLength) || NickServ.IsReserved(s.Network, nick))
         {
             s.Numeric(Numerics.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname");
             return ValueTask.CompletedTask;

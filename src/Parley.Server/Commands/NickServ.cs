@@ -1,0 +1,169 @@
+using System.Data.Common;
+using Parley.Server.Network;
+using Parley.Server.Sessions;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Commands;
+
+/// <summary>
+/// NickServ for clients without SASL: <c>PRIVMSG NickServ :IDENTIFY [account] password</c>,
+/// <c>REGISTER password [email]</c>, <c>LOGOUT</c>, <c>HELP</c>. Messages to NickServ are
+/// taken before delivery (MessagingCommands) and never reach anyone, so a password sent here is
+/// not echoed or relayed. Replies are NOTICEs from <see cref="Prefix"/>; logins also get 900
+/// as with SASL.
+/// </summary>
+internal static class NickServ
+{
+    public const string Nick = "NickServ";
+    public const string Prefix = "NickServ!NickServ@services.";
+
+    private static readonly string[] Help =
+    [
+        "NickServ lets you log in to an account and create one.",
+        "  IDENTIFY [account] <password>   log in (the account defaults to your nick)",
+        "  REGISTER <password> [email]     create an account named after your nick and log in",
+        "  LOGOUT                          log out",
+        "  HELP                            this text",
+        "Clients that support SASL (PLAIN or SCRAM-SHA-256) should use it instead.",
+    ];
+
+    /// <summary>Whether a PRIVMSG/NOTICE target is NickServ (nick, or nick@server as some clients write it).</summary>
+    public static bool IsTarget(Session s, string target)
+    {
+        var at = target.IndexOf('@', StringComparison.Ordinal);
+        return s.Network.CaseMapping.Equals(at < 0 ? target : target[..at], Nick);
+    }
+
+    /// <summary>Whether a nick is NickServ's, which no user may take.</summary>
+    public static bool IsReserved(IrcNetwork network, string nick) => network.CaseMapping.Equals(nick, Nick);
+
+    /// <summary>One line sent to NickServ.</summary>
+    public static async ValueTask HandleAsync(Session s, string text)
+    {
+        var words = text.Trim().Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var command = words.Length > 0 ? words[0].ToUpperInvariant() : "HELP";
+        var rest = words.Length > 1 ? words[1] : "";
+        switch (command)
+        {
+            case "IDENTIFY" or "LOGIN":
+                await IdentifyAsync(s, rest);
+                break;
+            case "REGISTER":
+                await RegisterAsync(s, rest);
+                break;
+            case "LOGOUT":
+                if (s.User.Account is null)
+                {
+                    Notice(s, "You are not logged in.");
+                    break;
+                }
+                AccountLogin.Logout(s);
+                Notice(s, "You are now logged out.");
+                break;
+            case "HELP":
+                foreach (var line in Help)
+                {
+                    Notice(s, line);
+                }
+                break;
+            default:
+                Notice(s, $"Unknown command {command}. Send HELP for the list.");
+                break;
+        }
+    }
+
+    // IDENTIFY [account] <password>: one word is the password for the account named like the
+    // current nick; with two or more, the first is the account and the rest the password.
+    private static async ValueTask IdentifyAsync(Session s, string args)
+    {
+        if (s.User.Account is { } current)
+        {
+            Notice(s, $"You are already logged in as {current}.");
+            return;
+        }
+        var words = args.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0)
+        {
+            Notice(s, "Syntax: IDENTIFY [account] <password>");
+            return;
+        }
+        var (name, password) = words.Length == 1 ? (s.Nick, words[0]) : (words[0], words[1]);
+        var result = await AccountLogin.VerifyPasswordAsync(s, name, password, "NickServ");
+        switch (result.Outcome)
+        {
+            case AccountLogin.Outcome.Ok:
+                var account = result.Account!.Name;
+                AccountLogin.Complete(s, account, "NickServ", sasl: false);
+                Notice(s, $"You are now logged in as {account}.");
+                break;
+            case AccountLogin.Outcome.Throttled:
+                Notice(s, $"Login refused: {AccountLogin.WaitText(result.Wait)}.");
+                break;
+            case AccountLogin.Outcome.Error:
+                Notice(s, "Login failed: internal error. Try again later.");
+                break;
+            default:
+                Notice(s, "Invalid account name or password.");
+                break;
+        }
+    }
+
+    // REGISTER <password> [email]: an account named after the current nick.
+    private static async ValueTask RegisterAsync(Session s, string args)
+    {
+        if (!s.Server.Options.Accounts.AllowRegistration)
+        {
+            Notice(s, "Account registration is disabled on this server.");
+            return;
+        }
+        if (s.User.Account is { } current)
+        {
+            Notice(s, $"You are already logged in as {current}.");
+            return;
+        }
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length is 0 or > 2)
+        {
+            Notice(s, "Syntax: REGISTER <password> [email]");
+            return;
+        }
+        var email = words.Length == 2 ? words[1] : null;
+        if (email is not null && (email.Length > 254 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@')))
+        {
+            Notice(s, $"{email} is not an e-mail address.");
+            return;
+        }
+        var name = s.Nick;
+        AccountResult result;
+        try
+        {
+            result = await s.Server.Accounts.CreateAsync(name, words[0], email);
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            Notice(s, "Registration failed: internal error. Try again later.");
+            return;
+        }
+        switch (result)
+        {
+            case AccountResult.Ok:
+                Notice(s, $"Account {name} registered.");
+                AccountLogin.Complete(s, name, "NickServ REGISTER", sasl: false);
+                Notice(s, $"You are now logged in as {name}.");
+                break;
+            case AccountResult.AlreadyExists:
+                Notice(s, $"Account {name} already exists. If it is yours, IDENTIFY.");
+                break;
+            case AccountResult.InvalidName:
+                Notice(s, $"{name} cannot be an account name (at most {AccountNames.MaxLength} characters).");
+                break;
+            default:
+                Notice(s, $"That password is not allowed: it must have 1 to {AccountNames.MaxPasswordLength} characters, no control characters.");
+                break;
+        }
+    }
+
+    private static void Notice(Session s, string text)
+        => s.Reply(new OutboundMessage(Prefix, "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
+}

@@ -10,6 +10,7 @@ static int Run(string[] args)
 
         commands:
           serve      run the server (parley serve --help)
+          account    create, change, delete and list accounts (parley account --help)
           mkpasswd   hash a password for an operator block in the config
 
         See README.md and docs/configuration.md.
@@ -23,6 +24,8 @@ static int Run(string[] args)
     {
         case "serve":
             return ServeCommand.Run(args[1..], Console.Out, Console.Error);
+        case "account":
+            return AccountCommand.Run(args[1..], Console.In, Console.Out, Console.Error);
         case "mkpasswd":
             var password = args.Length > 1 ? args[1] : Console.In.ReadLine();
             if (string.IsNullOrEmpty(password))

@@ -16,12 +16,13 @@ public sealed class TestServer : IAsyncDisposable
 
     private readonly List<(TestClient Client, Task Run)> _clients = [];
 
-    public TestServer(ServerOptions? options = null)
+    /// <param name="reload">What REHASH re-reads (the server name and flood setting are kept as here).</param>
+    public TestServer(ServerOptions? options = null, Func<ServerOptions>? reload = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-        options ??= new ServerOptions();
-        options = options with { Name = Name, Flood = options.Flood with { Enabled = false } };
-        Context = new ServerContext(options, Time, NullLoggerFactory.Instance);
+        static ServerOptions ForTests(ServerOptions o) => o with { Name = Name, Flood = o.Flood with { Enabled = false } };
+        Context = new ServerContext(ForTests(options ?? new ServerOptions()), Time, NullLoggerFactory.Instance,
+            reload is null ? null : () => ForTests(reload()));
     }
 
     public FakeTimeProvider Time { get; }

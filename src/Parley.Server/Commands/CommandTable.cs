@@ -19,6 +19,9 @@ public sealed class CommandTable
         MessagingCommands.Register(table);
         ChannelCommands.Register(table);
         ServerQueryCommands.Register(table);
+        UserQueryCommands.Register(table);
+        UserCommands.Register(table);
+        OperatorCommands.Register(table);
         return table;
     }
 

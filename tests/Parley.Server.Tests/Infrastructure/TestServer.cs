@@ -18,12 +18,13 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <param name="options">Server options; the name is always <see cref="Name"/>.</param>
     /// <param name="floodControl">Keep flood control as the options say (off by default in tests).</param>
-    public TestServer(ServerOptions? options = null, bool floodControl = false)
+    /// <param name="reload">What REHASH re-reads (the server name and flood setting are kept as here).</param>
+    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-        options ??= new ServerOptions();
-        options = options with { Name = Name, Flood = options.Flood with { Enabled = floodControl && options.Flood.Enabled } };
-        Context = new ServerContext(options, Time, NullLoggerFactory.Instance);
+        ServerOptions ForTests(ServerOptions o) => o with { Name = Name, Flood = o.Flood with { Enabled = floodControl && o.Flood.Enabled } };
+        Context = new ServerContext(ForTests(options ?? new ServerOptions()), Time, NullLoggerFactory.Instance,
+            reload is null ? null : () => ForTests(reload()));
     }
 
     public FakeTimeProvider Time { get; }

@@ -133,7 +133,7 @@ public sealed class ServerContext : IDisposable
             .Set("PREFIX", MemberPrefixes.ISupportValue)
             .Set("SAFELIST")
             .Set("STATUSMSG", MemberPrefixes.StatusMsg)
-            .Set("TARGMAX", $"JOIN:,KICK:1,LIST:,MONITOR:,NAMES:,NOTICE:{l.MaxTargets},PART:,PRIVMSG:{l.MaxTargets},TAGMSG:{l.MaxTargets},WHOIS:1")
+            .Set("TARGMAX", $"JOIN:,KICK:{l.MaxTargets},LIST:,MONITOR:,NAMES:,NOTICE:{l.MaxTargets},PART:,PRIVMSG:{l.MaxTargets},TAGMSG:{l.MaxTargets},WHOIS:1")
             .Set("TOPICLEN", l.TopicLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Set("USERLEN", "18")
             .Set("UTF8ONLY")

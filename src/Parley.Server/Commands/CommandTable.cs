@@ -18,6 +18,7 @@ public sealed class CommandTable
         RegistrationCommands.Register(table);
         MessagingCommands.Register(table);
         ChannelCommands.Register(table);
+        ChannelOpsCommands.Register(table);
         ServerQueryCommands.Register(table);
         UserQueryCommands.Register(table);
         UserCommands.Register(table);

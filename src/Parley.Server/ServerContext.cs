@@ -90,7 +90,7 @@ public sealed class ServerContext : IDisposable
 
     internal void Sweep()
     {
-        var now = Time.GetUtcNow();
+        var now = Time.GetTimestamp();
         var limits = Options.Limits;
         foreach (var s in _sessions.Values)
         {

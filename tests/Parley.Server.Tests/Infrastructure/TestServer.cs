@@ -19,9 +19,10 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="options">Server options; the name is always <see cref="Name"/>.</param>
     /// <param name="floodControl">Keep flood control as the options say (off by default in tests).</param>
     /// <param name="reload">What REHASH re-reads (the server name and flood setting are kept as here).</param>
-    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null)
+    /// <param name="time">The clock (default: a fake one at 2026-11-25 12:00 UTC).</param>
+    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null)
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         ServerOptions ForTests(ServerOptions o) => o with { Name = Name, Flood = o.Flood with { Enabled = floodControl && o.Flood.Enabled } };
         Context = new ServerContext(ForTests(options ?? new ServerOptions()), Time, NullLoggerFactory.Instance,
             reload is null ? null : () => ForTests(reload()));

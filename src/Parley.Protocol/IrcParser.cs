@@ -151,14 +151,26 @@ public static class IrcParser
             : throw new FormatException($"Cannot parse IRC line ({error}): {line}");
     }
 
-    /// <summary>Modern IRC: <c>command ::= letter* / 3digit</c> (at least one letter).</summary>
+    /// <summary>
+    /// A verb is any token that does not start with ':' and holds no control character.
+    /// Modern IRC's grammar (<c>letter* / 3digit</c>) is narrower, but a server answers an
+    /// unknown or odd verb with 421 ERR_UNKNOWNCOMMAND rather than dropping the line (as Ergo
+    /// and InspIRCd do), so the parser lets the dispatcher decide.
+    /// </summary>
     private static bool IsValidVerb(ReadOnlySpan<char> verb)
     {
-        if (verb.Length == 3 && char.IsAsciiDigit(verb[0]) && char.IsAsciiDigit(verb[1]) && char.IsAsciiDigit(verb[2]))
+        if (verb.IsEmpty || verb[0] == ':')
         {
-            return true;
+            return false;
         }
-        return !verb.IsEmpty && !verb.ContainsAnyExcept(AsciiLetters);
+        foreach (var c in verb)
+        {
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int SkipSpaces(ReadOnlySpan<byte> line, int pos)

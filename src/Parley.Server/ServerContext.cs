@@ -113,7 +113,7 @@ public sealed class ServerContext : IDisposable
 
     internal void Sweep()
     {
-        var now = Time.GetUtcNow();
+        var now = Time.GetTimestamp();
         var limits = Options.Limits;
         foreach (var s in _sessions.Values)
         {
@@ -156,7 +156,7 @@ public sealed class ServerContext : IDisposable
             .Set("PREFIX", MemberPrefixes.ISupportValue)
             .Set("SAFELIST")
             .Set("STATUSMSG", MemberPrefixes.StatusMsg)
-            .Set("TARGMAX", $"JOIN:,KICK:1,LIST:,MONITOR:,NAMES:,NOTICE:{l.MaxTargets},PART:,PRIVMSG:{l.MaxTargets},TAGMSG:{l.MaxTargets},WHOIS:1")
+            .Set("TARGMAX", $"JOIN:,KICK:{l.MaxTargets},LIST:,MONITOR:,NAMES:,NOTICE:{l.MaxTargets},PART:,PRIVMSG:{l.MaxTargets},TAGMSG:{l.MaxTargets},WHOIS:1")
             .Set("TOPICLEN", l.TopicLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Set("USERLEN", "18")
             .Set("UTF8ONLY")

@@ -251,18 +251,23 @@ public sealed class IrcParserTests
         Assert.Same("JOIN", ParseValid("JOIN #c").Command);
     }
 
-    /// <summary>Modern IRC: <c>command ::= letter* / 3digit</c>.</summary>
+    /// <summary>Odd verbs parse, so the server can answer them with 421 ERR_UNKNOWNCOMMAND.</summary>
     [Theory]
-    [InlineData("PRIV!MSG #c :hi")]
-    [InlineData("PRIV_MSG #c")]
-    [InlineData("PR1VMSG #c")]
-    [InlineData("12 x")]
-    [InlineData("1234 x")]
-    [InlineData("00a x")]
-    [InlineData("héllo x")]
+    [InlineData("PRIV!MSG #c :hi", "PRIV!MSG")]
+    [InlineData("priv_msg #c", "PRIV_MSG")]
+    [InlineData("PR1VMSG #c", "PR1VMSG")]
+    [InlineData("12 x", "12")]
+    [InlineData("1234 x", "1234")]
+    [InlineData("héllo x", "HéLLO")]
+    public void TryParse_OddVerb_ParsesForTheDispatcherToRefuse(string line, string verb)
+    {
+        Assert.Equal(verb, ParseValid(line).Command);
+    }
+
+    [Theory]
     [InlineData("PING\tx")]
     [InlineData(":src :x")]
-    public void TryParse_VerbWithBadCharacters_IsMalformed(string line)
+    public void TryParse_VerbWithControlCharacterOrColon_IsMalformed(string line)
     {
         AssertError(line, ParseError.Malformed);
     }

@@ -91,16 +91,22 @@ internal static partial class ChannelCommands
             s.Numeric(Numerics.RPL_ENDOFNAMES, "*", "End of /NAMES list");
             return ValueTask.CompletedTask;
         }
-        foreach (var name in m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries))
+        // Several channels: their names, then one RPL_ENDOFNAMES naming the whole list (as Ergo;
+        // irctest names.py). A channel that does not exist or is hidden adds nothing.
+        var names = m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var endName = m.Parameters[0];
+        foreach (var name in names)
         {
-            var view = s.Network.GetChannelView(s.User, name);
-            if (view is null)
+            if (s.Network.GetChannelView(s.User, name) is { } view)
             {
-                s.Numeric(Numerics.RPL_ENDOFNAMES, name, "End of /NAMES list");
-                continue;
+                SendNames(s, view, end: false);
+                if (names.Length == 1)
+                {
+                    endName = view.Name;
+                }
             }
-            SendNames(s, view);
         }
+        s.Numeric(Numerics.RPL_ENDOFNAMES, endName, "End of /NAMES list");
         return ValueTask.CompletedTask;
     }
 
@@ -120,8 +126,8 @@ internal static partial class ChannelCommands
             view.TopicSetAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary>RPL_NAMREPLY lines (each under 512 bytes), then RPL_ENDOFNAMES.</summary>
-    internal static void SendNames(Session s, ChannelView view)
+    /// <summary>RPL_NAMREPLY lines (each under 512 bytes), then RPL_ENDOFNAMES unless <paramref name="end"/> is false.</summary>
+    internal static void SendNames(Session s, ChannelView view, bool end = true)
     {
         var multi = s.Has(Capability.MultiPrefix);
         var full = s.Has(Capability.UserhostInNames);
@@ -153,7 +159,10 @@ internal static partial class ChannelCommands
         {
             s.Numeric(Numerics.RPL_NAMREPLY, symbol, view.Name, line.ToString());
         }
-        s.Numeric(Numerics.RPL_ENDOFNAMES, view.Name, "End of /NAMES list");
+        if (end)
+        {
+            s.Numeric(Numerics.RPL_ENDOFNAMES, view.Name, "End of /NAMES list");
+        }
     }
 
     private static bool IsInvisible(Session s, MemberView member)

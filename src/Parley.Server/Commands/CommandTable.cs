@@ -18,7 +18,11 @@ public sealed class CommandTable
         RegistrationCommands.Register(table);
         MessagingCommands.Register(table);
         ChannelCommands.Register(table);
+        ChannelOpsCommands.Register(table);
         ServerQueryCommands.Register(table);
+        UserQueryCommands.Register(table);
+        UserCommands.Register(table);
+        OperatorCommands.Register(table);
         SaslCommands.Register(table);
         return table;
     }

@@ -21,6 +21,9 @@ public sealed record ServerOptions
     /// <summary>The network's name (ISUPPORT NETWORK).</summary>
     public string Network { get; init; } = "Parley";
 
+    /// <summary>The server's one-line description: the server info of WHOIS (312), LINKS (364) and INFO.</summary>
+    public string Description { get; init; } = "Parley IRC server";
+
     /// <summary>A server password clients must send with PASS, or null.</summary>
     public string? Password { get; init; }
 

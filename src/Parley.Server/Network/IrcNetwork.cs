@@ -129,10 +129,11 @@ public sealed partial class IrcNetwork
             }
             if (!CaseMapping.Equals(oldNick, nick))
             {
+                // A change of case only is no news to watchers (MONITOR spec; irctest testNickChange).
                 RecordWhowas(user, oldNick);
                 NotifyMonitorsLocked(oldNick, null);
+                NotifyMonitorsLocked(nick, user);
             }
-            NotifyMonitorsLocked(nick, user);
             return NickResult.Ok;
         }
     }

@@ -20,8 +20,12 @@ public sealed class Session : IClientSink
     private readonly Action _abortRead;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _caps;
-    private long _lastReceivedTicks;
-    private long _pingSentTicks;
+    // Monotonic timestamps (TimeProvider.GetTimestamp), never wall-clock time: a clock that is
+    // set back or jumps forward must not time anyone out.
+    private readonly long _connectedStamp;
+    private long _lastReceivedStamp;
+    private long _pingSentStamp;
+    private int _pingOutstanding;
     private int _closing;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead)
@@ -30,7 +34,8 @@ public sealed class Session : IClientSink
         Outbox = outbox;
         _abortRead = abortRead;
         User = server.Network.Connect(this, host, host);
-        _lastReceivedTicks = server.Time.GetUtcNow().UtcTicks;
+        _connectedStamp = server.Time.GetTimestamp();
+        _lastReceivedStamp = _connectedStamp;
         Flood = new FloodControl(server.Options.Flood, server.Time);
     }
 
@@ -145,8 +150,8 @@ public sealed class Session : IClientSink
     /// <summary>Notes that a line arrived (resets the ping timer).</summary>
     public void Touch()
     {
-        Volatile.Write(ref _lastReceivedTicks, Server.Time.GetUtcNow().UtcTicks);
-        Volatile.Write(ref _pingSentTicks, 0);
+        Volatile.Write(ref _lastReceivedStamp, Server.Time.GetTimestamp());
+        Volatile.Write(ref _pingOutstanding, 0);
     }
 
     /// <summary>
@@ -170,35 +175,35 @@ public sealed class Session : IClientSink
     internal void MarkClosed() => _closed.TrySetResult();
 
     /// <summary>Registration timeout and ping keepalive; called by the sweeper.</summary>
-    internal void CheckTimeouts(DateTimeOffset now, LimitOptions limits)
+    internal void CheckTimeouts(long now, LimitOptions limits)
     {
         if (IsClosing)
         {
             return;
         }
+        var time = Server.Time;
         if (!IsRegistered)
         {
-            if (now - User.ConnectedAt >= TimeSpan.FromSeconds(limits.RegistrationTimeoutSeconds))
+            if (time.GetElapsedTime(_connectedStamp, now) >= TimeSpan.FromSeconds(limits.RegistrationTimeoutSeconds))
             {
                 Close("Registration timed out", "Registration timed out");
             }
             return;
         }
-        var pingSent = Volatile.Read(ref _pingSentTicks);
-        if (pingSent != 0)
+        var idle = time.GetElapsedTime(Volatile.Read(ref _lastReceivedStamp), now);
+        if (Volatile.Read(ref _pingOutstanding) != 0)
         {
-            var waited = now.UtcTicks - pingSent;
-            if (waited >= TimeSpan.FromSeconds(limits.PingTimeoutSeconds).Ticks)
+            if (time.GetElapsedTime(Volatile.Read(ref _pingSentStamp), now) >= TimeSpan.FromSeconds(limits.PingTimeoutSeconds))
             {
-                var seconds = (int)TimeSpan.FromTicks(now.UtcTicks - Volatile.Read(ref _lastReceivedTicks)).TotalSeconds;
-                Close($"Ping timeout: {seconds} seconds", $"Ping timeout: {seconds} seconds");
+                var reason = $"Ping timeout: {(int)idle.TotalSeconds} seconds";
+                Close(reason, reason);
             }
             return;
         }
-        var idle = now.UtcTicks - Volatile.Read(ref _lastReceivedTicks);
-        if (idle >= TimeSpan.FromSeconds(limits.PingIntervalSeconds).Ticks)
+        if (idle >= TimeSpan.FromSeconds(limits.PingIntervalSeconds))
         {
-            Volatile.Write(ref _pingSentTicks, now.UtcTicks);
+            Volatile.Write(ref _pingSentStamp, now);
+            Volatile.Write(ref _pingOutstanding, 1);
             SendNow(new OutboundMessage(null, "PING", Server.Name));
         }
     }

@@ -133,3 +133,40 @@ public sealed class ConnectionTests
         }
     }
 }
+
+public sealed class WallClockJumpTests
+{
+    /// <summary>A clock whose wall time can jump (an NTP step, a VM resumed) while monotonic time runs on.</summary>
+    private sealed class JumpingClock : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+    {
+        public JumpingClock()
+            : base(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero))
+        {
+        }
+
+        public TimeSpan WallOffset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + WallOffset;
+
+        // FakeTimeProvider derives timestamps from GetUtcNow; monotonic time must not jump.
+        public override long GetTimestamp() => base.GetUtcNow().UtcTicks;
+    }
+
+    [Fact]
+    public async Task WallClockJumpingForward_TimesNobodyOut()
+    {
+        var clock = new JumpingClock();
+        await using var server = new TestServer(time: clock);
+        var registered = await server.ConnectRegisteredAsync("steady");
+        var pending = server.Connect();
+        await pending.SendAsync("NICK waiting");
+        await pending.SyncAsync();
+        clock.WallOffset = TimeSpan.FromHours(3);
+        // Two sweeps pass on the monotonic clock: nothing is due there.
+        clock.Advance(ServerContext.SweepInterval * 2);
+        Assert.Empty(await registered.SyncAsync());
+        Assert.Empty(await pending.SyncAsync());
+        Assert.False(registered.Session.IsClosing);
+        Assert.False(pending.Session.IsClosing);
+    }
+}

@@ -23,15 +23,18 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <param name="options">Server options; the name is always <see cref="Name"/>.</param>
     /// <param name="floodControl">Keep flood control as the options say (off by default in tests).</param>
-    public TestServer(ServerOptions? options = null, bool floodControl = false)
+    /// <param name="reload">What REHASH re-reads (the server name and flood setting are kept as here).</param>
+    /// <param name="time">The clock (default: a fake one at 2026-11-25 12:00 UTC).</param>
+    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null)
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-        options ??= new ServerOptions();
-        options = options with { Name = Name, Flood = options.Flood with { Enabled = floodControl && options.Flood.Enabled } };
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        ServerOptions ForTests(ServerOptions o) => o with { Name = Name, Flood = o.Flood with { Enabled = floodControl && o.Flood.Enabled } };
+        options = ForTests(options ?? new ServerOptions());
         DataDir = Directory.CreateTempSubdirectory("parley-test-").FullName;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
         var accounts = SqliteAccountStore.Open(SqliteDatabase.Open(DataDir), mapping, Time, Iterations, ownsDatabase: true);
-        Context = new ServerContext(options with { DataDir = DataDir }, Time, NullLoggerFactory.Instance, accounts: accounts);
+        Context = new ServerContext(options with { DataDir = DataDir }, Time, NullLoggerFactory.Instance,
+            reload is null ? null : () => ForTests(reload()) with { DataDir = DataDir }, accounts);
     }
 
     public FakeTimeProvider Time { get; }

@@ -1,0 +1,13 @@
+namespace Parley.Server.Network;
+
+/// <summary>Why a channel operation (TOPIC, KICK, INVITE, MODE) was refused; mapped to numerics by the command family.</summary>
+public enum ChannelOpError
+{
+    None,
+    NoSuchChannel,
+    NotOnChannel,
+    ChanOpPrivsNeeded,
+    NoSuchNick,
+    UserNotInChannel,
+    UserOnChannel,
+}

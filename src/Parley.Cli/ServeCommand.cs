@@ -206,6 +206,10 @@ internal static class ServeCommand
         return options;
     }
 
+    private static bool LooksLikeHostName(string? name)
+        => !string.IsNullOrWhiteSpace(name) && name.Contains('.')
+            && !name.Any(c => c is ' ' or ',' or '!' or '@' or '*' or '?' or ':' || char.IsControl(c));
+
     internal static void Validate(ServerOptions o)
     {
         foreach (var l in o.Listen)
@@ -215,9 +219,13 @@ internal static class ServeCommand
                 throw new OptionsException(error);
             }
         }
-        if (string.IsNullOrWhiteSpace(o.Name) || o.Name.Any(c => c is ' ' or ',' or '!' or '@' or '*' or '?' or ':' || char.IsControl(c)) || !o.Name.Contains('.'))
+        if (!LooksLikeHostName(o.Name))
         {
             throw new OptionsException($"invalid server name '{o.Name}': it must look like a host name, with a dot (for example irc.example.org)");
+        }
+        if (!LooksLikeHostName(o.ServicesName))
+        {
+            throw new OptionsException($"invalid services name '{o.ServicesName}': it must look like a host name, with a dot (for example services.example.org)");
         }
         if (string.IsNullOrWhiteSpace(o.DataDir))
         {

@@ -125,7 +125,8 @@ internal static partial class ServerQueryCommands
     }
 
     // LINKS [[<remote server>] <server mask>]   https://modern.ircdocs.horse/#links-message
-    // A single server: it lists itself when it matches the mask.
+    // A single server and its built-in services, listed as a server linked to it (hop 1) as
+    // other servers list their linked services, each when it matches the mask.
     private static ValueTask LinksAsync(Session s, IrcMessage m)
     {
         var mask = m.Parameters.Count > 1 ? m.Parameters[1] : m.Param(0);
@@ -136,6 +137,11 @@ internal static partial class ServerQueryCommands
         if (string.IsNullOrEmpty(mask) || HostMask.Matches(mask, s.Server.Name, CaseMapping.Ascii))
         {
             s.Numeric(Numerics.RPL_LINKS, s.Server.Name, s.Server.Name, "0 " + s.Server.Options.Description);
+        }
+        var services = s.Server.Options.ServicesName;
+        if (string.IsNullOrEmpty(mask) || HostMask.Matches(mask, services, CaseMapping.Ascii))
+        {
+            s.Numeric(Numerics.RPL_LINKS, services, s.Server.Name, "1 Parley services (NickServ)");
         }
         s.Numeric(Numerics.RPL_ENDOFLINKS, ReplyLines.SafeParam(mask ?? ""), "End of /LINKS list");
         return ValueTask.CompletedTask;

@@ -24,6 +24,12 @@ public sealed record ServerOptions
     /// <summary>The server's one-line description: the server info of WHOIS (312), LINKS (364) and INFO.</summary>
     public string Description { get; init; } = "Parley IRC server";
 
+    /// <summary>
+    /// The name the built-in services (NickServ) go by as a server: listed by LINKS as linked
+    /// to this one, as services are on other IRC servers.
+    /// </summary>
+    public string ServicesName { get; init; } = "services.parley";
+
     /// <summary>A server password clients must send with PASS, or null.</summary>
     public string? Password { get; init; }
 

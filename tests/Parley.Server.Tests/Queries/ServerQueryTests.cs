@@ -148,23 +148,31 @@ public sealed class ServerQueryTests
     }
 
     [Theory]
-    [InlineData("LINKS", "*", true)]
-    [InlineData("LINKS *.parley", "*.parley", true)]
-    [InlineData("LINKS test.parley *", "*", true)]
-    [InlineData("LINKS other.*", "other.*", false)]
-    public async Task Links_ListsThisServerWhenItMatches(string line, string endMask, bool listed)
+    [InlineData("LINKS", "*", true, true)]
+    [InlineData("LINKS *.parley", "*.parley", true, true)]
+    [InlineData("LINKS test.parley *", "*", true, true)]
+    [InlineData("LINKS test.*", "test.*", true, false)]
+    [InlineData("LINKS services.*", "services.*", false, true)]
+    [InlineData("LINKS other.*", "other.*", false, false)]
+    public async Task Links_ListsThisServerAndItsServicesWhenTheyMatch(string line, string endMask, bool self, bool services)
     {
-        await using var server = new TestServer(new ServerOptions { Description = "test server" });
+        await using var server = new TestServer(new ServerOptions { Description = "test server", ServicesName = "services.parley" });
         var alice = await server.ConnectRegisteredAsync("alice");
 
         var all = await AskAsync(alice, line);
 
-        if (listed)
+        var links = all.Where(m => m.Command == Numerics.RPL_LINKS).Select(m => m.Parameters.ToArray()).ToList();
+        var expected = new List<string[]>();
+        if (self)
         {
-            Assert.Equal(Numerics.RPL_LINKS, all[0].Command);
-            Assert.Equal(["alice", TestServer.Name, TestServer.Name, "0 test server"], all[0].Parameters);
+            expected.Add(["alice", TestServer.Name, TestServer.Name, "0 test server"]);
         }
-        Assert.Equal(listed ? 2 : 1, all.Count);
+        if (services)
+        {
+            expected.Add(["alice", "services.parley", TestServer.Name, "1 Parley services (NickServ)"]);
+        }
+        Assert.Equal(expected, links);
+        Assert.Equal(expected.Count + 1, all.Count);
         Assert.Equal(["alice", endMask, "End of /LINKS list"], all[^1].Parameters);
     }
 

@@ -234,7 +234,7 @@ public sealed partial class IrcNetwork
             {
                 return false;
             }
-            user.Modes |= UserModes.Operator;
+            SetModesLocked(user, user.Modes | UserModes.Operator);
             return true;
         }
     }

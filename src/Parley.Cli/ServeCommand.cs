@@ -26,6 +26,10 @@ internal static class ServeCommand
           --motd FILE          message of the day, one line per line
           --config FILE        JSON configuration file (see docs/parley.sample.json)
           --no-flood-limits    turn flood control off (benchmarks, conformance runs)
+          --tls-listen HOST:PORT  where to accept IRC over TLS; repeatable (e.g. localhost:6697)
+          --tls-cert PEM       the TLS certificate (default: DATA-DIR/tls-cert.pem, as
+                               parley mkcert writes it)
+          --tls-key PEM        its private key (default: DATA-DIR/tls-key.pem)
           -h, --help           this help
 
         Every option can also be set in the config file or the environment: see
@@ -38,6 +42,8 @@ internal static class ServeCommand
         ["--name"] = "Server:Name",
         ["--password"] = "Server:Password",
         ["--motd"] = "Server:Motd",
+        ["--tls-cert"] = "Server:Tls:Certificate",
+        ["--tls-key"] = "Server:Tls:Key",
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -98,12 +104,16 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ParleyServer.IsBindFailure(ex))
         {
-            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen)}: {Innermost(ex).Message}");
+            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen.Concat(options.Tls.Listen))}: {Innermost(ex).Message}");
             return 1;
         }
         foreach (var ep in ParleyServer.BoundEndpoints(app))
         {
             stdout.WriteLine($"parley: listening on {ep}");
+        }
+        foreach (var ep in ParleyServer.BoundTlsEndpoints(app))
+        {
+            stdout.WriteLine($"parley: listening on {ep} (TLS)");
         }
         stdout.WriteLine($"parley: server {options.Name} ready, data in {Path.GetFullPath(options.DataDir)}");
         stdout.Flush();
@@ -111,12 +121,16 @@ internal static class ServeCommand
         return 0;
     }
 
-    internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values);
+    internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values)
+    {
+        public List<string> TlsListen { get; } = [];
+    }
 
     internal static Parsed Parse(string[] args)
     {
         string? config = null;
         var listen = new List<string>();
+        var tlsListen = new List<string>();
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Length; i++)
         {
@@ -145,6 +159,9 @@ internal static class ServeCommand
                 case "--listen":
                     listen.Add(Value());
                     break;
+                case "--tls-listen":
+                    tlsListen.Add(Value());
+                    break;
                 case "--config":
                     config = Value();
                     break;
@@ -160,7 +177,9 @@ internal static class ServeCommand
                     throw new OptionsException($"unknown option '{args[i]}' (see parley serve --help)");
             }
         }
-        return new Parsed(config, listen, values);
+        var parsed = new Parsed(config, listen, values);
+        parsed.TlsListen.AddRange(tlsListen);
+        return parsed;
     }
 
     /// <summary>Builds the configuration and binds and validates the options.</summary>
@@ -202,6 +221,20 @@ internal static class ServeCommand
         options = options with { Listen = listen is { Count: > 0 } ? listen : ["localhost:6667"] };
         var operators = section.GetSection("Operators").Get<List<OperatorOptions>>(b => b.ErrorOnUnknownConfiguration = true);
         options = options with { Operators = operators ?? [] };
+        var tlsListen = parsed.TlsListen.Count > 0 ? parsed.TlsListen : section.GetSection("Tls:Listen").Get<List<string>>();
+        options = options with { Tls = options.Tls with { Listen = tlsListen ?? [] } };
+        if (options.Tls.Listen.Count > 0)
+        {
+            // The pair parley mkcert writes into the data directory, unless told otherwise.
+            options = options with
+            {
+                Tls = options.Tls with
+                {
+                    Certificate = options.Tls.Certificate ?? Path.Combine(options.DataDir, MkcertCommand.CertificateFile),
+                    Key = options.Tls.Key ?? Path.Combine(options.DataDir, MkcertCommand.KeyFile),
+                },
+            };
+        }
         Validate(options);
         return options;
     }
@@ -222,6 +255,28 @@ internal static class ServeCommand
         if (!LooksLikeHostName(o.Name))
         {
             throw new OptionsException($"invalid server name '{o.Name}': it must look like a host name, with a dot (for example irc.example.org)");
+        }
+        foreach (var l in o.Tls.Listen)
+        {
+            if (!ListenEndpoint.TryParse(l, out _, out var error))
+            {
+                throw new OptionsException("--tls-listen: " + error);
+            }
+        }
+        if (o.Tls.Listen.Count > 0)
+        {
+            try
+            {
+                using var _ = TlsCertificate.Load(o.Tls.Certificate!, o.Tls.Key!);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new OptionsException(ex.Message + (File.Exists(o.Tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
+            }
+        }
+        if (o.Tls.StsDurationSeconds < 0)
+        {
+            throw new OptionsException("Server:Tls:StsDurationSeconds must not be negative");
         }
         if (!LooksLikeHostName(o.ServicesName))
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Parley.Server.Commands;
@@ -70,6 +71,12 @@ public sealed class ServerContext : IDisposable
 
     public string Name => Options.Name;
 
+    /// <summary>The TLS certificate (re-read by REHASH), or null without TLS.</summary>
+    public X509Certificate2? Certificate { get; private set; }
+
+    /// <summary>The bound TLS port, for the sts capability; null without TLS listeners.</summary>
+    public int? TlsPort { get; set; }
+
     public static string Version { get; } = "parley-" + (typeof(ServerContext).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.1");
 
@@ -87,7 +94,13 @@ public sealed class ServerContext : IDisposable
             AccountThrottle = new LoginThrottle(Time, a.LoginFailuresPerAccount, window);
             AddressThrottle = new LoginThrottle(Time, a.LoginFailuresPerAddress, window);
         }
+        var tls = options.Tls;
+        var certificate = tls.Listen.Count > 0 && !string.IsNullOrEmpty(tls.Certificate) && !string.IsNullOrEmpty(tls.Key)
+            ? TlsCertificate.Load(tls.Certificate, tls.Key)
+            : null;
         Options = options;
+        // The old certificate may be in use by a handshake under way: it is left to the GC.
+        Certificate = certificate;
         Network.ServerName = options.Name;
         Motd = LoadMotd(options.Motd);
         ISupport = BuildISupport(options, Network.CaseMapping);

@@ -1,5 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Parley.Server.Security;
 
 namespace Parley.Server.Connections;
 
@@ -17,7 +20,13 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
             { } other => other.ToString() ?? "unknown",
             null => "unknown",
         };
-        var irc = new IrcConnection(connection.Transport, server, host);
+        TransportSecurity? security = null;
+        if (connection.Features.Get<ITlsHandshakeFeature>() is not null)
+        {
+            var certificate = connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
+            security = new TransportSecurity(certificate is null ? null : TlsCertificate.Fingerprint(certificate));
+        }
+        var irc = new IrcConnection(connection.Transport, server, host, security);
         return irc.RunAsync();
     }
 
@@ -33,3 +42,6 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
         return s.StartsWith(':') ? "0" + s : s;
     }
 }
+
+/// <summary>A connection over TLS, with the client certificate's fingerprint when it gave one.</summary>
+public sealed record TransportSecurity(string? CertFingerprint);

@@ -39,6 +39,9 @@ public sealed record ServerOptions
     /// <summary>rfc1459 or ascii.</summary>
     public string CaseMapping { get; init; } = "rfc1459";
 
+    /// <summary>TLS listeners and their certificate.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     public FloodOptions Flood { get; init; } = new();
 
     public LimitOptions Limits { get; init; } = new();
@@ -64,6 +67,31 @@ public sealed record FloodOptions
 
     /// <summary>Commands per second sustained once the burst is spent.</summary>
     public double PerSecond { get; init; } = 2;
+}
+
+/// <summary>
+/// TLS: where to accept IRC over TLS and with which certificate (PEM files, re-read on REHASH).
+/// Clients may present a certificate of their own: its SHA-256 fingerprint is their certfp.
+/// </summary>
+public sealed record TlsOptions
+{
+    /// <summary>Where to accept IRC over TLS: HOST:PORT as for <see cref="ServerOptions.Listen"/>. Empty: no TLS.</summary>
+    public IReadOnlyList<string> Listen { get; init; } = [];
+
+    /// <summary>The certificate (chain) PEM file.</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The private key PEM file (PKCS#8, or PKCS#1 RSA / SEC1 EC).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>
+    /// Advertise Strict Transport Security (the <c>sts</c> capability): plain-text clients are
+    /// told the TLS port, TLS clients how long to keep using TLS.
+    /// </summary>
+    public bool Sts { get; init; } = true;
+
+    /// <summary>How long (seconds) a client keeps to TLS after seeing the STS policy.</summary>
+    public int StsDurationSeconds { get; init; } = 30 * 24 * 3600;
 }
 
 public sealed record LimitOptions

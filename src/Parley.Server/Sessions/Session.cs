@@ -28,12 +28,14 @@ public sealed class Session : IClientSink
     private int _pingOutstanding;
     private int _closing;
 
-    public Session(ServerContext server, Outbox outbox, string host, Action abortRead)
+    public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
     {
         Server = server;
         Outbox = outbox;
         _abortRead = abortRead;
         User = server.Network.Connect(this, host, host);
+        User.IsSecure = security is not null;
+        User.CertFingerprint = security?.CertFingerprint;
         _connectedStamp = server.Time.GetTimestamp();
         _lastReceivedStamp = _connectedStamp;
         Flood = new FloodControl(server.Options.Flood, server.Time);

@@ -221,6 +221,10 @@ internal static class ServeCommand
         options = options with { Listen = listen is { Count: > 0 } ? listen : ["localhost:6667"] };
         var operators = section.GetSection("Operators").Get<List<OperatorOptions>>(b => b.ErrorOnUnknownConfiguration = true);
         options = options with { Operators = operators ?? [] };
+        if (section.GetSection("Connections:Exempt").Get<List<string>>() is { } exempt)
+        {
+            options = options with { Connections = options.Connections with { Exempt = exempt } };
+        }
         var tlsListen = parsed.TlsListen.Count > 0 ? parsed.TlsListen : section.GetSection("Tls:Listen").Get<List<string>>();
         options = options with { Tls = options.Tls with { Listen = tlsListen ?? [] } };
         if (options.Tls.Listen.Count > 0)
@@ -273,6 +277,20 @@ internal static class ServeCommand
             {
                 throw new OptionsException(ex.Message + (File.Exists(o.Tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
             }
+        }
+        var c = o.Connections;
+        try
+        {
+            Parley.Server.Connections.ConnectionLimiter.ParseNetworks(c.Exempt);
+        }
+        catch (FormatException ex)
+        {
+            throw new OptionsException("Server:Connections:Exempt: " + ex.Message);
+        }
+        if (c.MaxTotal < 0 || c.ReservedDescriptors < 0 || c.MaxPerAddress < 0 || c.MaxPerBlock < 0 || c.ThrottleConnections < 0 || c.ThrottleSeconds < 1
+            || c.BlockPrefixV4 is < 0 or > 32 || c.BlockPrefixV6 is < 0 or > 128 || c.AddressPrefixV6 is < 0 or > 128)
+        {
+            throw new OptionsException("Server:Connections: limits must not be negative, ThrottleSeconds at least 1, prefixes within 0-32 (IPv4) and 0-128 (IPv6)");
         }
         if (o.Tls.StsDurationSeconds < 0)
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Parley.Server.Commands;
+using Parley.Server.Connections;
 using Parley.Server.Hosting;
 using Parley.Server.Network;
 using Parley.Server.Security;
@@ -43,6 +44,7 @@ public sealed class ServerContext : IDisposable
         Network = new IrcNetwork(options.Name, mapping, time);
         Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();
+        Limiter = new ConnectionLimiter(() => Options.Connections, time, ConnectionLimiter.ReadDescriptorLimit());
         StartedAt = time.GetUtcNow();
         Apply(options);
         _sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
@@ -56,6 +58,9 @@ public sealed class ServerContext : IDisposable
     public ISupport ISupport { get; private set; } = new();
     public IReadOnlyList<string>? Motd { get; private set; }
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Admits new connections (Server:Connections).</summary>
+    public ConnectionLimiter Limiter { get; }
 
     /// <summary>Accounts: read on every login, never cached (another process may change them).</summary>
     public IAccountStore Accounts { get; }
@@ -132,6 +137,7 @@ public sealed class ServerContext : IDisposable
         {
             s.CheckTimeouts(now, limits);
         }
+        Limiter.Prune();
     }
 
     private static IReadOnlyList<string>? LoadMotd(string? path)

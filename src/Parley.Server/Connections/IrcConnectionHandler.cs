@@ -12,8 +12,9 @@ namespace Parley.Server.Connections;
 /// </summary>
 public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandler
 {
-    public override Task OnConnectedAsync(ConnectionContext connection)
+    public override async Task OnConnectedAsync(ConnectionContext connection)
     {
+        var admission = server.Limiter.TryAdmit((connection.RemoteEndPoint as IPEndPoint)?.Address);
         var host = connection.RemoteEndPoint switch
         {
             IPEndPoint ip => FormatHost(ip.Address),
@@ -26,8 +27,36 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
             var certificate = connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
             security = new TransportSecurity(certificate is null ? null : TlsCertificate.Fingerprint(certificate));
         }
-        var irc = new IrcConnection(connection.Transport, server, host, security);
-        return irc.RunAsync();
+        if (!admission.Admitted)
+        {
+            await RefuseAsync(connection, host, admission.RefusedBecause!);
+            return;
+        }
+        try
+        {
+            var irc = new IrcConnection(connection.Transport, server, host, security);
+            await irc.RunAsync();
+        }
+        finally
+        {
+            admission.Release();
+        }
+    }
+
+    /// <summary>Tells a refused client why (one ERROR line, as for any closing link) and closes.</summary>
+    private async Task RefuseAsync(ConnectionContext connection, string host, string reason)
+    {
+        var line = System.Text.Encoding.UTF8.GetBytes($"ERROR :Closing Link: {host} ({reason})\r\n");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), server.Time);
+        try
+        {
+            await connection.Transport.Output.WriteAsync(line, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It does not read: it is closed all the same.
+        }
+        await connection.Transport.Output.CompleteAsync();
     }
 
     /// <summary>An address as a host name: IPv4-mapped IPv6 shown as IPv4; a leading ':' avoided

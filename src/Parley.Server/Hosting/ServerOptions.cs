@@ -44,6 +44,9 @@ public sealed record ServerOptions
 
     public FloodOptions Flood { get; init; } = new();
 
+    /// <summary>How many connections, from where, how fast.</summary>
+    public ConnectionLimitOptions Connections { get; init; } = new();
+
     public LimitOptions Limits { get; init; } = new();
 
     /// <summary>Logins and accounts (login throttle, self-registration).</summary>
@@ -92,6 +95,49 @@ public sealed record TlsOptions
 
     /// <summary>How long (seconds) a client keeps to TLS after seeing the STS policy.</summary>
     public int StsDurationSeconds { get; init; } = 30 * 24 * 3600;
+}
+
+/// <summary>
+/// Connection limits (in the manner of Ergo's connection-limits and connection-throttling):
+/// a connection over a limit gets <c>ERROR</c> with the reason and is closed at once.
+/// Addresses are grouped: IPv4 per address, IPv6 per /64 (one subscriber's network), and
+/// both into blocks (/24, /48) for the block limit.
+/// </summary>
+public sealed record ConnectionLimitOptions
+{
+    /// <summary>
+    /// Connections at once, all addresses together; 0: as many as the process's descriptor limit
+    /// allows, keeping <see cref="ReservedDescriptors"/> for the server itself.
+    /// </summary>
+    public int MaxTotal { get; init; }
+
+    /// <summary>Descriptors kept back from clients when <see cref="MaxTotal"/> is 0 (database, logs, the runtime).</summary>
+    public int ReservedDescriptors { get; init; } = 256;
+
+    /// <summary>Connections at once from one address (IPv6: one /64); 0: no limit.</summary>
+    public int MaxPerAddress { get; init; } = 16;
+
+    /// <summary>Connections at once from one block (IPv4 /24, IPv6 /48); 0: no limit.</summary>
+    public int MaxPerBlock { get; init; } = 64;
+
+    /// <summary>Prefix length grouping IPv6 addresses as one address.</summary>
+    public int AddressPrefixV6 { get; init; } = 64;
+
+    /// <summary>Prefix lengths of a block.</summary>
+    public int BlockPrefixV4 { get; init; } = 24;
+    public int BlockPrefixV6 { get; init; } = 48;
+
+    /// <summary>New connections one address may open per <see cref="ThrottleSeconds"/>; 0: no throttle.</summary>
+    public int ThrottleConnections { get; init; } = 32;
+
+    /// <summary>The throttle's window.</summary>
+    public int ThrottleSeconds { get; init; } = 600;
+
+    /// <summary>
+    /// Address blocks (CIDR) exempt from the per-address, per-block and throttle limits (not from
+    /// <see cref="MaxTotal"/>). Loopback by default, so local tests and benchmarks are not limited.
+    /// </summary>
+    public IReadOnlyList<string> Exempt { get; init; } = ["127.0.0.0/8", "::1/128"];
 }
 
 public sealed record LimitOptions

@@ -26,6 +26,7 @@ internal static class ServeCommand
           --motd FILE          message of the day, one line per line
           --config FILE        JSON configuration file (see docs/parley.sample.json)
           --no-flood-limits    turn flood control off (benchmarks, conformance runs)
+          --no-history         store no messages (no CHATHISTORY, no offline delivery)
           --tls-listen HOST:PORT  where to accept IRC over TLS; repeatable (e.g. localhost:6697)
           --tls-cert PEM       the TLS certificate (default: DATA-DIR/tls-cert.pem, as
                                parley mkcert writes it)
@@ -167,6 +168,9 @@ internal static class ServeCommand
                     break;
                 case "--no-flood-limits":
                     values["Server:Flood:Enabled"] = "false";
+                    break;
+                case "--no-history":
+                    values["Server:History:Enabled"] = "false";
                     break;
                 default:
                     if (ValueOptions.TryGetValue(arg, out var key))
@@ -319,6 +323,11 @@ internal static class ServeCommand
         if (o.Flood.Burst < 1 || o.Flood.PerSecond <= 0)
         {
             throw new OptionsException("flood control needs Burst ≥ 1 and PerSecond > 0");
+        }
+        var h = o.History;
+        if (h.MaxAgeDays < 0 || h.MaxMessagesPerTarget < 0 || h.QueryLimit < 1 || h.PruneIntervalMinutes < 1)
+        {
+            throw new OptionsException("a value under Server:History is out of range (see docs/configuration.md)");
         }
         var l2 = o.Limits;
         if (l2.SendQBytes < 4096 || l2.RegistrationTimeoutSeconds < 1 || l2.PingIntervalSeconds < 1 || l2.PingTimeoutSeconds < 1

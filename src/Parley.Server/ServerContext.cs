@@ -35,19 +35,58 @@ public sealed class ServerContext : IDisposable
     /// The account store, disposed with the context; null: a private in-memory one (nothing
     /// on disk). <see cref="ParleyServer"/> passes the data directory's.
     /// </param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null)
+    /// <param name="history">
+    /// The history store, disposed with the context; null: history off. <see cref="ParleyServer"/>
+    /// passes the data directory's when Server:History:Enabled.
+    /// </param>
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, IHistoryStore? history = null)
     {
         Time = time;
         LoggerFactory = loggerFactory;
         Reload = reload;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
-        Network = new IrcNetwork(options.Name, mapping, time);
+        History = history;
+        Network = new IrcNetwork(options.Name, mapping, time, new DeliveryPipeline(history, loggerFactory.CreateLogger<DeliveryPipeline>()));
         Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();
         Limiter = new ConnectionLimiter(() => Options.Connections, time, ConnectionLimiter.ReadDescriptorLimit());
         StartedAt = time.GetUtcNow();
         Apply(options);
         _sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+        if (history is not null)
+        {
+            var every = TimeSpan.FromMinutes(options.History.PruneIntervalMinutes);
+            _pruner = time.CreateTimer(_ => _ = PruneHistoryAsync(), null, TimeSpan.Zero, every);
+        }
+    }
+
+    private readonly ITimer? _pruner;
+    private int _pruning;
+
+    /// <summary>The history store, or null when history is off.</summary>
+    public IHistoryStore? History { get; }
+
+    /// <summary>Applies retention (Server:History): drops what is too old or beyond the count per target.</summary>
+    public async Task PruneHistoryAsync()
+    {
+        if (History is null || Interlocked.Exchange(ref _pruning, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            var h = Options.History;
+            var cut = h.MaxAgeDays > 0 ? Time.GetUtcNow() - TimeSpan.FromDays(h.MaxAgeDays) : DateTimeOffset.UnixEpoch;
+            await Task.Run(() => History.PruneAsync(cut, h.MaxMessagesPerTarget));
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or ObjectDisposedException)
+        {
+            // Retention is retried at the next sweep; messages are only kept a little longer.
+        }
+        finally
+        {
+            Volatile.Write(ref _pruning, 0);
+        }
     }
 
     public ServerOptions Options { get; private set; } = new();
@@ -109,6 +148,13 @@ public sealed class ServerContext : IDisposable
         Network.ServerName = options.Name;
         Motd = LoadMotd(options.Motd);
         ISupport = BuildISupport(options, Network.CaseMapping);
+        if (History is not null)
+        {
+            // https://ircv3.net/specs/extensions/chathistory#isupport-tokens
+            ISupport = ISupport
+                .Set("CHATHISTORY", options.History.QueryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Set("MSGREFTYPES", "msgid,timestamp");
+        }
     }
 
     public string NewBatchId()
@@ -185,6 +231,8 @@ public sealed class ServerContext : IDisposable
     public void Dispose()
     {
         _sweeper.Dispose();
+        _pruner?.Dispose();
+        History?.Dispose();
         Accounts.Dispose();
     }
 }

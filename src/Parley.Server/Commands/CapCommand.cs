@@ -30,7 +30,7 @@ internal static class CapCommand
                 {
                     s.CapVersion = 301;
                 }
-                var ls = Capabilities.All.Select(c => s.CapVersion >= 302 && c.Value is not null ? $"{c.Name}={c.Value}" : c.Name);
+                var ls = Capabilities.Offered(s.Network.Deliveries.Enabled).Select(c => s.CapVersion >= 302 && c.Value is not null ? $"{c.Name}={c.Value}" : c.Name);
                 if (s.CapVersion >= 302 && StsPolicy(s) is { } sts)
                 {
                     ls = ls.Append("sts=" + sts);
@@ -87,7 +87,7 @@ internal static class CapCommand
         {
             var remove = raw.StartsWith('-');
             var name = remove ? raw[1..] : raw;
-            if (!Capabilities.TryGet(name, out var info))
+            if (!Capabilities.TryGet(name, out var info) || ((info.Flag & Capabilities.HistoryCaps) != 0 && !s.Network.Deliveries.Enabled))
             {
                 // All or nothing: one unknown capability refuses the whole request.
                 s.Reply("CAP", s.Nick, "NAK", requested);

@@ -79,7 +79,7 @@ public sealed partial class IrcConnection
                         if (frame == FrameResult.TooLong)
                         {
                             Session.Touch();
-                            ReplyInputTooLong();
+                            await ReplyInputTooLongAsync();
                             continue;
                         }
                         await HandleLineAsync(line);
@@ -148,7 +148,7 @@ public sealed partial class IrcConnection
         }
         if (tagsTooLong)
         {
-            ReplyInputTooLong();
+            await ReplyInputTooLongAsync();
             return;
         }
 
@@ -156,7 +156,7 @@ public sealed partial class IrcConnection
         {
             if (error is ParseError.LineTooLong or ParseError.TagsTooLong)
             {
-                ReplyInputTooLong();
+                await ReplyInputTooLongAsync();
             }
             return;
         }
@@ -192,7 +192,7 @@ public sealed partial class IrcConnection
         {
             if (!Session.IsClosing)
             {
-                Session.EndCommand();
+                await Session.EndCommandAsync();
             }
         }
     }
@@ -213,11 +213,11 @@ public sealed partial class IrcConnection
         return tagBytes > IrcLimits.MaxClientTagsBytes;
     }
 
-    private void ReplyInputTooLong()
+    private ValueTask ReplyInputTooLongAsync()
     {
         Session.BeginCommand(null);
         Session.Numeric(Numerics.ERR_INPUTTOOLONG, "Input line was too long");
-        Session.EndCommand();
+        return Session.EndCommandAsync();
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Connection {Id} from {Host}")]

@@ -52,6 +52,9 @@ public sealed record ServerOptions
     /// <summary>Logins and accounts (login throttle, self-registration).</summary>
     public AccountOptions Accounts { get; init; } = new();
 
+    /// <summary>Message history and offline delivery.</summary>
+    public HistoryOptions History { get; init; } = new();
+
     /// <summary>Operator blocks for OPER.</summary>
     public IReadOnlyList<OperatorOptions> Operators { get; init; } = [];
 

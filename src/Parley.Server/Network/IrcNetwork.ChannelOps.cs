@@ -46,6 +46,7 @@ public sealed partial class IrcNetwork
                     Account = user.Account,
                     Bot = user.IsBot,
                 };
+                StoreChannelLocked(channel, message);
                 DeliverToChannelLocked(channel, message, user, replies);
             }
             List<(char, IReadOnlyList<ListEntry>)>? lists = null;
@@ -103,6 +104,7 @@ public sealed partial class IrcNetwork
                 Account = user.Account,
                 Bot = user.IsBot,
             };
+            StoreChannelLocked(channel, message);
             DeliverToChannelLocked(channel, message, user, replies);
             return new ChannelOpResult(ChannelOpError.None, channel.Name);
         }
@@ -133,6 +135,7 @@ public sealed partial class IrcNetwork
                 Account = kicker.Account,
                 Bot = kicker.IsBot,
             };
+            StoreChannelLocked(channel, message);
             DeliverToChannelLocked(channel, message, kicker, replies);
             RemoveMemberLocked(channel, target);
             return new ChannelOpResult(ChannelOpError.None, channel.Name, target.Nick);

@@ -83,6 +83,7 @@ public sealed partial class IrcNetwork
             var msgid = NewMsgId();
             var plain = new OutboundMessage(user.Prefix, "JOIN", channel.Name) { Time = time, MsgId = msgid, Account = user.Account };
             var extended = new OutboundMessage(user.Prefix, "JOIN", channel.Name, user.Account ?? "*", user.Realname) { Time = time, MsgId = msgid, Account = user.Account };
+            StoreChannelLocked(channel, plain);
             foreach (var member in channel.Members.Keys)
             {
                 var m = member.Sink.Caps.HasFlag(Capability.ExtendedJoin) ? extended : plain;
@@ -120,6 +121,7 @@ public sealed partial class IrcNetwork
                 ? new OutboundMessage(user.Prefix, "PART", channel.Name)
                 : new OutboundMessage(user.Prefix, "PART", channel.Name, reason);
             message = WithTags(message, user);
+            StoreChannelLocked(channel, message);
             DeliverToChannelLocked(channel, message, user, replies);
             RemoveMemberLocked(channel, user);
             return PartError.None;
@@ -134,6 +136,7 @@ public sealed partial class IrcNetwork
             foreach (var channel in user.Channels.ToList())
             {
                 var message = WithTags(new OutboundMessage(user.Prefix, "PART", channel.Name, user.Nick), user);
+                StoreChannelLocked(channel, message);
                 DeliverToChannelLocked(channel, message, user, replies);
                 RemoveMemberLocked(channel, user);
             }

@@ -28,6 +28,7 @@ public sealed partial class IrcNetwork
             {
                 return new SendResult(SendStatus.NoSuchNick, nick);
             }
+            StoreDirectLocked(from, target, target.Nick, null, message);
             // To oneself too: the copy as recipient arrives like anyone's (after the command's
             // replies), and with echo-message the echo is the command's response, so a labeled
             // message to oneself comes back twice with the label on one (as Ergo).
@@ -61,6 +62,11 @@ public sealed partial class IrcNetwork
             {
                 return new SendResult(SendStatus.CannotSend, channel.Name, Reason: error);
             }
+            if (minStatus == MemberStatus.None)
+            {
+                // STATUSMSG (@#channel) reaches only some members: not history (as Ergo).
+                StoreChannelLocked(channel, message);
+            }
             foreach (var (member, status) in channel.Members)
             {
                 if (member == from || (member.Sink.Caps & requiredCap) != requiredCap)
@@ -78,6 +84,29 @@ public sealed partial class IrcNetwork
                 message.EchoTo(replies, from.Sink.Caps);
             }
             return new SendResult(SendStatus.Ok, channel.Name);
+        }
+    }
+
+    /// <summary>
+    /// A private message to <paramref name="account"/>, a registered account with nobody online
+    /// (offline delivery, issue 4): stored in both histories and kept for the account's next
+    /// login; the sender gets the echo. False when the nick is online after all (the caller
+    /// retries as an ordinary message).
+    /// </summary>
+    public bool SendToOfflineAccount(IrcUser from, string nick, string account, RelayedMessage message, ReplyBuffer replies, bool echo)
+    {
+        lock (_gate)
+        {
+            if (_nicks.TryGetValue(nick, out var online) && online.IsRegistered)
+            {
+                return false;
+            }
+            StoreDirectLocked(from, null, nick, account, message);
+            if (echo)
+            {
+                message.EchoTo(replies, from.Sink.Caps);
+            }
+            return true;
         }
     }
 }

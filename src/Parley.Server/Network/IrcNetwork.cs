@@ -26,6 +26,7 @@ public sealed partial class IrcNetwork
     private readonly string _msgIdPrefix;
     private long _nextUserId;
     private long _nextMsgId;
+    private long _lastTagMs;
     private int _maxUsers;
 
     // LUSERS counts, kept as users register, change modes and leave (never by walking every
@@ -34,8 +35,10 @@ public sealed partial class IrcNetwork
     private int _invisible;
     private int _operators;
 
-    public IrcNetwork(string serverName, CaseMapping caseMapping, TimeProvider time)
+    /// <param name="deliveries">The delivery pipeline (with the history store); null: history off.</param>
+    public IrcNetwork(string serverName, CaseMapping caseMapping, TimeProvider time, DeliveryPipeline? deliveries = null)
     {
+        Deliveries = deliveries ?? new DeliveryPipeline(null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         ServerName = serverName;
         CaseMapping = caseMapping;
         _time = time;
@@ -59,7 +62,25 @@ public sealed partial class IrcNetwork
     public static string FormatTime(DateTimeOffset t)
         => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public string NowTag() => FormatTime(Now);
+    /// <summary>
+    /// The server-time of a new message. Never earlier than the last one handed out, even when
+    /// the wall clock is set back, so history's (time, sequence) order is the order of events.
+    /// </summary>
+    public string NowTag()
+    {
+        var ms = Now.ToUnixTimeMilliseconds();
+        var last = Interlocked.Read(ref _lastTagMs);
+        while (ms > last)
+        {
+            var seen = Interlocked.CompareExchange(ref _lastTagMs, ms, last);
+            if (seen == last)
+            {
+                return FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(ms));
+            }
+            last = seen;
+        }
+        return FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(last));
+    }
 
     /// <summary>A message from this server (numerics, notices).</summary>
     public OutboundMessage FromServer(string command, params string[] parameters)
@@ -68,7 +89,7 @@ public sealed partial class IrcNetwork
     /// <summary>A new connection: its user is known but holds no nick until NICK.</summary>
     public IrcUser Connect(IClientSink sink, string host, string realHost)
     {
-        var user = new IrcUser(Interlocked.Increment(ref _nextUserId), sink, host, realHost, Now);
+        var user = new IrcUser(Interlocked.Increment(ref _nextUserId), new SequencedSink(Deliveries, sink), host, realHost, Now);
         lock (_gate)
         {
             _users.Add(user);
@@ -128,6 +149,10 @@ public sealed partial class IrcNetwork
             }
 
             var message = new OutboundMessage(oldPrefix, "NICK", nick) { Time = NowTag(), MsgId = NewMsgId(), Account = user.Account };
+            foreach (var channel in user.Channels)
+            {
+                StoreChannelLocked(channel, message);
+            }
             replies?.Add(message);
             foreach (var other in CommonUsers(user))
             {
@@ -174,7 +199,11 @@ public sealed partial class IrcNetwork
             }
             if (user.IsRegistered)
             {
-                var quit = new OutboundMessage(user.Prefix, "QUIT", reason) { Time = NowTag(), Account = user.Account };
+                var quit = new OutboundMessage(user.Prefix, "QUIT", reason) { Time = NowTag(), MsgId = NewMsgId(), Account = user.Account };
+                foreach (var channel in user.Channels)
+                {
+                    StoreChannelLocked(channel, quit);
+                }
                 foreach (var other in CommonUsers(user))
                 {
                     other.Sink.Deliver(quit);

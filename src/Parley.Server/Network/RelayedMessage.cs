@@ -20,6 +20,9 @@ public readonly struct RelayedMessage
 
     public static implicit operator RelayedMessage(OutboundMessage line) => new(line);
 
+    /// <summary>What history keeps: the line, or a multiline message's lines as clients without draft/multiline get them.</summary>
+    internal IReadOnlyList<OutboundMessage> HistoryLines => _multiline is null ? [_line!] : _multiline.LinesFor(Capability.None);
+
     public static implicit operator RelayedMessage(MultilineMessage multiline) => new(multiline);
 
     /// <summary>Queues the message for one recipient.</summary>

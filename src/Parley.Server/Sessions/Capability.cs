@@ -25,6 +25,11 @@ public enum Capability : long
     Sasl = 1L << 17,
     StandardReplies = 1L << 18,
 
+    // History (draft/chathistory and friends): high bits, clear of the ones other work adds.
+    ChatHistory = 1L << 40,
+    EventPlayback = 1L << 41,
+    MessageRedaction = 1L << 42,
+
     /// <summary>The capabilities that change how a relayed message is encoded (see OutboundMessage).</summary>
     EncodingMask = MessageTags | ServerTime | AccountTag,
 }

@@ -34,7 +34,16 @@ public static class Capabilities
         new("userhost-in-names", Capability.UserhostInNames),
         new("standard-replies", Capability.StandardReplies),
         new("draft/multiline", Capability.Multiline, $"max-bytes={MultilineMaxBytes},max-lines={MultilineMaxLines}"),
+        new("draft/chathistory", Capability.ChatHistory),
+        new("draft/event-playback", Capability.EventPlayback),
     ];
+
+    /// <summary>The capabilities that exist only while history is on (Server:History:Enabled).</summary>
+    public const Capability HistoryCaps = Capability.ChatHistory | Capability.EventPlayback | Capability.MessageRedaction;
+
+    /// <summary>What this server offers given whether history is on.</summary>
+    public static IEnumerable<CapabilityInfo> Offered(bool history)
+        => history ? All : All.Where(c => (c.Flag & HistoryCaps) == 0);
 
     private static readonly Dictionary<string, CapabilityInfo> ByName =
         All.ToDictionary(c => c.Name, StringComparer.Ordinal);

@@ -123,15 +123,40 @@ public sealed class Session : IClientSink
     public void Fail(string command, string code, params string[] contextAndDescription)
         => StandardReply("FAIL", command, code, contextAndDescription);
 
-    /// <summary>Starts a command: others' deliveries wait until its replies are queued.</summary>
+    /// <summary>
+    /// Starts a command: deliveries sequenced from now on wait until its replies are queued.
+    /// The hold is itself sequenced in Network's delivery pipeline, so what was sequenced before
+    /// the command (and may still wait for its history commit) goes out before its replies.
+    /// </summary>
     public void BeginCommand(string? label)
     {
         Label = label;
         Replies.Clear();
-        Outbox.Hold();
+        Network.Deliveries.Run(_hold ??= Outbox.Hold);
     }
 
-    /// <summary>Queues the command's replies (labeled as negotiated), then what others sent meanwhile.</summary>
+    /// <summary>
+    /// Ends a command: once everything sequenced so far is stored and delivered (the command's
+    /// own messages included, ARCHITECTURE.md rule 10), queues its replies, then what others
+    /// sent meanwhile. The read loop awaits it before the next command, so the next command's
+    /// replies come after.
+    /// </summary>
+    public async ValueTask EndCommandAsync()
+    {
+        var delivered = Network.Deliveries.WhenDeliveredAsync();
+        if (!delivered.IsCompletedSuccessfully)
+        {
+            await delivered;
+        }
+        EndCommand();
+    }
+
+    private Action? _hold;
+
+    /// <summary>
+    /// Queues the command's replies now, without waiting for the delivery pipeline: only right
+    /// before <see cref="Close"/> (QUIT, a refused registration), whose ERROR ends the output.
+    /// </summary>
     public void EndCommand()
     {
         var caps = Caps;

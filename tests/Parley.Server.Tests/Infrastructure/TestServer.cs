@@ -33,8 +33,9 @@ public sealed class TestServer : IAsyncDisposable
         DataDir = Directory.CreateTempSubdirectory("parley-test-").FullName;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
         var accounts = SqliteAccountStore.Open(SqliteDatabase.Open(DataDir), mapping, Time, Iterations, ownsDatabase: true);
+        var history = options.History.Enabled ? SqliteHistoryStore.Open(DataDir) : null;
         Context = new ServerContext(options with { DataDir = DataDir }, Time, NullLoggerFactory.Instance,
-            reload is null ? null : () => ForTests(reload()) with { DataDir = DataDir }, accounts);
+            reload is null ? null : () => ForTests(reload()) with { DataDir = DataDir }, accounts, history);
     }
 
     public FakeTimeProvider Time { get; }

@@ -1,0 +1,109 @@
+using System.Globalization;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Network;
+
+// What Network stores in history (draft/chathistory, event-playback), always under its lock and
+// before the deliveries of the same message, so the delivery pipeline holds those back until
+// the record is committed (ARCHITECTURE.md rule 10; see DeliveryPipeline).
+public sealed partial class IrcNetwork
+{
+    /// <summary>The ordered path to the outboxes (and to history when it is on).</summary>
+    public DeliveryPipeline Deliveries { get; }
+
+    /// <summary>Whose private history a user's conversations are kept under (see <see cref="HistoryTargets"/>).</summary>
+    public string HistoryOwner(IrcUser user)
+    {
+        var account = user.Account;
+        return account is not null
+            ? HistoryTargets.AccountOwner(CaseMapping.Fold(account))
+            : HistoryTargets.ConnectionOwner(_msgIdPrefix + "-" + user.Id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A channel's history key.</summary>
+    public string ChannelHistoryTarget(string channelName) => CaseMapping.Fold(channelName);
+
+    /// <summary>Stores a channel event or message (under the lock, before delivering it).</summary>
+    private void StoreChannelLocked(Channel channel, OutboundMessage message)
+    {
+        if (Deliveries.Enabled && message.MsgId is not null)
+        {
+            Deliveries.Store(ToRecord(ChannelHistoryTarget(channel.Name), null, message, message.MsgId));
+        }
+    }
+
+    /// <summary>Stores each line of a relayed message in a channel's history.</summary>
+    private void StoreChannelLocked(Channel channel, RelayedMessage message)
+    {
+        if (!Deliveries.Enabled)
+        {
+            return;
+        }
+        var target = ChannelHistoryTarget(channel.Name);
+        var lines = message.HistoryLines;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            Deliveries.Store(ToRecord(target, null, lines[i], LineMsgId(lines, i)));
+        }
+    }
+
+    /// <summary>
+    /// Stores a private message in both participants' histories (once when one writes to
+    /// oneself). <paramref name="to"/> null: the recipient is the offline account
+    /// <paramref name="offlineAccount"/>, which gets it at its next login.
+    /// </summary>
+    private void StoreDirectLocked(IrcUser from, IrcUser? to, string toNick, string? offlineAccount, RelayedMessage message)
+    {
+        if (!Deliveries.Enabled)
+        {
+            return;
+        }
+        var senderTarget = HistoryTargets.Direct(HistoryOwner(from), CaseMapping.Fold(toNick));
+        string? recipientTarget = null;
+        string? pendingFor = null;
+        if (to is not null && to != from)
+        {
+            recipientTarget = HistoryTargets.Direct(HistoryOwner(to), CaseMapping.Fold(from.Nick));
+        }
+        else if (to is null && offlineAccount is not null)
+        {
+            pendingFor = CaseMapping.Fold(offlineAccount);
+            recipientTarget = HistoryTargets.Direct(HistoryTargets.AccountOwner(pendingFor), CaseMapping.Fold(from.Nick));
+        }
+        var lines = message.HistoryLines;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var msgid = LineMsgId(lines, i);
+            Deliveries.Store(ToRecord(senderTarget, toNick, lines[i], msgid));
+            if (recipientTarget is not null && recipientTarget != senderTarget)
+            {
+                Deliveries.Store(ToRecord(recipientTarget, from.Nick, lines[i], msgid) with { PendingFor = pendingFor });
+            }
+        }
+    }
+
+    /// <summary>The msgid of a stored line: its own, or for a multiline message's later lines the first's with a suffix.</summary>
+    private static string LineMsgId(IReadOnlyList<OutboundMessage> lines, int i)
+        => lines[i].MsgId ?? (lines[0].MsgId ?? "") + "-" + i.ToString(CultureInfo.InvariantCulture);
+
+    private static HistoryRecord ToRecord(string target, string? correspondent, OutboundMessage m, string msgid)
+        => new(target, correspondent, ParseTime(m.Time), msgid, m.Command, m.Source ?? "", m.Account, m.Parameters, m.ClientTags, m.Bot);
+
+    /// <summary>The server-time tag value back as a time.</summary>
+    public static DateTimeOffset ParseTime(string? tag)
+        => tag is not null && DateTimeOffset.TryParseExact(tag, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : DateTimeOffset.UnixEpoch;
+
+    /// <summary>
+    /// Delivers through the pipeline: what <see cref="IrcUser.Sink"/> is, so every delivery
+    /// Network makes (and any added later) keeps the pipeline's order.
+    /// </summary>
+    private sealed class SequencedSink(DeliveryPipeline pipeline, IClientSink inner) : IClientSink
+    {
+        public Sessions.Capability Caps => inner.Caps;
+
+        public void Deliver(OutboundMessage message) => pipeline.Deliver(inner, message);
+
+        public void Disconnect(string reason) => inner.Disconnect(reason);
+    }
+}

@@ -24,6 +24,7 @@ public sealed class CommandTable
         UserCommands.Register(table);
         OperatorCommands.Register(table);
         SaslCommands.Register(table);
+        ChatHistoryCommands.Register(table);
         return table;
     }
 

@@ -96,6 +96,7 @@ internal static partial class AccountLogin
             s.Numeric(Numerics.RPL_SASLSUCCESS, "SASL authentication successful");
         }
         s.Network.SetAccount(s.User, account, s.Replies);
+        s.OfflineDeliveryDue = true;
         LogLoggedIn(Logger(s), s.User.Id, account, mechanism);
     }
 

@@ -182,7 +182,10 @@ internal static class BatchCommand
             s.User.Account,
             s.User.IsBot,
             batch.ClientTags);
-        MessagingCommands.Deliver(s, batch.Target, message, s.Has(Capability.EchoMessage), Capability.None, quiet: isNotice);
+        if (MessagingCommands.Deliver(s, batch.Target, message, s.Has(Capability.EchoMessage), Capability.None, quiet: isNotice) && !isNotice)
+        {
+            s.Numeric(Numerics.ERR_NOSUCHNICK, batch.Target, "No such nick/channel");
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Parley.Protocol;
 using Parley.Server.Network;
 using Parley.Server.Sessions;
+using Parley.Server.Storage;
 
 namespace Parley.Server.Commands;
 
@@ -11,6 +12,8 @@ internal static class MessagingCommands
     {
         t.Add(new("PRIVMSG", (s, m) => SendAsync(s, m, "PRIVMSG")));
         t.Add(new("NOTICE", (s, m) => SendAsync(s, m, "NOTICE")));
+        // draft/message-redaction.
+        t.Add(new("REDACT", RedactCommand.HandleAsync, MinParams: 2));
         t.Add(new("TAGMSG", (s, m) => SendAsync(s, m, "TAGMSG"), MinParams: 1));
         // draft/multiline: one PRIVMSG or NOTICE of several lines.
         t.Add(new("BATCH", BatchCommand.HandleAsync, MinParams: 1));
@@ -19,7 +22,7 @@ internal static class MessagingCommands
     // PRIVMSG <target>{,<target>} <text to be sent>
     // NOTICE <target>{,<target>} <text to be sent>
     // TAGMSG <target>{,<target>}   https://ircv3.net/specs/extensions/message-tags#the-tagmsg-tag-only-message
-    private static ValueTask SendAsync(Session s, IrcMessage m, string verb)
+    private static async ValueTask SendAsync(Session s, IrcMessage m, string verb)
     {
         var isNotice = verb == "NOTICE";
         var isTagmsg = verb == "TAGMSG";
@@ -27,7 +30,7 @@ internal static class MessagingCommands
         {
             // The lines of an open batch never get here (the read loop collects them).
             BatchCommand.RejectStray(s);
-            return ValueTask.CompletedTask;
+            return;
         }
         if (m.Parameters.Count == 0 || m.Parameters[0].Length == 0)
         {
@@ -35,7 +38,7 @@ internal static class MessagingCommands
             {
                 s.Numeric(Numerics.ERR_NORECIPIENT, $"No recipient given ({verb})");
             }
-            return ValueTask.CompletedTask;
+            return;
         }
         if (!isTagmsg && (m.Parameters.Count < 2 || m.Parameters[1].Length == 0))
         {
@@ -43,13 +46,17 @@ internal static class MessagingCommands
             {
                 s.Numeric(Numerics.ERR_NOTEXTTOSEND, "No text to send");
             }
-            return ValueTask.CompletedTask;
+            return;
         }
 
         if (!isTagmsg && NickServ.IsTarget(s, m.Parameters[0]))
         {
             // Services are not delivered to: NickServ answers, and nobody else sees the line.
-            return isNotice ? ValueTask.CompletedTask : NickServ.HandleAsync(s, m.Parameters[1]);
+            if (!isNotice)
+            {
+                await NickServ.HandleAsync(s, m.Parameters[1]);
+            }
+            return;
         }
 
         var clientTags = ClientTags(m);
@@ -58,7 +65,7 @@ internal static class MessagingCommands
         if (targets.Length > max)
         {
             s.Numeric(Numerics.ERR_TOOMANYTARGETS, m.Parameters[0], $"Too many targets (at most {max})");
-            return ValueTask.CompletedTask;
+            return;
         }
         if (!isTagmsg)
         {
@@ -77,13 +84,58 @@ internal static class MessagingCommands
                 Bot = s.User.IsBot,
                 ClientTags = clientTags,
             };
-            Deliver(s, target, message, echo, required, isNotice);
+            if (Deliver(s, target, message, echo, required, isNotice) && !isTagmsg)
+            {
+                await DeliverOfflineAsync(s, target, message, echo, isNotice);
+            }
         }
-        return ValueTask.CompletedTask;
     }
 
-    /// <summary>Delivers one message (a line or a multiline message) to one target (a nick, a channel, or @#channel / +#channel).</summary>
-    internal static void Deliver(Session s, string target, RelayedMessage message, bool echo, Capability required, bool quiet)
+    /// <summary>
+    /// A message to a nick nobody holds: if it is a registered account's, kept for its next
+    /// login (offline delivery, issue 4) and the sender told so (RPL_AWAY, as for an away user);
+    /// else 401.
+    /// </summary>
+    private static async ValueTask DeliverOfflineAsync(Session s, string nick, RelayedMessage message, bool echo, bool quiet)
+    {
+        AccountRecord? account = null;
+        try
+        {
+            account = await s.Server.Accounts.GetAsync(nick);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+        }
+        if (account is not null && s.Network.SendToOfflineAccount(s.User, nick, account.Name, message, s.Replies, echo))
+        {
+            if (!quiet)
+            {
+                s.Numeric(Numerics.RPL_AWAY, nick, "is offline; the message will be delivered when they log in");
+            }
+            return;
+        }
+        if (account is not null)
+        {
+            // They came online meanwhile.
+            if (Deliver(s, nick, message, echo, Capability.None, quiet) && !quiet)
+            {
+                s.Numeric(Numerics.ERR_NOSUCHNICK, nick, "No such nick/channel");
+            }
+            return;
+        }
+        if (!quiet)
+        {
+            s.Numeric(Numerics.ERR_NOSUCHNICK, nick, "No such nick/channel");
+        }
+    }
+
+    /// <summary>
+    /// Delivers one message (a line or a multiline message) to one target (a nick, a channel, or
+    /// @#channel / +#channel). Returns true, having replied nothing, when the target is a nick
+    /// nobody holds and history is on: the caller decides between offline delivery and 401.
+    /// </summary>
+    internal static bool Deliver(Session s, string target, RelayedMessage message, bool echo, Capability required, bool quiet)
     {
         var status = MemberStatus.None;
         var channelName = target;
@@ -97,7 +149,7 @@ internal static class MessagingCommands
             var result = s.Network.SendToChannel(s.User, channelName, status, message, s.Replies, echo, required);
             if (quiet)
             {
-                return;
+                return false;
             }
             switch (result.Status)
             {
@@ -114,13 +166,17 @@ internal static class MessagingCommands
                     });
                     break;
             }
-            return;
+            return false;
         }
 
         var userResult = s.Network.SendToUser(s.User, target, message, s.Replies, echo, required);
+        if (userResult.Status == SendStatus.NoSuchNick && s.Network.Deliveries.Enabled)
+        {
+            return true;
+        }
         if (quiet)
         {
-            return;
+            return false;
         }
         if (userResult.Status == SendStatus.NoSuchNick)
         {
@@ -130,6 +186,7 @@ internal static class MessagingCommands
         {
             s.Numeric(Numerics.RPL_AWAY, userResult.Target, userResult.AwayMessage);
         }
+        return false;
     }
 
     /// <summary>The client-only tags (+tag) of a message, which are relayed; others are the server's to set.</summary>

@@ -183,6 +183,6 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
         }
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Error, Message = "History: storing {Count} records failed; they were delivered without being stored")]
+    [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "History: storing {Count} records failed; they were delivered without being stored")]
     private partial void LogStoreFailed(Exception ex, int count);
 }

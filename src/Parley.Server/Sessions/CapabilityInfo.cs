@@ -36,6 +36,7 @@ public static class Capabilities
         new("draft/multiline", Capability.Multiline, $"max-bytes={MultilineMaxBytes},max-lines={MultilineMaxLines}"),
         new("draft/chathistory", Capability.ChatHistory),
         new("draft/event-playback", Capability.EventPlayback),
+        new("draft/message-redaction", Capability.MessageRedaction),
     ];
 
     /// <summary>The capabilities that exist only while history is on (Server:History:Enabled).</summary>

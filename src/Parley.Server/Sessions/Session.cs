@@ -81,6 +81,9 @@ public sealed class Session : IClientSink
     /// <summary>An open draft/multiline batch, or null.</summary>
     public MultilineBatch? OpenBatch { get; set; }
 
+    /// <summary>A login happened: messages kept for the account go out once the client is registered (OfflineDelivery).</summary>
+    public bool OfflineDeliveryDue { get; set; }
+
     /// <summary>The SASL exchange in progress (AUTHENTICATE), or null.</summary>
     public SaslExchange? Sasl { get; set; }
 

@@ -278,6 +278,14 @@ internal static class ServeCommand
                 throw new OptionsException(ex.Message + (File.Exists(o.Tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
             }
         }
+        if (string.IsNullOrEmpty(o.Cloaks.Suffix) || !o.Cloaks.Suffix.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-'))
+        {
+            throw new OptionsException($"invalid cloak suffix '{o.Cloaks.Suffix}': letters, digits, dots and dashes only");
+        }
+        if (o.Cloaks.PrefixV6 is < 0 or > 128)
+        {
+            throw new OptionsException("Server:Cloaks:PrefixV6 must be within 0-128");
+        }
         var c = o.Connections;
         try
         {

@@ -30,13 +30,16 @@ public sealed class ServerContext : IDisposable
     private readonly ConcurrentDictionary<long, Session> _sessions = new();
     private readonly ITimer _sweeper;
     private long _nextBatchId;
+    private readonly byte[] _cloakKey;
 
     /// <param name="accounts">
     /// The account store, disposed with the context; null: a private in-memory one (nothing
     /// on disk). <see cref="ParleyServer"/> passes the data directory's.
     /// </param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null)
+    /// <param name="cloakKey">The IP cloaking key (the data directory's <c>cloak.key</c>); null: a random one.</param>
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null)
     {
+        _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
         LoggerFactory = loggerFactory;
         Reload = reload;
@@ -58,6 +61,9 @@ public sealed class ServerContext : IDisposable
     public ISupport ISupport { get; private set; } = new();
     public IReadOnlyList<string>? Motd { get; private set; }
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>IP cloaking, or null when it is off (Server:Cloaks).</summary>
+    public HostCloak? Cloak { get; private set; }
 
     /// <summary>Admits new connections (Server:Connections).</summary>
     public ConnectionLimiter Limiter { get; }
@@ -104,6 +110,7 @@ public sealed class ServerContext : IDisposable
             ? TlsCertificate.Load(tls.Certificate, tls.Key)
             : null;
         Options = options;
+        Cloak = options.Cloaks.Enabled ? new HostCloak(_cloakKey, options.Cloaks.Suffix, options.Cloaks.PrefixV6) : null;
         // The old certificate may be in use by a handshake under way: it is left to the GC.
         Certificate = certificate;
         Network.ServerName = options.Name;

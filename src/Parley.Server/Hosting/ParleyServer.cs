@@ -55,6 +55,16 @@ public static class ParleyServer
         CheckTls(options.Tls);
 
         var accounts = OpenAccounts(options, time ?? TimeProvider.System);
+        byte[] cloakKey;
+        try
+        {
+            cloakKey = HostCloak.LoadOrCreateKey(options.DataDir);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            accounts.Dispose();
+            throw new StartupException($"cannot use the cloak key: {ex.Message}", ex);
+        }
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -66,7 +76,7 @@ public static class ParleyServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts));
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));

@@ -44,6 +44,9 @@ public sealed record ServerOptions
 
     public FloodOptions Flood { get; init; } = new();
 
+    /// <summary>IP cloaking: what others see instead of a client's address.</summary>
+    public CloakOptions Cloaks { get; init; } = new();
+
     /// <summary>How many connections, from where, how fast.</summary>
     public ConnectionLimitOptions Connections { get; init; } = new();
 
@@ -95,6 +98,22 @@ public sealed record TlsOptions
 
     /// <summary>How long (seconds) a client keeps to TLS after seeing the STS policy.</summary>
     public int StsDurationSeconds { get; init; } = 30 * 24 * 3600;
+}
+
+/// <summary>
+/// IP cloaking (on by default, as Ergo): others see a keyed hash of a client's address instead
+/// of the address; operators see the real one. The key is <c>cloak.key</c> in the data
+/// directory, made on first start.
+/// </summary>
+public sealed record CloakOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>What follows the hash: <c>k7d2q9xm4ahw3bzt.parley</c>.</summary>
+    public string Suffix { get; init; } = "parley";
+
+    /// <summary>IPv6 addresses in one block of this length share a cloak.</summary>
+    public int PrefixV6 { get; init; } = 64;
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public sealed class Session : IClientSink
         Server = server;
         Outbox = outbox;
         _abortRead = abortRead;
-        User = server.Network.Connect(this, host, host);
+        User = server.Network.Connect(this, server.Cloak?.Apply(host) ?? host, host);
         User.IsSecure = security is not null;
         User.CertFingerprint = security?.CertFingerprint;
         _connectedStamp = server.Time.GetTimestamp();

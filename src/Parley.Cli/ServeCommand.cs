@@ -286,6 +286,10 @@ internal static class ServeCommand
         {
             throw new OptionsException("Server:Cloaks:PrefixV6 must be within 0-128");
         }
+        if (o.Limits.RecvQBytes < 16 * 1024)
+        {
+            throw new OptionsException("Server:Limits:RecvQBytes must be at least 16384 (a whole line with tags is 8,703 bytes)");
+        }
         var c = o.Connections;
         try
         {

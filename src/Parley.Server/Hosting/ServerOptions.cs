@@ -73,6 +73,18 @@ public sealed record FloodOptions
 
     /// <summary>Commands per second sustained once the burst is spent.</summary>
     public double PerSecond { get; init; } = 2;
+
+    /// <summary>Nick changes a client may make at once (438 ERR_NICKTOOFAST beyond).</summary>
+    public int NickChangeBurst { get; init; } = 5;
+
+    /// <summary>Nick changes per minute sustained.</summary>
+    public double NickChangesPerMinute { get; init; } = 4;
+
+    /// <summary>Channels a client may join at once (439 ERR_TARGETTOOFAST beyond).</summary>
+    public int JoinBurst { get; init; } = 20;
+
+    /// <summary>Joins per minute sustained.</summary>
+    public double JoinsPerMinute { get; init; } = 20;
 }
 
 /// <summary>
@@ -161,6 +173,13 @@ public sealed record ConnectionLimitOptions
 
 public sealed record LimitOptions
 {
+    /// <summary>
+    /// The RecvQ: bytes read from a client and not yet handled. When it is full (a client sends
+    /// faster than flood control lets it), the server stops reading from that client (TCP
+    /// backpressure) until it catches up. Applies to new listeners (restart).
+    /// </summary>
+    public int RecvQBytes { get; init; } = 64 * 1024;
+
     /// <summary>The SendQ: bytes queued for a client before it is dropped with "SendQ exceeded".</summary>
     public int SendQBytes { get; init; } = 256 * 1024;
 

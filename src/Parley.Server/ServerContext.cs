@@ -37,8 +37,10 @@ public sealed class ServerContext : IDisposable
     /// on disk). <see cref="ParleyServer"/> passes the data directory's.
     /// </param>
     /// <param name="cloakKey">The IP cloaking key (the data directory's <c>cloak.key</c>); null: a random one.</param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null)
+    /// <param name="bans">Server bans (the data directory's bans.json); null: kept in memory.</param>
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null)
     {
+        Bans = bans ?? ServerBans.InMemory(time);
         _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
         LoggerFactory = loggerFactory;
@@ -64,6 +66,9 @@ public sealed class ServerContext : IDisposable
 
     /// <summary>IP cloaking, or null when it is off (Server:Cloaks).</summary>
     public HostCloak? Cloak { get; private set; }
+
+    /// <summary>K-lines and D-lines.</summary>
+    public ServerBans Bans { get; }
 
     /// <summary>Admits new connections (Server:Connections).</summary>
     public ConnectionLimiter Limiter { get; }

@@ -155,6 +155,13 @@ internal static class RegistrationCommands
             s.Close("Bad password", "Bad password");
             return;
         }
+        if (s.Server.Bans.MatchUser(s.PendingUsername.TrimStart('~'), s.User.RealHost, s.User.Host) is { } kline)
+        {
+            s.Numeric(Numerics.ERR_YOUREBANNEDCREEP, "You are banned from this server: " + kline.Reason);
+            s.EndCommand();
+            s.Close(BanCommands.ClosingReason(kline), BanCommands.ClosingReason(kline));
+            return;
+        }
         // "If the client completes registration … while the SASL authentication is still in
         // progress, the server SHOULD abort it and send a 906 numeric" (sasl-3.1).
         SaslCommands.AbortOnRegistration(s);

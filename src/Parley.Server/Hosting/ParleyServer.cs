@@ -56,14 +56,16 @@ public static class ParleyServer
 
         var accounts = OpenAccounts(options, time ?? TimeProvider.System);
         byte[] cloakKey;
+        ServerBans bans;
         try
         {
             cloakKey = HostCloak.LoadOrCreateKey(options.DataDir);
+            bans = ServerBans.Load(options.DataDir, time ?? TimeProvider.System);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             accounts.Dispose();
-            throw new StartupException($"cannot use the cloak key: {ex.Message}", ex);
+            throw new StartupException(ex.Message, ex);
         }
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddSimpleConsole(o =>
@@ -76,7 +78,7 @@ public static class ParleyServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey));
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));

@@ -30,6 +30,8 @@ public sealed class ServerContext : IDisposable
     private readonly ConcurrentDictionary<long, Session> _sessions = new();
     private readonly ITimer _sweeper;
     private long _nextBatchId;
+    private readonly Lock _idleGate = new();
+    private TaskCompletionSource? _idle;
     private readonly byte[] _cloakKey;
 
     /// <param name="accounts">
@@ -128,7 +130,34 @@ public sealed class ServerContext : IDisposable
 
     internal void Add(Session session) => _sessions[session.User.Id] = session;
 
-    internal void Remove(Session session) => _sessions.TryRemove(session.User.Id, out _);
+    internal void Remove(Session session)
+    {
+        if (_sessions.TryRemove(session.User.Id, out _) && _sessions.IsEmpty)
+        {
+            lock (_idleGate)
+            {
+                if (_sessions.IsEmpty)
+                {
+                    _idle?.TrySetResult();
+                    _idle = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes when no session is left (at once if none is); for tests and shutdown.</summary>
+    public Task WhenNoSessionsAsync()
+    {
+        lock (_idleGate)
+        {
+            if (_sessions.IsEmpty)
+            {
+                return Task.CompletedTask;
+            }
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
+        }
+    }
 
     /// <summary>Graceful shutdown: every client gets an ERROR with the reason, outboxes flush.</summary>
     public async Task ShutdownAsync(string reason, TimeSpan timeout)

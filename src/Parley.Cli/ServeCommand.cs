@@ -282,6 +282,18 @@ internal static class ServeCommand
                 throw new OptionsException(ex.Message + (File.Exists(o.Tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
             }
         }
+        if (string.IsNullOrEmpty(o.Cloaks.Suffix) || !o.Cloaks.Suffix.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-'))
+        {
+            throw new OptionsException($"invalid cloak suffix '{o.Cloaks.Suffix}': letters, digits, dots and dashes only");
+        }
+        if (o.Cloaks.PrefixV6 is < 0 or > 128)
+        {
+            throw new OptionsException("Server:Cloaks:PrefixV6 must be within 0-128");
+        }
+        if (o.Limits.RecvQBytes < 16 * 1024)
+        {
+            throw new OptionsException("Server:Limits:RecvQBytes must be at least 16384 (a whole line with tags is 8,703 bytes)");
+        }
         var c = o.Connections;
         try
         {

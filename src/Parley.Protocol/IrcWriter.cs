@@ -39,23 +39,17 @@ public static class IrcWriter
     public static void Write(IBufferWriter<byte> output, string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
     {
         var enc = Encoding.UTF8;
-        var size = 2; // CRLF
+        var body = BodySize(source, command, parameters, forceTrailing);
+        if (body > IrcLimits.MaxLineBodyBytes)
+        {
+            // No line leaves longer than 512 bytes: the longest parameters give way (LineFit).
+            parameters = LineFit.Fit(source, command, [.. parameters]);
+            body = BodySize(source, command, parameters, forceTrailing);
+        }
+        var size = body + 2; // CRLF
         if (!string.IsNullOrEmpty(tagPrefix))
         {
             size += 2 + enc.GetByteCount(tagPrefix);
-        }
-        if (source is not null)
-        {
-            size += 2 + enc.GetByteCount(source);
-        }
-        size += enc.GetByteCount(command);
-        for (var i = 0; i < parameters.Count; i++)
-        {
-            size += 1 + enc.GetByteCount(parameters[i]);
-            if (i == parameters.Count - 1 && NeedsTrailing(parameters[i], forceTrailing))
-            {
-                size++;
-            }
         }
 
         var span = output.GetSpan(size);
@@ -85,6 +79,23 @@ public static class IrcWriter
         span[pos++] = (byte)'\r';
         span[pos++] = (byte)'\n';
         output.Advance(pos);
+    }
+
+    /// <summary>Bytes of <c>[:source ]COMMAND params</c>, without tags and CRLF.</summary>
+    private static int BodySize(string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
+    {
+        var enc = Encoding.UTF8;
+        var size = source is not null ? 2 + enc.GetByteCount(source) : 0;
+        size += enc.GetByteCount(command);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            size += 1 + enc.GetByteCount(parameters[i]);
+            if (i == parameters.Count - 1 && NeedsTrailing(parameters[i], forceTrailing))
+            {
+                size++;
+            }
+        }
+        return size;
     }
 
     /// <summary>Formats tags as "key=escaped;key2" (no '@'), or null when there are none.</summary>

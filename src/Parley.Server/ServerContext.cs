@@ -30,17 +30,24 @@ public sealed class ServerContext : IDisposable
     private readonly ConcurrentDictionary<long, Session> _sessions = new();
     private readonly ITimer _sweeper;
     private long _nextBatchId;
+    private readonly Lock _idleGate = new();
+    private TaskCompletionSource? _idle;
+    private readonly byte[] _cloakKey;
 
     /// <param name="accounts">
     /// The account store, disposed with the context; null: a private in-memory one (nothing
     /// on disk). <see cref="ParleyServer"/> passes the data directory's.
     /// </param>
+    /// <param name="cloakKey">The IP cloaking key (the data directory's <c>cloak.key</c>); null: a random one.</param>
+    /// <param name="bans">Server bans (the data directory's bans.json); null: kept in memory.</param>
     /// <param name="history">
     /// The history store, disposed with the context; null: history off. <see cref="ParleyServer"/>
     /// passes the data directory's when Server:History:Enabled.
     /// </param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, IHistoryStore? history = null)
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null)
     {
+        Bans = bans ?? ServerBans.InMemory(time);
+        _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
         LoggerFactory = loggerFactory;
         Reload = reload;
@@ -98,6 +105,12 @@ public sealed class ServerContext : IDisposable
     public IReadOnlyList<string>? Motd { get; private set; }
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>IP cloaking, or null when it is off (Server:Cloaks).</summary>
+    public HostCloak? Cloak { get; private set; }
+
+    /// <summary>K-lines and D-lines.</summary>
+    public ServerBans Bans { get; }
+
     /// <summary>Admits new connections (Server:Connections).</summary>
     public ConnectionLimiter Limiter { get; }
 
@@ -143,6 +156,7 @@ public sealed class ServerContext : IDisposable
             ? TlsCertificate.Load(tls.Certificate, tls.Key)
             : null;
         Options = options;
+        Cloak = options.Cloaks.Enabled ? new HostCloak(_cloakKey, options.Cloaks.Suffix, options.Cloaks.PrefixV6) : null;
         // The old certificate may be in use by a handshake under way: it is left to the GC.
         Certificate = certificate;
         Network.ServerName = options.Name;
@@ -162,7 +176,34 @@ public sealed class ServerContext : IDisposable
 
     internal void Add(Session session) => _sessions[session.User.Id] = session;
 
-    internal void Remove(Session session) => _sessions.TryRemove(session.User.Id, out _);
+    internal void Remove(Session session)
+    {
+        if (_sessions.TryRemove(session.User.Id, out _) && _sessions.IsEmpty)
+        {
+            lock (_idleGate)
+            {
+                if (_sessions.IsEmpty)
+                {
+                    _idle?.TrySetResult();
+                    _idle = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes when no session is left (at once if none is); for tests and shutdown.</summary>
+    public Task WhenNoSessionsAsync()
+    {
+        lock (_idleGate)
+        {
+            if (_sessions.IsEmpty)
+            {
+                return Task.CompletedTask;
+            }
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
+        }
+    }
 
     /// <summary>Graceful shutdown: every client gets an ERROR with the reason, outboxes flush.</summary>
     public async Task ShutdownAsync(string reason, TimeSpan timeout)

@@ -14,7 +14,9 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var admission = server.Limiter.TryAdmit((connection.RemoteEndPoint as IPEndPoint)?.Address);
+        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var dline = address is null ? null : server.Bans.MatchAddress(address);
+        var admission = dline is null ? server.Limiter.TryAdmit(address) : null;
         var host = connection.RemoteEndPoint switch
         {
             IPEndPoint ip => FormatHost(ip.Address),
@@ -27,9 +29,9 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
             var certificate = connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
             security = new TransportSecurity(certificate is null ? null : TlsCertificate.Fingerprint(certificate));
         }
-        if (!admission.Admitted)
+        if (admission is not { Admitted: true })
         {
-            await RefuseAsync(connection, host, admission.RefusedBecause!);
+            await RefuseAsync(connection, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
             return;
         }
         try

@@ -11,10 +11,11 @@ namespace Parley.Server.Hosting;
 /// own listener retries a failed accept at once, so when the process is out of descriptors
 /// (EMFILE) it spins on a core while the pending connection stays in the backlog. This one
 /// pauses accepting instead (50 ms, doubling to 1 s while it lasts), keeps serving everyone
-/// already connected, and logs once per <see cref="LogInterval"/>. Connections themselves are
+/// already connected, and logs once per <see cref="LogInterval"/>. Input per connection is
+/// capped at the RecvQ (<see cref="LimitOptions.RecvQBytes"/>). Connections themselves are
 /// Kestrel's (<see cref="SocketConnectionContextFactory"/>): the same pipes and buffers.
 /// </summary>
-public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, TimeProvider time) : IConnectionListenerFactory, IConnectionListenerFactorySelector
+public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, TimeProvider time, ServerContext server) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     public static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(1);
@@ -53,7 +54,8 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
             throw;
         }
         var logger = loggerFactory.CreateLogger<PacedListenerFactory>();
-        var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
+        // The RecvQ: Kestrel stops reading a connection whose unread input reaches this.
+        var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { MaxReadBufferSize = server.Options.Limits.RecvQBytes }, logger);
         return new ValueTask<IConnectionListener>(new Listener(socket, contexts, time, logger));
     }
 

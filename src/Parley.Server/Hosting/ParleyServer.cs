@@ -55,6 +55,18 @@ public static class ParleyServer
         CheckTls(options.Tls);
 
         var accounts = OpenAccounts(options, time ?? TimeProvider.System);
+        byte[] cloakKey;
+        ServerBans bans;
+        try
+        {
+            cloakKey = HostCloak.LoadOrCreateKey(options.DataDir);
+            bans = ServerBans.Load(options.DataDir, time ?? TimeProvider.System);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            accounts.Dispose();
+            throw new StartupException(ex.Message, ex);
+        }
         IHistoryStore? history = null;
         if (options.History.Enabled)
         {
@@ -79,7 +91,7 @@ public static class ParleyServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, history));
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));

@@ -44,6 +44,9 @@ public sealed record ServerOptions
 
     public FloodOptions Flood { get; init; } = new();
 
+    /// <summary>IP cloaking: what others see instead of a client's address.</summary>
+    public CloakOptions Cloaks { get; init; } = new();
+
     /// <summary>How many connections, from where, how fast.</summary>
     public ConnectionLimitOptions Connections { get; init; } = new();
 
@@ -73,6 +76,18 @@ public sealed record FloodOptions
 
     /// <summary>Commands per second sustained once the burst is spent.</summary>
     public double PerSecond { get; init; } = 2;
+
+    /// <summary>Nick changes a client may make at once (438 ERR_NICKTOOFAST beyond).</summary>
+    public int NickChangeBurst { get; init; } = 5;
+
+    /// <summary>Nick changes per minute sustained.</summary>
+    public double NickChangesPerMinute { get; init; } = 4;
+
+    /// <summary>Channels a client may join at once (439 ERR_TARGETTOOFAST beyond).</summary>
+    public int JoinBurst { get; init; } = 20;
+
+    /// <summary>Joins per minute sustained.</summary>
+    public double JoinsPerMinute { get; init; } = 20;
 }
 
 /// <summary>
@@ -98,6 +113,22 @@ public sealed record TlsOptions
 
     /// <summary>How long (seconds) a client keeps to TLS after seeing the STS policy.</summary>
     public int StsDurationSeconds { get; init; } = 30 * 24 * 3600;
+}
+
+/// <summary>
+/// IP cloaking (on by default, as Ergo): others see a keyed hash of a client's address instead
+/// of the address; operators see the real one. The key is <c>cloak.key</c> in the data
+/// directory, made on first start.
+/// </summary>
+public sealed record CloakOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>What follows the hash: <c>k7d2q9xm4ahw3bzt.parley</c>.</summary>
+    public string Suffix { get; init; } = "parley";
+
+    /// <summary>IPv6 addresses in one block of this length share a cloak.</summary>
+    public int PrefixV6 { get; init; } = 64;
 }
 
 /// <summary>
@@ -145,6 +176,13 @@ public sealed record ConnectionLimitOptions
 
 public sealed record LimitOptions
 {
+    /// <summary>
+    /// The RecvQ: bytes read from a client and not yet handled. When it is full (a client sends
+    /// faster than flood control lets it), the server stops reading from that client (TCP
+    /// backpressure) until it catches up. Applies to new listeners (restart).
+    /// </summary>
+    public int RecvQBytes { get; init; } = 64 * 1024;
+
     /// <summary>The SendQ: bytes queued for a client before it is dropped with "SendQ exceeded".</summary>
     public int SendQBytes { get; init; } = 256 * 1024;
 

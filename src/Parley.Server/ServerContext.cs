@@ -214,6 +214,9 @@ public sealed class ServerContext : IDisposable
         }
         var all = Task.WhenAll(_sessions.Values.Select(s => s.Closed));
         await Task.WhenAny(all, Task.Delay(timeout, Time));
+        // The QUITs and anything else still waiting for its history commit: stored before the
+        // store is disposed.
+        await Task.WhenAny(Network.Deliveries.WhenDeliveredAsync().AsTask(), Task.Delay(timeout, Time));
     }
 
     internal void Sweep()

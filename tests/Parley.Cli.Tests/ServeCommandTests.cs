@@ -65,6 +65,21 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Load_NoHistory_TurnsHistoryOff_AndRetentionIsValidated()
+    {
+        Assert.True(ServeCommand.Load(ServeCommand.Parse([])).History.Enabled);
+        Assert.False(ServeCommand.Load(ServeCommand.Parse(["--no-history"])).History.Enabled);
+        var config = Path.Combine(_dir, "history.json");
+        File.WriteAllText(config, """{ "Server": { "History": { "MaxAgeDays": 7, "MaxMessagesPerTarget": 500 } } }""");
+        var options = ServeCommand.Load(ServeCommand.Parse(["--config", config]));
+        Assert.Equal(7, options.History.MaxAgeDays);
+        Assert.Equal(500, options.History.MaxMessagesPerTarget);
+        File.WriteAllText(config, """{ "Server": { "History": { "QueryLimit": 0 } } }""");
+        var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        Assert.Contains("Server:History", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_ConfigListenReplacesDefaultInsteadOfAppending()
     {
         var config = Path.Combine(_dir, "parley.json");

@@ -212,6 +212,33 @@ public sealed class ChatHistoryTests
     }
 
     [Fact]
+    public async Task OfflineAccount_LoggingInWithSasl_GetsThemAfterTheWelcome()
+    {
+        await using var server = new TestServer();
+        await server.CreateAccountAsync("bob", "sesame");
+        var alice = await server.ConnectRegisteredAsync("alice", Caps);
+        await alice.SendAsync("PRIVMSG bob :while you were out");
+        await alice.SyncAsync();
+
+        var bob = await Accounts.Sasl.ConnectLoggedInAsync(server, "bob", "bob", "sesame", "server-time", "message-tags");
+        var after = await bob.SyncAsync();
+        Assert.Equal(["NOTICE", "PRIVMSG"], after.Select(l => l.Command));
+        Assert.Equal("You have 1 message that arrived while you were offline.", after[0].Parameters[1]);
+        Assert.Equal("NickServ!NickServ@services.", after[0].Source);
+        var replayed = after[1];
+        Assert.Equal(["bob", "while you were out"], replayed.Parameters);
+        Assert.StartsWith("alice!", replayed.Source, StringComparison.Ordinal);
+        Assert.NotNull(replayed.GetTag("msgid"));
+        Assert.NotNull(replayed.GetTag("time"));
+
+        // And it is in both sides' history.
+        await bob.SendAsync("CAP REQ :batch draft/chathistory");
+        await bob.SyncAsync();
+        await bob.SendAsync("CHATHISTORY LATEST alice * 10");
+        Assert.Equal(["while you were out"], BatchTexts(await bob.SyncAsync(), "alice"));
+    }
+
+    [Fact]
     public async Task HistoryOff_NoCapsNoCommand_AndOfflineNicksGet401()
     {
         await using var server = new TestServer(new ServerOptions { History = new HistoryOptions { Enabled = false } });

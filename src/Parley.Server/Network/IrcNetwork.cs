@@ -59,7 +59,24 @@ public sealed partial class IrcNetwork
     public static string FormatTime(DateTimeOffset t)
         => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public string NowTag() => FormatTime(Now);
+    /// <summary>The server-time value for now; the string is shared by everything stamped in the same millisecond.</summary>
+    public string NowTag()
+    {
+        var now = Now;
+        var ms = now.ToUnixTimeMilliseconds();
+        var cached = Volatile.Read(ref _lastTag);
+        if (cached is not null && cached.Millisecond == ms)
+        {
+            return cached.Text;
+        }
+        var text = FormatTime(now);
+        Volatile.Write(ref _lastTag, new TimeTag(ms, text));
+        return text;
+    }
+
+    private sealed record TimeTag(long Millisecond, string Text);
+
+    private TimeTag? _lastTag;
 
     /// <summary>A message from this server (numerics, notices).</summary>
     public OutboundMessage FromServer(string command, params string[] parameters)

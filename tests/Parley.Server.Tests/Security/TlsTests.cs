@@ -74,7 +74,10 @@ public sealed class TlsTests : IDisposable
         public async Task SendAsync(string line) => await _ssl.WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
 
         /// <summary>Reads lines until one has <paramref name="command"/> as its command; returns all read.</summary>
-        public async Task<List<IrcMessage>> ReadUntilAsync(string command)
+        public Task<List<IrcMessage>> ReadUntilAsync(string command) => ReadUntilAsync(c => c == command);
+
+        /// <summary>Reads lines until one's command passes <paramref name="done"/>; returns all read.</summary>
+        public async Task<List<IrcMessage>> ReadUntilAsync(Func<string, bool> done)
         {
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
             var all = new List<IrcMessage>();
@@ -82,12 +85,12 @@ public sealed class TlsTests : IDisposable
             {
                 var m = IrcParser.Parse(line);
                 all.Add(m);
-                if (m.Command == command)
+                if (done(m.Command))
                 {
                     return all;
                 }
             }
-            throw new InvalidOperationException($"connection closed before {command}");
+            throw new InvalidOperationException("connection closed first");
         }
 
         public async ValueTask DisposeAsync()
@@ -147,6 +150,41 @@ public sealed class TlsTests : IDisposable
         Assert.Null(await CertfpSeenByAsync(bob));
         Assert.NotNull(await CertfpSeenByAsync(oper));
         Assert.Equal(64, fingerprint.Length);
+    }
+
+    [Fact]
+    public async Task SaslExternal_LogsInWithARegisteredCertificate_AndRefusesOthers()
+    {
+        await using var server = await LoopbackServer.StartAsync(TlsOptions());
+        var context = (ServerContext)server.App.Services.GetService(typeof(ServerContext))!;
+        Assert.Equal(Storage.AccountResult.Ok, await context.Accounts.CreateAsync("alice", "correct horse"));
+        var (aliceCert, aliceKey) = WritePair("alice", "alice");
+        var (otherCert, otherKey) = WritePair("mallory", "mallory");
+        using var alice = TlsCertificate.Load(aliceCert, aliceKey);
+        using var other = TlsCertificate.Load(otherCert, otherKey);
+        Assert.Equal(Storage.AccountResult.Ok, await context.Accounts.AddCertFpAsync("alice", TlsCertificate.Fingerprint(alice)));
+
+        async Task<List<IrcMessage>> ExternalAsync(X509Certificate2? certificate, string authzid = "+")
+        {
+            await using var c = await TlsLineClient.ConnectAsync(server.TlsEndPoint!, certificate);
+            await c.SendAsync("CAP LS 302");
+            var ls = (await c.ReadUntilAsync("CAP"))[^1];
+            Assert.Contains("sasl=EXTERNAL,PLAIN,SCRAM-SHA-256", ls.Parameters[^1].Split(' '));
+            await c.SendAsync("CAP REQ sasl");
+            await c.ReadUntilAsync("CAP");
+            await c.SendAsync("AUTHENTICATE EXTERNAL");
+            await c.ReadUntilAsync("AUTHENTICATE");
+            await c.SendAsync("AUTHENTICATE " + authzid);
+            return await c.ReadUntilAsync(command => command is Numerics.RPL_SASLSUCCESS or Numerics.ERR_SASLFAIL);
+        }
+
+        var ok = await ExternalAsync(alice);
+        Assert.Equal(Numerics.RPL_SASLSUCCESS, ok[^1].Command);
+        var named = await ExternalAsync(alice, Convert.ToBase64String("alice"u8));
+        Assert.Equal(Numerics.RPL_SASLSUCCESS, named[^1].Command);
+        Assert.Equal(Numerics.ERR_SASLFAIL, (await ExternalAsync(alice, Convert.ToBase64String("bob"u8)))[^1].Command);
+        Assert.Equal(Numerics.ERR_SASLFAIL, (await ExternalAsync(other))[^1].Command);
+        Assert.Equal(Numerics.ERR_SASLFAIL, (await ExternalAsync(null))[^1].Command);
     }
 
     [Fact]

@@ -15,7 +15,8 @@ namespace Parley.Server.Commands;
 internal static class NickServ
 {
     public const string Nick = "NickServ";
-    public const string Prefix = "NickServ!NickServ@services.";
+    /// <summary>NickServ's source: its host is the services' name (Server:ServicesName), which LINKS lists.</summary>
+    public static string Prefix(Session s) => $"{Nick}!{Nick}@{s.Server.Options.ServicesName}";
 
     private static readonly string[] Help =
     [
@@ -228,5 +229,5 @@ internal static class NickServ
     }
 
     private static void Notice(Session s, string text)
-        => s.Reply(new OutboundMessage(Prefix, "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
+        => s.Reply(new OutboundMessage(Prefix(s), "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
 }

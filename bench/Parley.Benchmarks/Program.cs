@@ -1,8 +1,5 @@
 using BenchmarkDotNet.Running;
 
-namespace Parley.Benchmarks;
-
-public static class Program
-{
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-}
+// dotnet run -c Release --project bench/Parley.Benchmarks -- --filter '*'
+// (see docs/benchmarks.md); --job short for a quick look.
+BenchmarkSwitcher.FromAssembly(typeof(Parley.Benchmarks.ParserBenchmarks).Assembly).Run(args);

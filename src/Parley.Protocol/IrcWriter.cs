@@ -38,7 +38,23 @@ public static class IrcWriter
     /// </summary>
     public static void Write(IBufferWriter<byte> output, string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
     {
-        var enc = Encoding.UTF8;
+        var size = Measure(tagPrefix, source, command, ref parameters, forceTrailing);
+        var written = WriteInto(output.GetSpan(size), tagPrefix, source, command, parameters, forceTrailing);
+        output.Advance(written);
+    }
+
+    /// <summary>The line as a new array of exactly its size (CRLF included): one allocation.</summary>
+    public static byte[] EncodeLine(string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing = false)
+    {
+        var size = Measure(tagPrefix, source, command, ref parameters, forceTrailing);
+        var bytes = new byte[size];
+        var written = WriteInto(bytes, tagPrefix, source, command, parameters, forceTrailing);
+        return written == size ? bytes : bytes[..written];
+    }
+
+    /// <summary>The size of the line, CRLF included; shortens over-long parameters first (<see cref="LineFit"/>).</summary>
+    private static int Measure(string? tagPrefix, string? source, string command, ref IReadOnlyList<string> parameters, bool forceTrailing)
+    {
         var body = BodySize(source, command, parameters, forceTrailing);
         if (body > IrcLimits.MaxLineBodyBytes)
         {
@@ -49,10 +65,13 @@ public static class IrcWriter
         var size = body + 2; // CRLF
         if (!string.IsNullOrEmpty(tagPrefix))
         {
-            size += 2 + enc.GetByteCount(tagPrefix);
+            size += 2 + Encoding.UTF8.GetByteCount(tagPrefix);
         }
+        return size;
+    }
 
-        var span = output.GetSpan(size);
+    private static int WriteInto(Span<byte> span, string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
+    {
         var pos = 0;
         if (!string.IsNullOrEmpty(tagPrefix))
         {
@@ -78,7 +97,7 @@ public static class IrcWriter
         }
         span[pos++] = (byte)'\r';
         span[pos++] = (byte)'\n';
-        output.Advance(pos);
+        return pos;
     }
 
     /// <summary>Bytes of <c>[:source ]COMMAND params</c>, without tags and CRLF.</summary>
@@ -129,11 +148,7 @@ public static class IrcWriter
 
     /// <summary>The line as bytes, CRLF included.</summary>
     public static byte[] ToBytes(IrcMessage message)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        Write(buffer, message);
-        return buffer.WrittenSpan.ToArray();
-    }
+        => EncodeLine(FormatTags(message.Tags), message.Source, message.Command, message.Parameters);
 
     /// <summary>The line as a string, without CRLF.</summary>
     public static string ToLine(IrcMessage message)

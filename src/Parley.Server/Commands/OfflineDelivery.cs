@@ -41,7 +41,7 @@ internal static class OfflineDelivery
         var text = kept.Count == 1
             ? "You have 1 message that arrived while you were offline."
             : $"You have {n} messages that arrived while you were offline.";
-        s.Reply(new OutboundMessage(NickServ.Prefix, "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
+        s.Reply(new OutboundMessage(NickServ.Prefix(s), "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
         foreach (var record in kept)
         {
             s.Reply(ChatHistoryCommands.ToMessage(record));

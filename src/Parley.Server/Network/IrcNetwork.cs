@@ -64,7 +64,8 @@ public sealed partial class IrcNetwork
 
     /// <summary>
     /// The server-time of a new message. Never earlier than the last one handed out, even when
-    /// the wall clock is set back, so history's (time, sequence) order is the order of events.
+    /// the wall clock is set back, so history's (time, sequence) order is the order of events;
+    /// the string is shared by everything stamped in the same millisecond.
     /// </summary>
     public string NowTag()
     {
@@ -73,14 +74,21 @@ public sealed partial class IrcNetwork
         while (ms > last)
         {
             var seen = Interlocked.CompareExchange(ref _lastTagMs, ms, last);
-            if (seen == last)
-            {
-                return FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(ms));
-            }
-            last = seen;
+            last = seen == last ? ms : seen;
         }
-        return FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(last));
+        var cached = Volatile.Read(ref _lastTag);
+        if (cached is not null && cached.Millisecond == last)
+        {
+            return cached.Text;
+        }
+        var text = FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(last));
+        Volatile.Write(ref _lastTag, new TimeTag(last, text));
+        return text;
     }
+
+    private sealed record TimeTag(long Millisecond, string Text);
+
+    private TimeTag? _lastTag;
 
     /// <summary>A message from this server (numerics, notices).</summary>
     public OutboundMessage FromServer(string command, params string[] parameters)

@@ -199,7 +199,7 @@ public sealed class ChatHistoryTests
 
         var bob = await server.ConnectRegisteredAsync("bob", "server-time");
         await bob.SendAsync("PRIVMSG NickServ :IDENTIFY sesame");
-        var got = (await bob.SyncAsync()).Where(l => l.Source != null && !l.Source.Contains("parley", StringComparison.Ordinal)).ToList();
+        var got = (await bob.SyncAsync()).Where(l => l.Source is not null and not TestServer.Name).ToList();
         var notice = Assert.Single(got, l => l.Command == "NOTICE" && l.Parameters[1].Contains("offline", StringComparison.Ordinal));
         Assert.Equal("You have 2 messages that arrived while you were offline.", notice.Parameters[1]);
         Assert.Equal(["are you there?", "call me"], got.Where(l => l.Command == "PRIVMSG").Select(l => l.Parameters[1]));
@@ -224,7 +224,7 @@ public sealed class ChatHistoryTests
         var after = await bob.SyncAsync();
         Assert.Equal(["NOTICE", "PRIVMSG"], after.Select(l => l.Command));
         Assert.Equal("You have 1 message that arrived while you were offline.", after[0].Parameters[1]);
-        Assert.Equal("NickServ!NickServ@services.", after[0].Source);
+        Assert.StartsWith("NickServ!NickServ@", after[0].Source, StringComparison.Ordinal);
         var replayed = after[1];
         Assert.Equal(["bob", "while you were out"], replayed.Parameters);
         Assert.StartsWith("alice!", replayed.Source, StringComparison.Ordinal);

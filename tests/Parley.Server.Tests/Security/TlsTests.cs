@@ -74,7 +74,10 @@ public sealed class TlsTests : IDisposable
         public async Task SendAsync(string line) => await _ssl.WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
 
         /// <summary>Reads lines until one has <paramref name="command"/> as its command; returns all read.</summary>
-        public async Task<List<IrcMessage>> ReadUntilAsync(string command)
+        public Task<List<IrcMessage>> ReadUntilAsync(string command) => ReadUntilAsync(c => c == command);
+
+        /// <summary>Reads lines until one's command passes <paramref name="done"/>; returns all read.</summary>
+        public async Task<List<IrcMessage>> ReadUntilAsync(Func<string, bool> done)
         {
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
             var all = new List<IrcMessage>();
@@ -82,12 +85,12 @@ public sealed class TlsTests : IDisposable
             {
                 var m = IrcParser.Parse(line);
                 all.Add(m);
-                if (m.Command == command)
+                if (done(m.Command))
                 {
                     return all;
                 }
             }
-            throw new InvalidOperationException($"connection closed before {command}");
+            throw new InvalidOperationException("connection closed first");
         }
 
         public async ValueTask DisposeAsync()
@@ -150,6 +153,41 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task SaslExternal_LogsInWithARegisteredCertificate_AndRefusesOthers()
+    {
+        await using var server = await LoopbackServer.StartAsync(TlsOptions());
+        var context = (ServerContext)server.App.Services.GetService(typeof(ServerContext))!;
+        Assert.Equal(Storage.AccountResult.Ok, await context.Accounts.CreateAsync("alice", "correct horse"));
+        var (aliceCert, aliceKey) = WritePair("alice", "alice");
+        var (otherCert, otherKey) = WritePair("mallory", "mallory");
+        using var alice = TlsCertificate.Load(aliceCert, aliceKey);
+        using var other = TlsCertificate.Load(otherCert, otherKey);
+        Assert.Equal(Storage.AccountResult.Ok, await context.Accounts.AddCertFpAsync("alice", TlsCertificate.Fingerprint(alice)));
+
+        async Task<List<IrcMessage>> ExternalAsync(X509Certificate2? certificate, string authzid = "+")
+        {
+            await using var c = await TlsLineClient.ConnectAsync(server.TlsEndPoint!, certificate);
+            await c.SendAsync("CAP LS 302");
+            var ls = (await c.ReadUntilAsync("CAP"))[^1];
+            Assert.Contains("sasl=EXTERNAL,PLAIN,SCRAM-SHA-256", ls.Parameters[^1].Split(' '));
+            await c.SendAsync("CAP REQ sasl");
+            await c.ReadUntilAsync("CAP");
+            await c.SendAsync("AUTHENTICATE EXTERNAL");
+            await c.ReadUntilAsync("AUTHENTICATE");
+            await c.SendAsync("AUTHENTICATE " + authzid);
+            return await c.ReadUntilAsync(command => command is Numerics.RPL_SASLSUCCESS or Numerics.ERR_SASLFAIL);
+        }
+
+        var ok = await ExternalAsync(alice);
+        Assert.Equal(Numerics.RPL_SASLSUCCESS, ok[^1].Command);
+        var named = await ExternalAsync(alice, Convert.ToBase64String("alice"u8));
+        Assert.Equal(Numerics.RPL_SASLSUCCESS, named[^1].Command);
+        Assert.Equal(Numerics.ERR_SASLFAIL, (await ExternalAsync(alice, Convert.ToBase64String("bob"u8)))[^1].Command);
+        Assert.Equal(Numerics.ERR_SASLFAIL, (await ExternalAsync(other))[^1].Command);
+        Assert.Equal(Numerics.ERR_SASLFAIL, (await ExternalAsync(null))[^1].Command);
+    }
+
+    [Fact]
     public async Task Sts_PlainTextGetsThePort_TlsGetsTheDuration()
     {
         await using var server = await LoopbackServer.StartAsync(TlsOptions());
@@ -158,13 +196,32 @@ public sealed class TlsTests : IDisposable
         {
             await stream.WriteAsync(Encoding.ASCII.GetBytes("CAP LS 302\r\n"));
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
-            var ls = IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!);
-            Assert.Contains($"sts=port={server.TlsEndPoint!.Port}", ls.Parameters[^1].Split(' '));
+            // CAP LS 302 may take several lines ("CAP * LS * :…" until the last).
+            var caps = new List<string>();
+            while (true)
+            {
+                var ls = IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!);
+                caps.AddRange(ls.Parameters[^1].Split(' '));
+                if (ls.Parameters.Count < 4 || ls.Parameters[2] != "*")
+                {
+                    break;
+                }
+            }
+            Assert.Contains($"sts=port={server.TlsEndPoint!.Port}", caps);
         }
         await using var secure = await TlsLineClient.ConnectAsync(server.TlsEndPoint!);
         await secure.SendAsync("CAP LS 302");
-        var secureLs = (await secure.ReadUntilAsync("CAP"))[^1];
-        Assert.Contains("sts=duration=2592000", secureLs.Parameters[^1].Split(' '));
+        var secureCaps = new List<string>();
+        while (true)
+        {
+            var secureLs = (await secure.ReadUntilAsync("CAP"))[^1];
+            secureCaps.AddRange(secureLs.Parameters[^1].Split(' '));
+            if (secureLs.Parameters.Count < 4 || secureLs.Parameters[2] != "*")
+            {
+                break;
+            }
+        }
+        Assert.Contains("sts=duration=2592000", secureCaps);
     }
 
     [Theory]
@@ -184,9 +241,18 @@ public sealed class TlsTests : IDisposable
         {
             await stream.WriteAsync(Encoding.ASCII.GetBytes("CAP LS 302\r\n"));
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
-            var ls = IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!);
-            Assert.Contains(ls.Parameters[^1].Split(' '), c => c.StartsWith("sasl", StringComparison.Ordinal));
-            Assert.DoesNotContain(ls.Parameters[^1].Split(' '), c => c.StartsWith("sts", StringComparison.Ordinal));
+            var caps = new List<string>();
+            while (true)
+            {
+                var ls = IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!);
+                caps.AddRange(ls.Parameters[^1].Split(' '));
+                if (ls.Parameters.Count < 4 || ls.Parameters[2] != "*")
+                {
+                    break;
+                }
+            }
+            Assert.Contains(caps, c => c.StartsWith("sasl", StringComparison.Ordinal));
+            Assert.DoesNotContain(caps, c => c.StartsWith("sts", StringComparison.Ordinal));
         }
     }
 

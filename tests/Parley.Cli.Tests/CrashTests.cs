@@ -9,7 +9,8 @@ namespace Parley.Cli.Tests;
 /// <summary>
 /// ARCHITECTURE.md rule 10 against a real process: clients exchange channel messages, the
 /// server is killed with SIGKILL at a random moment and restarted on the same data directory;
-/// every message any client received must be in history afterwards.
+/// every message any client received must be in history afterwards, and every account whose
+/// creation was confirmed (NickServ REGISTER) must exist.
 /// </summary>
 public sealed partial class CrashTests : IDisposable
 {
@@ -26,11 +27,26 @@ public sealed partial class CrashTests : IDisposable
         var seed = Environment.TickCount;
         var random = new Random(seed);
         var total = 0;
+        var confirmedAccounts = new List<string>();
         for (var round = 0; round < Rounds; round++)
         {
             var killAfter = random.Next(1, 400);
-            var received = await RunRoundAsync(round, killAfter, budget.Token);
+            // Half the rounds count towards the kill only once the account is confirmed, so some
+            // confirmed accounts meet the kill; the others are killed while it is in flight.
+            var afterConfirmation = random.Next(2) == 0;
+            var (received, confirmed) = await RunRoundAsync(round, killAfter, afterConfirmation, budget.Token);
             total += received.Count;
+            if (confirmed is not null)
+            {
+                confirmedAccounts.Add(confirmed);
+            }
+            using (var accounts = SqliteAccountStore.Open(SqliteDatabase.Open(_dir), null, TimeProvider.System, ownsDatabase: true))
+            {
+                foreach (var name in confirmedAccounts)
+                {
+                    Assert.True(await accounts.GetAsync(name, budget.Token) is not null, $"seed {seed}, round {round}: account {name} was confirmed but is gone");
+                }
+            }
             using var store = SqliteHistoryStore.Open(_dir);
             var stored = (await store.QueryAsync(new HistoryQuery("#crash", HistoryDirection.Forward, int.MaxValue), budget.Token))
                 .Select(r => r.MsgId).ToHashSet(StringComparer.Ordinal);
@@ -38,10 +54,11 @@ public sealed partial class CrashTests : IDisposable
             Assert.True(missing.Count == 0, $"seed {seed}, round {round}: {missing.Count} received messages not in history (first {missing.FirstOrDefault()})");
         }
         Assert.True(total >= Rounds, $"seed {seed}: only {total} messages were received in {Rounds} rounds");
+        Assert.NotEmpty(confirmedAccounts);
     }
 
     /// <summary>One life of the server: two clients talk until the listener has seen <paramref name="killAfter"/> messages, then SIGKILL.</summary>
-    private async Task<HashSet<string>> RunRoundAsync(int round, int killAfter, CancellationToken ct)
+    private async Task<(HashSet<string> Received, string? ConfirmedAccount)> RunRoundAsync(int round, int killAfter, bool afterConfirmation, CancellationToken ct)
     {
         using var server = StartServer();
         try
@@ -51,6 +68,8 @@ public sealed partial class CrashTests : IDisposable
             using var bob = await ConnectAsync(port, "bob" + round, ct);
             var received = new HashSet<string>(StringComparer.Ordinal);
             var bobCount = 0;
+            string? confirmed = null;
+            var registered = $"Account bob{round} registered.";
             var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
             async Task ReadAsync(LineClient c, bool isListener)
@@ -59,6 +78,10 @@ public sealed partial class CrashTests : IDisposable
                 {
                     while (await c.ReadLineAsync(ct) is { } line)
                     {
+                        if (isListener && line.EndsWith(registered, StringComparison.Ordinal))
+                        {
+                            Volatile.Write(ref confirmed, "bob" + round);
+                        }
                         if (MsgIdOfPrivmsg(line) is not { } id)
                         {
                             continue;
@@ -67,9 +90,9 @@ public sealed partial class CrashTests : IDisposable
                         {
                             received.Add(id);
                         }
-                        if (isListener && Interlocked.Increment(ref bobCount) == killAfter)
+                        if (isListener && (!afterConfirmation || Volatile.Read(ref confirmed) is not null) && Interlocked.Increment(ref bobCount) == killAfter)
                         {
-                            server.Kill();
+                            Kill(server);
                             killed.TrySetResult();
                         }
                     }
@@ -98,11 +121,19 @@ public sealed partial class CrashTests : IDisposable
             }
 
             var readers = Task.WhenAll(ReadAsync(alice, false), ReadAsync(bob, true));
+            // An account creation in flight while the messages flow: confirmed or not when the kill comes.
+            await bob.WriteLineAsync($"PRIVMSG NickServ :REGISTER pw{round}", ct);
             await TalkAsync();
+            if (!killed.Task.IsCompleted)
+            {
+                // Everything was said before the moment came: kill now.
+                Kill(server);
+                killed.TrySetResult();
+            }
             await killed.Task.WaitAsync(ct);
             await server.WaitForExitAsync(ct);
             await readers.WaitAsync(ct);
-            return received;
+            return (received, confirmed);
         }
         finally
         {
@@ -111,6 +142,18 @@ public sealed partial class CrashTests : IDisposable
                 server.Kill();
                 await server.WaitForExitAsync(CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>SIGKILL (Process.Kill on Unix); the process may already be gone.</summary>
+    private static void Kill(Process p)
+    {
+        try
+        {
+            p.Kill();
+        }
+        catch (InvalidOperationException)
+        {
         }
     }
 

@@ -17,12 +17,12 @@ internal static partial class ChannelCommands
     }
 
     // JOIN <channel>{,<channel>} [<key>{,<key>}]   JOIN 0   https://modern.ircdocs.horse/#join-message
-    private static ValueTask JoinAsync(Session s, IrcMessage m)
+    private static async ValueTask JoinAsync(Session s, IrcMessage m)
     {
         if (m.Parameters[0] == "0")
         {
             s.Network.PartAll(s.User, s.Replies);
-            return ValueTask.CompletedTask;
+            return;
         }
         var names = m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
         var keys = m.Param(1)?.Split(',') ?? [];
@@ -45,6 +45,7 @@ internal static partial class ChannelCommands
             {
                 case JoinError.None:
                     SendTopic(s, result.View!, quietIfNone: true);
+                    await ReadMarkerCommand.SendOnJoinAsync(s, result.ChannelName);
                     SendNames(s, result.View!);
                     break;
                 case JoinError.AlreadyOn:
@@ -66,7 +67,6 @@ internal static partial class ChannelCommands
                     break;
             }
         }
-        return ValueTask.CompletedTask;
     }
 
     // PART <channel>{,<channel>} [<reason>]   https://modern.ircdocs.horse/#part-message

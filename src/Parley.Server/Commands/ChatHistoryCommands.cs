@@ -23,6 +23,7 @@ internal static class ChatHistoryCommands
     public static void Register(CommandTable t)
     {
         t.Add(new("CHATHISTORY", HandleAsync));
+        t.Add(new("MARKREAD", ReadMarkerCommand.HandleAsync));
     }
 
     // CHATHISTORY LATEST <target> <* | msgref> <limit>

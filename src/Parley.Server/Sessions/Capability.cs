@@ -29,6 +29,7 @@ public enum Capability : long
     ChatHistory = 1L << 40,
     EventPlayback = 1L << 41,
     MessageRedaction = 1L << 42,
+    ReadMarker = 1L << 43,
 
     /// <summary>The capabilities that change how a relayed message is encoded (see OutboundMessage).</summary>
     EncodingMask = MessageTags | ServerTime | AccountTag,

@@ -37,10 +37,11 @@ public static class Capabilities
         new("draft/chathistory", Capability.ChatHistory),
         new("draft/event-playback", Capability.EventPlayback),
         new("draft/message-redaction", Capability.MessageRedaction),
+        new("draft/read-marker", Capability.ReadMarker),
     ];
 
     /// <summary>The capabilities that exist only while history is on (Server:History:Enabled).</summary>
-    public const Capability HistoryCaps = Capability.ChatHistory | Capability.EventPlayback | Capability.MessageRedaction;
+    public const Capability HistoryCaps = Capability.ChatHistory | Capability.EventPlayback | Capability.MessageRedaction | Capability.ReadMarker;
 
     /// <summary>What this server offers given whether history is on.</summary>
     public static IEnumerable<CapabilityInfo> Offered(bool history)

@@ -35,6 +35,12 @@ public interface IHistoryStore : IDisposable
     /// <summary>Takes the messages kept for <paramref name="foldedAccount"/> while it was offline, oldest first.</summary>
     Task<IReadOnlyList<HistoryRecord>> TakePendingAsync(string foldedAccount, CancellationToken cancellationToken = default);
 
+    /// <summary>The read marker of <paramref name="owner"/> for <paramref name="target"/> (draft/read-marker), or null.</summary>
+    Task<DateTimeOffset?> GetReadMarkerAsync(string owner, string target, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the read marker forward to <paramref name="time"/> (never back); returns the marker as it now is.</summary>
+    Task<DateTimeOffset> SetReadMarkerAsync(string owner, string target, DateTimeOffset time, CancellationToken cancellationToken = default);
+
     /// <summary>Drops what retention no longer keeps: records older than <paramref name="olderThan"/>, and beyond <paramref name="maxPerTarget"/> per target (0: no limit).</summary>
     Task PruneAsync(DateTimeOffset olderThan, int maxPerTarget, CancellationToken cancellationToken = default);
 }

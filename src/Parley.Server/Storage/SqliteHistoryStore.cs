@@ -27,7 +27,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
 {
     public const string FileName = "history.db";
 
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const string Columns = "seq, target, correspondent, time, msgid, command, source, account, params, tags, bot";
 
     private readonly string _connectionString;
@@ -131,6 +131,22 @@ public sealed class SqliteHistoryStore : IHistoryStore
                     PRIMARY KEY (account, seq)
                 ) WITHOUT ROWID;
                 PRAGMA user_version = 1;
+                """;
+            create.ExecuteNonQuery();
+        }
+        if (version < 2)
+        {
+            // draft/read-marker: per history owner (see HistoryTargets) and target, Unix ms.
+            using var create = c.CreateCommand();
+            create.Transaction = tx;
+            create.CommandText = """
+                CREATE TABLE read_markers (
+                    owner  TEXT    NOT NULL,
+                    target TEXT    NOT NULL,
+                    time   INTEGER NOT NULL,
+                    PRIMARY KEY (owner, target)
+                ) WITHOUT ROWID;
+                PRAGMA user_version = 2;
                 """;
             create.ExecuteNonQuery();
         }
@@ -325,6 +341,31 @@ public sealed class SqliteHistoryStore : IHistoryStore
             delete.ExecuteNonQuery();
             tx.Commit();
             return Task.FromResult<IReadOnlyList<HistoryRecord>>(list);
+        }
+    }
+
+    public Task<DateTimeOffset?> GetReadMarkerAsync(string owner, string target, CancellationToken cancellationToken = default)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT time FROM read_markers WHERE owner = $o AND target = $t;";
+        cmd.Parameters.AddWithValue("$o", owner);
+        cmd.Parameters.AddWithValue("$t", target);
+        DateTimeOffset? marker = cmd.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        return Task.FromResult(marker);
+    }
+
+    public Task<DateTimeOffset> SetReadMarkerAsync(string owner, string target, DateTimeOffset time, CancellationToken cancellationToken = default)
+    {
+        lock (_writeGate)
+        {
+            using var cmd = _writer.CreateCommand();
+            cmd.CommandText = "INSERT INTO read_markers (owner, target, time) VALUES ($o, $t, $ms) "
+                + "ON CONFLICT (owner, target) DO UPDATE SET time = MAX(time, excluded.time) RETURNING time;";
+            cmd.Parameters.AddWithValue("$o", owner);
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$ms", time.ToUnixTimeMilliseconds());
+            return Task.FromResult(DateTimeOffset.FromUnixTimeMilliseconds((long)cmd.ExecuteScalar()!));
         }
     }
 

@@ -239,6 +239,25 @@ public sealed class ChatHistoryTests
     }
 
     [Fact]
+    public async Task ReadMarker_SetOnlyMovesForward_AndComesWithJoinBeforeEndOfNames()
+    {
+        await using var server = new TestServer();
+        var alice = await server.ConnectRegisteredAsync("alice", "draft/read-marker");
+        await alice.SendAsync("MARKREAD #c");
+        Assert.Equal(["#c", "*"], (await alice.ExpectAsync("MARKREAD")).Parameters);
+        await alice.SendAsync("MARKREAD #c timestamp=2026-01-02T03:04:05.678Z");
+        Assert.Equal(["#c", "timestamp=2026-01-02T03:04:05.678Z"], (await alice.ExpectAsync("MARKREAD")).Parameters);
+        await alice.SendAsync("MARKREAD #C timestamp=2025-01-01T00:00:00.000Z");
+        Assert.Equal(["#C", "timestamp=2026-01-02T03:04:05.678Z"], (await alice.ExpectAsync("MARKREAD")).Parameters);
+        await alice.SendAsync("MARKREAD #c *");
+        Assert.Equal(["MARKREAD", "INVALID_PARAMS"], (await alice.ExpectAsync("FAIL")).Parameters.Take(2));
+
+        await alice.SendAsync("JOIN #c");
+        var burst = (await alice.SyncAsync()).Select(l => l.Command).ToList();
+        Assert.True(burst.IndexOf("MARKREAD") is var i && i > 0 && i < burst.IndexOf(Numerics.RPL_ENDOFNAMES), string.Join(' ', burst));
+    }
+
+    [Fact]
     public async Task HistoryOff_NoCapsNoCommand_AndOfflineNicksGet401()
     {
         await using var server = new TestServer(new ServerOptions { History = new HistoryOptions { Enabled = false } });

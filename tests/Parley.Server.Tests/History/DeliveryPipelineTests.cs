@@ -117,6 +117,8 @@ public sealed class DeliveryPipelineTests
         public Task<int> DeleteAsync(string msgId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<HistoryRecord>> TakePendingAsync(string foldedAccount, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task PruneAsync(DateTimeOffset olderThan, int maxPerTarget, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<DateTimeOffset?> GetReadMarkerAsync(string owner, string target, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<DateTimeOffset> SetReadMarkerAsync(string owner, string target, DateTimeOffset time, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public void Dispose() => _gate.TrySetResult();
     }

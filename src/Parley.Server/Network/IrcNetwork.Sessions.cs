@@ -1,0 +1,30 @@
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Network;
+
+public sealed partial class IrcNetwork
+{
+    /// <summary>
+    /// Sends <paramref name="message"/> to the other connections logged in to
+    /// <paramref name="user"/>'s account that have <paramref name="cap"/> (draft/read-marker).
+    /// </summary>
+    public void DeliverToOtherSessions(IrcUser user, OutboundMessage message, Capability cap)
+    {
+        lock (_gate)
+        {
+            var account = user.Account;
+            if (account is null)
+            {
+                return;
+            }
+            foreach (var other in _users)
+            {
+                if (other != user && other.IsRegistered && other.Account is { } a && CaseMapping.Equals(a, account)
+                    && (other.Sink.Caps & cap) == cap)
+                {
+                    other.Sink.Deliver(message);
+                }
+            }
+        }
+    }
+}

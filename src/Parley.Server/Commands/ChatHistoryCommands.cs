@@ -47,7 +47,7 @@ internal static class ChatHistoryCommands
         };
         if (needed == 0)
         {
-            s.Fail("CHATHISTORY", m.Parameters.Count == 0 ? "NEED_MORE_PARAMS" : "UNKNOWN_COMMAND", sub, "Unknown subcommand");
+            s.Fail("CHATHISTORY", m.Parameters.Count == 0 ? "NEED_MORE_PARAMS" : "UNKNOWN_COMMAND", Echo(sub), "Unknown subcommand");
             return;
         }
         if (m.Parameters.Count < needed)
@@ -57,7 +57,7 @@ internal static class ChatHistoryCommands
         }
         if (!int.TryParse(m.Parameters[needed - 1], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit < 1)
         {
-            s.Fail("CHATHISTORY", "INVALID_PARAMS", sub, m.Parameters[needed - 1], "Invalid limit");
+            s.Fail("CHATHISTORY", "INVALID_PARAMS", sub, Echo(m.Parameters[needed - 1]), "Invalid limit");
             return;
         }
         limit = Math.Min(limit, s.Server.Options.History.QueryLimit);
@@ -72,13 +72,18 @@ internal static class ChatHistoryCommands
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
-            s.Fail("CHATHISTORY", "MESSAGE_ERROR", sub, m.Param(1) ?? "*", "Messages could not be retrieved");
+            s.Fail("CHATHISTORY", "MESSAGE_ERROR", sub, Echo(m.Param(1) ?? "*"), "Messages could not be retrieved");
         }
     }
 
     private static async ValueTask QueryAsync(Session s, IHistoryStore store, string sub, IrcMessage m, int limit)
     {
         var name = m.Parameters[1];
+        if (!IsTargetName(s, name))
+        {
+            s.Fail("CHATHISTORY", "INVALID_TARGET", sub, Echo(name), "Messages could not be retrieved");
+            return;
+        }
         string key;
         if (ChannelNames.IsChannel(name))
         {
@@ -91,11 +96,6 @@ internal static class ChatHistoryCommands
         }
         else
         {
-            if (name.Length == 0 || name.Contains(' ') || name.Contains('*'))
-            {
-                s.Fail("CHATHISTORY", "INVALID_TARGET", sub, name, "Messages could not be retrieved");
-                return;
-            }
             key = HistoryTargets.Direct(s.Network.HistoryOwner(s.User), s.Network.CaseMapping.Fold(name));
         }
         var events = s.Has(Capability.EventPlayback);
@@ -116,7 +116,7 @@ internal static class ChatHistoryCommands
             {
                 return new Selector(null, t, false);
             }
-            s.Fail("CHATHISTORY", "INVALID_PARAMS", sub, text, "Invalid message reference");
+            s.Fail("CHATHISTORY", "INVALID_PARAMS", sub, Echo(text), "Invalid message reference");
             return null;
         }
 
@@ -256,6 +256,18 @@ internal static class ChatHistoryCommands
 
         public (long, long) Key => Point is { } p ? (p.TimeMs, p.Seq) : (Time!.Value.ToUnixTimeMilliseconds(), 0);
     }
+
+    /// <summary>A client's parameter fit to be quoted back in a reply: short and a valid middle parameter, else <c>*</c>.</summary>
+    internal static string Echo(string text) => text.Length > 100 ? "*" : ReplyLines.SafeParam(text);
+
+    /// <summary>Whether <paramref name="name"/> can name a history target: a valid channel name, or something shaped like a nick.</summary>
+    internal static bool IsTargetName(Session s, string name)
+        => ChannelNames.IsChannel(name)
+            ? ChannelNames.IsValid(name)
+            : name.Length > 0 && name.Length <= s.Server.Options.Limits.NickLength && name[0] != ':'
+              && name.AsSpan().IndexOfAny(NotInNick) < 0;
+
+    private static readonly System.Buffers.SearchValues<char> NotInNick = System.Buffers.SearchValues.Create(" ,*?!@\u0001");
 
     internal static bool TryParseTimestamp(string text, out DateTimeOffset time)
         => DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);

@@ -26,6 +26,11 @@ internal static class ReadMarkerCommand
             return;
         }
         var target = m.Parameters[0];
+        if (!ChatHistoryCommands.IsTargetName(s, target))
+        {
+            s.Fail("MARKREAD", "INVALID_PARAMS", ChatHistoryCommands.Echo(target), "Invalid target");
+            return;
+        }
         var key = Key(s, target);
         if (m.Parameters.Count == 1)
         {

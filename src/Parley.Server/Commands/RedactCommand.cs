@@ -24,6 +24,11 @@ internal static class RedactCommand
             s.Numeric(Numerics.ERR_UNKNOWNCOMMAND, "REDACT", "Unknown command");
             return;
         }
+        if (!ChatHistoryCommands.IsTargetName(s, target))
+        {
+            s.Fail("REDACT", "INVALID_TARGET", ChatHistoryCommands.Echo(target), "You cannot redact messages there");
+            return;
+        }
         var isChannel = ChannelNames.IsChannel(target);
         if (isChannel && s.Network.CheckRedact(s.User, target, own: true) == RedactStatus.InvalidTarget)
         {
@@ -36,7 +41,7 @@ internal static class RedactCommand
         var record = await store.GetAsync(key, msgid);
         if (record is null)
         {
-            s.Fail("REDACT", "UNKNOWN_MSGID", target, msgid, "This message does not exist or is too old");
+            s.Fail("REDACT", "UNKNOWN_MSGID", target, ChatHistoryCommands.Echo(msgid), "This message does not exist or is too old");
             return;
         }
         // Own: sent from the same account, or, without accounts, from the same nick!user@host.

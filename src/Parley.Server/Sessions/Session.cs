@@ -27,6 +27,7 @@ public sealed class Session : IClientSink
     private long _pingSentStamp;
     private int _pingOutstanding;
     private int _closing;
+    private Action? _hold;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
     {
@@ -165,8 +166,6 @@ public sealed class Session : IClientSink
         }
         EndCommand();
     }
-
-    private Action? _hold;
 
     /// <summary>
     /// Queues the command's replies now, without waiting for the delivery pipeline: only right

@@ -58,6 +58,11 @@ public sealed partial class IrcClient
 
     private async ValueTask HandleAsync(IrcMessage m, CancellationToken ct)
     {
+        if (!_registered && m.Command is Numerics.ERR_NICKNAMEINUSE or "432" or "436" or "437")
+        {
+            // Before the welcome a refused nick ends the login, whichever step it interrupts.
+            throw new RegistrationFailedException($"the nick {Options.Nick} cannot be used" + Detail(m));
+        }
         var time = TimeOf(m);
         var from = NickOf(m.Source);
         switch (m.Command)

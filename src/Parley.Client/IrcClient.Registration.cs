@@ -50,6 +50,12 @@ public sealed partial class IrcClient
         {
             return await RegisterCoreAsync(connection, ct);
         }
+        catch (RegistrationFailedException e)
+        {
+            _authFailed = true;
+            await TryQuitAsync(connection);
+            return new LoginResult(false, Nick, null, e.Message);
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new LoginResult(false, Nick, null, $"no welcome from the server within {Options.RegistrationTimeout.TotalSeconds:0} s");

@@ -1,0 +1,58 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Parley.Server;
+using Parley.Server.Hosting;
+using Parley.Server.Storage;
+
+namespace Parley.Cli.Tests.Chat;
+
+/// <summary>The real Parley server on 127.0.0.1 and a free port, with a temporary data directory.</summary>
+public sealed class ParleyLoopback : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _dataDir;
+    private bool _stopped;
+
+    private ParleyLoopback(WebApplication app, IPEndPoint endpoint, string dataDir)
+    {
+        _app = app;
+        EndPoint = endpoint;
+        _dataDir = dataDir;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>SERVER:PORT as parley chat takes it.</summary>
+    public string Address => $"127.0.0.1:{EndPoint.Port}";
+
+    public static async Task<ParleyLoopback> StartAsync()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("parley-chat-test-").FullName;
+        var options = new ServerOptions { Listen = ["127.0.0.1:0"], Name = "parley.test", DataDir = dataDir, Flood = new FloodOptions { Enabled = false } };
+        var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
+        await app.StartAsync();
+        return new ParleyLoopback(app, ParleyServer.BoundEndpoints(app)[0], dataDir);
+    }
+
+    public async Task CreateAccountAsync(string name, string password) =>
+        Assert.Equal(AccountResult.Ok, await _app.Services.GetRequiredService<ServerContext>().Accounts.CreateAsync(name, password));
+
+    /// <summary>Stops the server (its clients see the shutdown); the data directory goes at dispose.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+}

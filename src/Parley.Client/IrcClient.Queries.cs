@@ -9,7 +9,7 @@ public sealed partial class IrcClient
     /// <summary>Looks a nick up: online or not, account, away, idle, and the direct-chat endpoint when published.</summary>
     public async Task<WhoisResult> WhoisAsync(string nick, CancellationToken cancellationToken = default)
     {
-        var replies = await QueryAsync(new IrcMessage("WHOIS", nick, nick), m =>
+        var replies = await QueryAsync(new IrcMessage("WHOIS", nick), m =>
         {
             if (m.Parameters.Count < 2 || !CaseMapping.Equals(m.Parameters[1], nick))
             {
@@ -17,7 +17,7 @@ public sealed partial class IrcClient
             }
             return m.Command switch
             {
-                Numerics.RPL_ENDOFWHOIS => QueryStep.TakeAndEnd,
+                Numerics.RPL_ENDOFWHOIS or "402" => QueryStep.TakeAndEnd,
                 "311" or "312" or "313" or "317" or "319" or "301" or "330" or "671" or "276" or "320" or "338" or "378" or "401" => QueryStep.Take,
                 _ => QueryStep.Skip,
             };
@@ -27,7 +27,7 @@ public sealed partial class IrcClient
         {
             switch (m.Command)
             {
-                case "401":
+                case "401" or "402":
                     result = result with { Online = false };
                     break;
                 case "311":

@@ -24,6 +24,12 @@ public sealed partial class IrcClient
     private readonly HashSet<string> _caps = new(StringComparer.Ordinal);
     private volatile bool _registered;
     private bool _authFailed;
+
+    /// <summary>PASS account:password was sent in this attempt.</summary>
+    private bool _sentPass;
+
+    /// <summary>The server refused PASS (it takes it as a server password): register without it, then try NickServ.</summary>
+    private bool _skipPass;
     private string _chanTypes = "#&";
 
     /// <summary>The server's ISUPPORT tokens, as last seen.</summary>
@@ -70,8 +76,9 @@ public sealed partial class IrcClient
         var password = Options.Password;
         var account = Options.Account ?? Options.Nick;
         var useSasl = password is not null && available is not null && available.ContainsKey("sasl");
-        if (password is not null && !useSasl)
+        if (password is not null && !useSasl && !_skipPass)
         {
+            _sentPass = true;
             // PASS must come before NICK/USER; servers with accounts but no SASL take account:password.
             await connection.WriteAsync(new IrcMessage("PASS", $"{account}:{password}"), ct);
         }
@@ -113,6 +120,8 @@ public sealed partial class IrcClient
                 case Numerics.RPL_LOGGEDIN:
                     Account = m.Param(2);
                     break;
+                case "464" when _sentPass: // ERR_PASSWDMISMATCH: a server password, not an account
+                    throw new IOException("the server refused PASS");
                 case Numerics.ERR_SASLFAIL:
                 case "464": // ERR_PASSWDMISMATCH
                     _authFailed = true;

@@ -293,6 +293,7 @@ public sealed partial class IrcClient : IAsyncDisposable
 
         var connection = new LineConnection(stream);
         LoginResult result;
+        _sentPass = false;
         try
         {
             result = await RegisterAsync(connection, cancellationToken);
@@ -300,6 +301,13 @@ public sealed partial class IrcClient : IAsyncDisposable
         catch (Exception e) when (e is IOException or ObjectDisposedException or TimeoutException)
         {
             result = new LoginResult(false, Options.Nick, null, e.Message);
+        }
+        if (!result.Success && _sentPass && !_authFailed && !_skipPass)
+        {
+            // PASS account:password closed the door (ngIRCd: "Bad server password"): once more without it.
+            await connection.DisposeAsync();
+            _skipPass = true;
+            return await ConnectOnceAsync(cancellationToken);
         }
         if (!result.Success)
         {

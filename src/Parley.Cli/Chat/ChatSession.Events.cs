@@ -76,6 +76,10 @@ internal sealed partial class ChatSession
                 Error("connect failed: " + f.Error);
                 break;
             case DisconnectedEvent d:
+                if (!ReferenceEquals(_client, client))
+                {
+                    break; // our own /logout
+                }
                 Error("connection lost: " + d.Reason + (d.WillReconnect ? "; reconnecting" : ""));
                 break;
             case ReconnectingEvent r4:

@@ -216,6 +216,10 @@ internal sealed partial class ChatSession : IAsyncDisposable
         var result = await client.StartAsync();
         while (client.Events.TryRead(out var early))
         {
+            if (early is ConnectFailedEvent { Attempts.Count: 0 } && !result.Success)
+            {
+                continue; // the registration's failure: said once, below
+            }
             await OnClientEventAsync(client, early);
         }
         if (!result.Success)

@@ -13,6 +13,9 @@ internal sealed partial class ChatSession
         "372", "375", "376", "422", "366", "315", "318", "396", "900", "903", "MODE", "PING", "CAP",
     ];
 
+    /// <summary>The current client's first ConnectedEvent (its login) was seen; later ones are reconnects. Pump only.</summary>
+    private bool _firstConnectSeen;
+
     private async Task PumpAsync(IrcClient client)
     {
         await foreach (var e in client.Events.ReadAllAsync())
@@ -73,6 +76,10 @@ internal sealed partial class ChatSession
                 Info(a.Account is null ? "logged out of the account" : $"logged in to account {a.Account}");
                 break;
             case ConnectFailedEvent f:
+                if (f.Attempts.Count == 0 && !ReferenceEquals(_client, client))
+                {
+                    break; // a refused login: LoginAsync says why, once
+                }
                 Error("connect failed: " + f.Error);
                 break;
             case DisconnectedEvent d:
@@ -86,7 +93,11 @@ internal sealed partial class ChatSession
                 Info($"reconnecting in {r4.Delay.TotalSeconds:0.0} s (attempt {r4.Attempt})");
                 break;
             case ConnectedEvent c2:
-                if (ReferenceEquals(_client, client))
+                if (!_firstConnectSeen)
+                {
+                    _firstConnectSeen = true; // the login itself: LoginAsync reports it
+                }
+                else
                 {
                     Info($"reconnected as {c2.Nick}" + (c2.Account is { } acc ? $" (account {acc})" : ""));
                 }

@@ -212,18 +212,14 @@ internal sealed partial class ChatSession : IAsyncDisposable
             Time = _time,
         });
         Info($"connecting to {_options.Host} port {_options.Port}{(_options.Tls ? " (TLS)" : "")} as {nick}");
-        // Connection attempts are reported while logging in; the pump starts after.
+        // The pump runs during the login too: registration can bring more events (a long
+        // MOTD before NickServ answers) than the client's bounded event queue holds.
+        _firstConnectSeen = false;
+        var pump = Task.Run(() => PumpAsync(client));
         var result = await client.StartAsync();
-        while (client.Events.TryRead(out var early))
-        {
-            if (early is ConnectFailedEvent { Attempts.Count: 0 } && !result.Success)
-            {
-                continue; // the registration's failure: said once, below
-            }
-            await OnClientEventAsync(client, early);
-        }
         if (!result.Success)
         {
+            await pump; // the events end with a failed start: show them all first
             Error("login failed: " + result.Error + "; still logged out");
             await client.DisposeAsync();
             return;
@@ -241,7 +237,7 @@ internal sealed partial class ChatSession : IAsyncDisposable
         {
             await client.SetMetadataAsync(IrcClient.DirectChatKey, $"{listenAddress} {listenPort}");
         }
-        _pump = Task.Run(() => PumpAsync(client));
+        _pump = pump;
     }
 
     private async Task LogoutAsync(bool quiet = false)

@@ -140,4 +140,26 @@ public sealed class ChatCommandTests
         await bob.SendAndExpectAsync("/part #tea bye", "-- bob left #tea (bye)");
         await alice.ExpectAsync("-- bob left #tea (bye)");
     }
+
+    [Fact]
+    public async Task ServerRestart_ReconnectsLogsInAgainAndRejoins()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("alice", "wonderland");
+        await using var alice = new ChatDriver("alice", server.Address);
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await bob.ExpectAsync("-- logged in as bob");
+        await alice.SendAndExpectAsync("/login alice wonderland", "-- logged in as alice (account alice)");
+        await alice.SendAndExpectAsync("/join #back", "-- alice joined #back");
+
+        await server.RestartAsync();
+
+        await alice.ExpectAsync("!! connection lost");
+        await alice.ExpectAsync("-- reconnecting in");
+        await alice.ExpectAsync("-- reconnected as alice (account alice)");
+        await alice.ExpectAsync("-- alice joined #back");
+        await bob.ExpectAsync("-- reconnected as bob");
+        await bob.SendAndExpectAsync("/msg alice welcome back", "-> alice: welcome back");
+        await alice.ExpectAsync("<bob> welcome back");
+    }
 }

@@ -11,8 +11,8 @@ namespace Parley.Cli.Tests.Chat;
 /// <summary>The real Parley server on 127.0.0.1 and a free port, with a temporary data directory.</summary>
 public sealed class ParleyLoopback : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly string _dataDir;
+    private WebApplication _app;
     private bool _stopped;
 
     private ParleyLoopback(WebApplication app, IPEndPoint endpoint, string dataDir)
@@ -30,10 +30,25 @@ public sealed class ParleyLoopback : IAsyncDisposable
     public static async Task<ParleyLoopback> StartAsync()
     {
         var dataDir = Directory.CreateTempSubdirectory("parley-chat-test-").FullName;
-        var options = new ServerOptions { Listen = ["127.0.0.1:0"], Name = "parley.test", DataDir = dataDir, Flood = new FloodOptions { Enabled = false } };
+        var app = await StartAppAsync(dataDir, 0);
+        return new ParleyLoopback(app, ParleyServer.BoundEndpoints(app)[0], dataDir);
+    }
+
+    private static async Task<WebApplication> StartAppAsync(string dataDir, int port)
+    {
+        var options = new ServerOptions { Listen = [$"127.0.0.1:{port}"], Name = "parley.test", DataDir = dataDir, Flood = new FloodOptions { Enabled = false } };
         var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
         await app.StartAsync();
-        return new ParleyLoopback(app, ParleyServer.BoundEndpoints(app)[0], dataDir);
+        return app;
+    }
+
+    /// <summary>Starts the server again on the same port and data directory, after <see cref="StopAsync"/>.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+        _app = await StartAppAsync(_dataDir, EndPoint.Port);
+        _stopped = false;
     }
 
     public async Task CreateAccountAsync(string name, string password) =>

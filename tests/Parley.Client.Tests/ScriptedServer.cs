@@ -100,6 +100,16 @@ public sealed class ScriptedConnection : IAsyncDisposable
         await _stream.FlushAsync();
     }
 
+    /// <summary>Sends <paramref name="text"/> one byte per write: the client must put lines together from short reads.</summary>
+    public async Task SendInPiecesAsync(string text)
+    {
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            await _stream.WriteAsync(new[] { b });
+            await _stream.FlushAsync();
+        }
+    }
+
     /// <summary>A plain registration without CAP: answers CAP LS with 421, then welcomes the nick.</summary>
     public async Task WelcomeAsync(string nick)
     {

@@ -161,11 +161,62 @@ public sealed partial class IrcClient : IAsyncDisposable
 
     public ValueTask<bool> SendAsync(string command, params string[] parameters) => SendAsync(new IrcMessage(command, parameters));
 
-    /// <summary>PRIVMSG; the target is remembered so history can be fetched for it after a reconnect.</summary>
-    public ValueTask<bool> SendMessageAsync(string target, string text)
+    /// <summary>
+    /// PRIVMSG, split into several when the relayed line would pass 512 bytes; the target is
+    /// remembered so history can be fetched for it after a reconnect.
+    /// </summary>
+    public async ValueTask<bool> SendMessageAsync(string target, string text)
     {
         Remember(target);
-        return SendAsync(new IrcMessage("PRIVMSG", target, text));
+        foreach (var part in SplitMessage(text, MessageBudget(Nick, target)))
+        {
+            if (!await SendAsync(new IrcMessage("PRIVMSG", target, part)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Bytes of text that fit in one relayed PRIVMSG: 512 less CRLF, the source the server
+    /// adds (":nick!user@host ", user and host taken at their usual maximums, 18 and 64),
+    /// "PRIVMSG ", the target and " :".
+    /// </summary>
+    internal static int MessageBudget(string nick, string target)
+    {
+        var overhead = 2 + (1 + System.Text.Encoding.UTF8.GetByteCount(nick) + 1 + 18 + 1 + 64 + 1) + 8
+            + System.Text.Encoding.UTF8.GetByteCount(target) + 2;
+        return Math.Max(64, IrcLimits.MaxLineBytes - overhead);
+    }
+
+    /// <summary>Cuts text into pieces of at most <paramref name="maxBytes"/> UTF-8 bytes, after a space when one is near the end, never inside a character.</summary>
+    internal static IEnumerable<string> SplitMessage(string text, int maxBytes)
+    {
+        var start = 0;
+        while (System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(start)) > maxBytes)
+        {
+            var bytes = 0;
+            var end = start;
+            while (end < text.Length)
+            {
+                var rune = System.Text.Rune.GetRuneAt(text, end);
+                if (bytes + rune.Utf8SequenceLength > maxBytes)
+                {
+                    break;
+                }
+                bytes += rune.Utf8SequenceLength;
+                end += rune.Utf16SequenceLength;
+            }
+            var space = text.LastIndexOf(' ', end - 1, end - start);
+            if (space > start + (end - start) / 2)
+            {
+                end = space + 1;
+            }
+            yield return text[start..end];
+            start = end;
+        }
+        yield return text[start..];
     }
 
     /// <summary>A CTCP request (PRIVMSG) such as DCC or ACTION.</summary>

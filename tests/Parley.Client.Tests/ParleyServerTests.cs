@@ -140,7 +140,7 @@ public sealed class ParleyServerTests
         var offer = await bob.WaitForAsync<DccOfferEvent>();
         Assert.Equal("alice", offer.From);
         Assert.Equal(IPAddress.Loopback, offer.Offer.Address);
-        Assert.True(bobDirect.OnOffer(offer.From, offer.Offer));
+        Assert.Equal(OfferOutcome.Pending, bobDirect.OnOffer(offer.From, offer.Offer));
         Assert.False(bobDirect.IsOpen("alice")); // never accepted on its own
 
         await bobDirect.AcceptAsync("alice");

@@ -39,7 +39,7 @@ internal sealed partial class ChatSession
                 OnMessage(client, m);
                 break;
             case DccOfferEvent o:
-                if (_direct.OnOffer(o.From, o.Offer) && !(o.Offer.Token is not null && !o.Offer.IsPassive))
+                if (_direct.OnOffer(o.From, o.Offer) == OfferOutcome.Pending)
                 {
                     Remember(o.From);
                     var where = o.Offer.IsPassive ? "(passive: you listen, they connect)" : $"from {o.Offer.EndPoint}";

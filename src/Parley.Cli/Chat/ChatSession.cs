@@ -138,9 +138,14 @@ internal sealed partial class ChatSession : IAsyncDisposable
                         Usage("close");
                         return true;
                     }
+                    var wasOpen = _direct.IsOpen(args[0]);
                     if (!await _direct.CloseAsync(args[0]))
                     {
                         Error($"no direct chat with {args[0]}");
+                    }
+                    else if (!wasOpen)
+                    {
+                        Info($"refused the direct chat offer from {args[0]}");
                     }
                     return true;
                 case "join" or "part" or "names" or "topic" or "away" or "history":

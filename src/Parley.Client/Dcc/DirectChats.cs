@@ -66,24 +66,27 @@ public sealed class DirectChats : IAsyncDisposable
     }
 
     /// <summary>
-    /// Takes a DCC CHAT offer seen on the server. An answer to our passive offer completes it;
-    /// any other offer is kept for <see cref="AcceptAsync"/>. False when it was not taken in.
+    /// Takes a DCC CHAT offer seen on the server. An answer to our passive offer (its token)
+    /// completes it; any other offer is kept for <see cref="AcceptAsync"/>, unless we are not
+    /// accepting or too many are pending.
     /// </summary>
-    public bool OnOffer(string from, DccOffer offer)
+    public OfferOutcome OnOffer(string from, DccOffer offer)
     {
         lock (_gate)
         {
-            if (offer.Token is not null && !offer.IsPassive && _passive.Remove(offer.Token, out var waiting))
+            if (offer.Token is not null && !offer.IsPassive && _passive.TryGetValue(offer.Token, out var waiting)
+                && string.Equals(waiting.Peer, from, StringComparison.OrdinalIgnoreCase))
             {
+                _passive.Remove(offer.Token);
                 waiting.Answer.TrySetResult(offer);
-                return true;
+                return OfferOutcome.Answer;
             }
             if (!Accepting || (_offers.Count >= MaxPendingOffers && !_offers.ContainsKey(from)))
             {
-                return false;
+                return OfferOutcome.Refused;
             }
             _offers[from] = (offer, _time.GetUtcNow());
-            return true;
+            return OfferOutcome.Pending;
         }
     }
 

@@ -162,4 +162,35 @@ public sealed class ChatCommandTests
         await bob.SendAndExpectAsync("/msg alice welcome back", "-> alice: welcome back");
         await alice.ExpectAsync("<bob> welcome back");
     }
+
+    [Fact]
+    public async Task Login_WithAnIpAndPort_OffersDirectChatsThere()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("alice", "wonderland");
+        var port = ExternalPrograms.FreePort();
+        await using var alice = new ChatDriver("alice", server.Address);
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await bob.ExpectAsync("-- logged in as bob");
+        await alice.SendAndExpectAsync("/login alice wonderland 127.0.0.1 notaport", "!! the direct-chat address must be an IP address and a port");
+        await alice.SendAndExpectAsync($"/login alice wonderland 127.0.0.1 {port}", "-- logged in as alice");
+        await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
+        await bob.ExpectAsync($"-- alice offers a direct chat from 127.0.0.1:{port}");
+        await bob.SendAndExpectAsync("/close alice", "-- refused the direct chat offer from alice");
+        await bob.SendAndExpectAsync("/accept alice", "!! no direct chat offer from alice");
+    }
+
+    [Fact]
+    public async Task LongMessage_IsSplit_AndArrivesWhole()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await alice.ExpectAsync("-- logged in as alice");
+        await bob.ExpectAsync("-- logged in as bob");
+        var words = string.Join(' ', Enumerable.Range(0, 200).Select(i => $"w{i}"));
+        await alice.SendAndExpectAsync("/msg bob " + words, "-> bob: w0 w1");
+        await bob.ExpectAsync("<alice> w0 w1 ");
+        await bob.ExpectAsync("w199");
+    }
 }

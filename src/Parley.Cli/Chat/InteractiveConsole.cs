@@ -32,6 +32,10 @@ internal static class InteractiveConsole
         await foreach (var line in lines.Reader.ReadAllAsync())
         {
             var before = session.Current;
+            if (Echo(line) is { } echo)
+            {
+                view.Show(echo);
+            }
             if (!await session.ExecuteAsync(line))
             {
                 Console.Out.Write("\r\x1b[2K");
@@ -43,6 +47,29 @@ internal static class InteractiveConsole
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The command as it stays in the scrollback, so the screen reads as a transcript; null for
+    /// messages, which show themselves. A /login's password is masked.
+    /// </summary>
+    internal static string? Echo(string line)
+    {
+        if (!line.StartsWith('/') || line.StartsWith("//", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var verb = words[0].ToLowerInvariant();
+        if (verb is "/msg" or "/query" or "/me")
+        {
+            return null;
+        }
+        if (verb == "/login" && words.Length >= 3)
+        {
+            words[2] = new string('*', 8);
+        }
+        return "» " + string.Join(' ', words);
     }
 
     private static void EditLoop(ScreenView view, ChatSession session, ChannelWriter<string> lines)

@@ -46,6 +46,9 @@ internal sealed partial class ChatSession
                     Info($"{o.From} offers a direct chat {where}: /accept {o.From} to take it, /close {o.From} to refuse");
                 }
                 break;
+            case CtcpEvent { IsReply: true, Command: "DCC" } reject when reject.Arguments.StartsWith("REJECT CHAT", StringComparison.OrdinalIgnoreCase):
+                _direct.OnRejected(reject.From);
+                break;
             case CtcpEvent c:
                 if (!c.IsReply)
                 {

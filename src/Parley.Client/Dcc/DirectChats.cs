@@ -23,6 +23,7 @@ public sealed class DirectChats : IAsyncDisposable
     private readonly Dictionary<string, Session> _open = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, (DccOffer Offer, DateTimeOffset Time)> _offers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, (string Peer, TaskCompletionSource<DccOffer> Answer)> _passive = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CancellationTokenSource> _outgoing = new(StringComparer.OrdinalIgnoreCase);
     private readonly Func<DirectChatEvent, ValueTask> _sink;
     private readonly TimeProvider _time;
 
@@ -124,9 +125,46 @@ public sealed class DirectChats : IAsyncDisposable
             return;
         }
         using var listener = DccListener.Start(address, ListenPort);
-        await server.SendCtcpAsync(peer, "DCC", new DccOffer(listener.EndPoint.Address, listener.EndPoint.Port, null).ToCtcpArguments());
-        var accepted = await listener.AcceptAsync(peer, OfferTimeout, _time, cancellationToken);
-        await OpenAsync(accepted);
+        using var refused = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        lock (_gate)
+        {
+            _outgoing[peer] = refused;
+        }
+        try
+        {
+            await server.SendCtcpAsync(peer, "DCC", new DccOffer(listener.EndPoint.Address, listener.EndPoint.Port, null).ToCtcpArguments());
+            var accepted = await listener.AcceptAsync(peer, OfferTimeout, _time, refused.Token);
+            await OpenAsync(accepted);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"{peer} refused the direct chat");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_outgoing.TryGetValue(peer, out var current) && current == refused)
+                {
+                    _outgoing.Remove(peer);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The peer refused our offer (CTCP <c>DCC REJECT CHAT chat</c>, as irssi sends): stop
+    /// waiting for it. False when no offer of ours to that peer was waiting.
+    /// </summary>
+    public bool OnRejected(string peer)
+    {
+        CancellationTokenSource? waiting;
+        lock (_gate)
+        {
+            _outgoing.Remove(peer, out waiting);
+        }
+        waiting?.Cancel();
+        return waiting is not null;
     }
 
     /// <summary>Accepts the offer <paramref name="peer"/> made: connects to it, or for a passive offer listens and answers.</summary>
@@ -190,6 +228,11 @@ public sealed class DirectChats : IAsyncDisposable
         }
         if (session is null)
         {
+            if (hadOffer && Server is { } server)
+            {
+                // Tell the offerer, so it stops waiting (irssi and WeeChat understand this).
+                await server.SendAsync(new Parley.Protocol.IrcMessage("NOTICE", peer, Ctcp.Format("DCC", "REJECT CHAT chat")));
+            }
             return hadOffer;
         }
         session.Closing = true;

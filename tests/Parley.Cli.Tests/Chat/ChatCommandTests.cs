@@ -177,6 +177,7 @@ public sealed class ChatCommandTests
         await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
         await bob.ExpectAsync($"-- alice offers a direct chat from 127.0.0.1:{port}");
         await bob.SendAndExpectAsync("/close alice", "-- refused the direct chat offer from alice");
+        await alice.ExpectAsync("!! direct chat with bob failed: bob refused the direct chat");
         await bob.SendAndExpectAsync("/accept alice", "!! no direct chat offer from alice");
     }
 

@@ -14,6 +14,7 @@ static int Run(string[] args)
           chat       the terminal client (parley chat --help)
           account    create, change, delete and list accounts (parley account --help)
           mkpasswd   hash a password for an operator block in the config
+          mkcert     make a self-signed TLS certificate (parley mkcert --help)
 
         See README.md and docs/configuration.md.
         """;
@@ -30,6 +31,8 @@ static int Run(string[] args)
             return ChatCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error).GetAwaiter().GetResult();
         case "account":
             return AccountCommand.Run(args[1..], Console.In, Console.Out, Console.Error);
+        case "mkcert":
+            return MkcertCommand.Run(args[1..], Console.Out, Console.Error);
         case "mkpasswd":
             var password = args.Length > 1 ? args[1] : Console.In.ReadLine();
             if (string.IsNullOrEmpty(password))

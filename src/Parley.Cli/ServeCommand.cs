@@ -26,6 +26,10 @@ internal static class ServeCommand
           --motd FILE          message of the day, one line per line
           --config FILE        JSON configuration file (see docs/parley.sample.json)
           --no-flood-limits    turn flood control off (benchmarks, conformance runs)
+          --tls-listen HOST:PORT  where to accept IRC over TLS; repeatable (e.g. localhost:6697)
+          --tls-cert PEM       the TLS certificate (default: DATA-DIR/tls-cert.pem, as
+                               parley mkcert writes it)
+          --tls-key PEM        its private key (default: DATA-DIR/tls-key.pem)
           -h, --help           this help
 
         Every option can also be set in the config file or the environment: see
@@ -38,6 +42,8 @@ internal static class ServeCommand
         ["--name"] = "Server:Name",
         ["--password"] = "Server:Password",
         ["--motd"] = "Server:Motd",
+        ["--tls-cert"] = "Server:Tls:Certificate",
+        ["--tls-key"] = "Server:Tls:Key",
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -98,12 +104,16 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ParleyServer.IsBindFailure(ex))
         {
-            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen)}: {Innermost(ex).Message}");
+            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen.Concat(options.Tls.Listen))}: {Innermost(ex).Message}");
             return 1;
         }
         foreach (var ep in ParleyServer.BoundEndpoints(app))
         {
             stdout.WriteLine($"parley: listening on {ep}");
+        }
+        foreach (var ep in ParleyServer.BoundTlsEndpoints(app))
+        {
+            stdout.WriteLine($"parley: listening on {ep} (TLS)");
         }
         stdout.WriteLine($"parley: server {options.Name} ready, data in {Path.GetFullPath(options.DataDir)}");
         stdout.Flush();
@@ -111,23 +121,20 @@ internal static class ServeCommand
         return 0;
     }
 
-    internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values);
+    internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values)
+    {
+        public List<string> TlsListen { get; } = [];
+    }
 
     internal static Parsed Parse(string[] args)
     {
         string? config = null;
         var listen = new List<string>();
+        var tlsListen = new List<string>();
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Length; i++)
         {
-            var arg = args[i];
-            string? inline = null;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                inline = arg[(eq + 1)..];
-                arg = arg[..eq];
-            }
+            var arg = CliArgs.SplitInline(args[i], out var inline);
             string Value()
             {
                 if (inline is not null)
@@ -145,6 +152,9 @@ internal static class ServeCommand
                 case "--listen":
                     listen.Add(Value());
                     break;
+                case "--tls-listen":
+                    tlsListen.Add(Value());
+                    break;
                 case "--config":
                     config = Value();
                     break;
@@ -160,7 +170,9 @@ internal static class ServeCommand
                     throw new OptionsException($"unknown option '{args[i]}' (see parley serve --help)");
             }
         }
-        return new Parsed(config, listen, values);
+        var parsed = new Parsed(config, listen, values);
+        parsed.TlsListen.AddRange(tlsListen);
+        return parsed;
     }
 
     /// <summary>Builds the configuration and binds and validates the options.</summary>
@@ -202,6 +214,24 @@ internal static class ServeCommand
         options = options with { Listen = listen is { Count: > 0 } ? listen : ["localhost:6667"] };
         var operators = section.GetSection("Operators").Get<List<OperatorOptions>>(b => b.ErrorOnUnknownConfiguration = true);
         options = options with { Operators = operators ?? [] };
+        if (section.GetSection("Connections:Exempt").Get<List<string>>() is { } exempt)
+        {
+            options = options with { Connections = options.Connections with { Exempt = exempt } };
+        }
+        var tlsListen = parsed.TlsListen.Count > 0 ? parsed.TlsListen : section.GetSection("Tls:Listen").Get<List<string>>();
+        options = options with { Tls = options.Tls with { Listen = tlsListen ?? [] } };
+        if (options.Tls.Listen.Count > 0)
+        {
+            // The pair parley mkcert writes into the data directory, unless told otherwise.
+            options = options with
+            {
+                Tls = options.Tls with
+                {
+                    Certificate = options.Tls.Certificate ?? Path.Combine(options.DataDir, MkcertCommand.CertificateFile),
+                    Key = options.Tls.Key ?? Path.Combine(options.DataDir, MkcertCommand.KeyFile),
+                },
+            };
+        }
         Validate(options);
         return options;
     }
@@ -222,6 +252,54 @@ internal static class ServeCommand
         if (!LooksLikeHostName(o.Name))
         {
             throw new OptionsException($"invalid server name '{o.Name}': it must look like a host name, with a dot (for example irc.example.org)");
+        }
+        foreach (var l in o.Tls.Listen)
+        {
+            if (!ListenEndpoint.TryParse(l, out _, out var error))
+            {
+                throw new OptionsException("--tls-listen: " + error);
+            }
+        }
+        if (o.Tls.Listen.Count > 0)
+        {
+            try
+            {
+                using var _ = TlsCertificate.Load(o.Tls.Certificate!, o.Tls.Key!);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new OptionsException(ex.Message + (File.Exists(o.Tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
+            }
+        }
+        if (string.IsNullOrEmpty(o.Cloaks.Suffix) || !o.Cloaks.Suffix.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-'))
+        {
+            throw new OptionsException($"invalid cloak suffix '{o.Cloaks.Suffix}': letters, digits, dots and dashes only");
+        }
+        if (o.Cloaks.PrefixV6 is < 0 or > 128)
+        {
+            throw new OptionsException("Server:Cloaks:PrefixV6 must be within 0-128");
+        }
+        if (o.Limits.RecvQBytes < 16 * 1024)
+        {
+            throw new OptionsException("Server:Limits:RecvQBytes must be at least 16384 (a whole line with tags is 8,703 bytes)");
+        }
+        var c = o.Connections;
+        try
+        {
+            Parley.Server.Connections.ConnectionLimiter.ParseNetworks(c.Exempt);
+        }
+        catch (FormatException ex)
+        {
+            throw new OptionsException("Server:Connections:Exempt: " + ex.Message);
+        }
+        if (c.MaxTotal < 0 || c.ReservedDescriptors < 0 || c.MaxPerAddress < 0 || c.MaxPerBlock < 0 || c.ThrottleConnections < 0 || c.ThrottleSeconds < 1
+            || c.BlockPrefixV4 is < 0 or > 32 || c.BlockPrefixV6 is < 0 or > 128 || c.AddressPrefixV6 is < 0 or > 128)
+        {
+            throw new OptionsException("Server:Connections: limits must not be negative, ThrottleSeconds at least 1, prefixes within 0-32 (IPv4) and 0-128 (IPv6)");
+        }
+        if (o.Tls.StsDurationSeconds < 0)
+        {
+            throw new OptionsException("Server:Tls:StsDurationSeconds must not be negative");
         }
         if (!LooksLikeHostName(o.ServicesName))
         {

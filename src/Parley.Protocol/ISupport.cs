@@ -17,6 +17,7 @@ public sealed class ISupport
     private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(" \\=\0\r\n");
 
     private readonly List<KeyValuePair<string, string?>> _tokens = [];
+    private string[][]? _lines;
 
     public IReadOnlyList<KeyValuePair<string, string?>> Tokens => _tokens;
 
@@ -25,6 +26,7 @@ public sealed class ISupport
     {
         var i = _tokens.FindIndex(t => t.Key == name);
         var pair = new KeyValuePair<string, string?>(name, value);
+        _lines = null;
         if (i >= 0)
         {
             _tokens[i] = pair;
@@ -45,8 +47,8 @@ public sealed class ISupport
     public IEnumerable<string> Formatted()
         => _tokens.Select(t => t.Value is null ? t.Key : $"{t.Key}={EscapeValue(t.Value)}");
 
-    /// <summary>The tokens grouped for one 005 line each.</summary>
-    public IEnumerable<string[]> Lines() => Formatted().Chunk(TokensPerLine);
+    /// <summary>The tokens grouped for one 005 line each (made once, until the next <see cref="Set"/>).</summary>
+    public IReadOnlyList<string[]> Lines() => _lines ??= [.. Formatted().Chunk(TokensPerLine)];
 
     /// <summary>
     /// ISUPPORT values escape space, backslash and '=' as \xHH (Modern IRC), and so NUL, CR and

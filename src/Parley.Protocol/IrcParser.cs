@@ -152,14 +152,15 @@ public static class IrcParser
     }
 
     /// <summary>
-    /// A verb is any token that does not start with ':' and holds no control character.
+    /// A verb is any token that does not start with ':' or '@' (it would read back as a source
+    /// or as tags) and holds no control character.
     /// Modern IRC's grammar (<c>letter* / 3digit</c>) is narrower, but a server answers an
     /// unknown or odd verb with 421 ERR_UNKNOWNCOMMAND rather than dropping the line (as Ergo
     /// and InspIRCd do), so the parser lets the dispatcher decide.
     /// </summary>
     private static bool IsValidVerb(ReadOnlySpan<char> verb)
     {
-        if (verb.IsEmpty || verb[0] == ':')
+        if (verb.IsEmpty || verb[0] is ':' or '@')
         {
             return false;
         }

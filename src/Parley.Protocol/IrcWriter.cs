@@ -38,27 +38,40 @@ public static class IrcWriter
     /// </summary>
     public static void Write(IBufferWriter<byte> output, string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
     {
-        var enc = Encoding.UTF8;
-        var size = 2; // CRLF
+        var size = Measure(tagPrefix, source, command, ref parameters, forceTrailing);
+        var written = WriteInto(output.GetSpan(size), tagPrefix, source, command, parameters, forceTrailing);
+        output.Advance(written);
+    }
+
+    /// <summary>The line as a new array of exactly its size (CRLF included): one allocation.</summary>
+    public static byte[] EncodeLine(string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing = false)
+    {
+        var size = Measure(tagPrefix, source, command, ref parameters, forceTrailing);
+        var bytes = new byte[size];
+        var written = WriteInto(bytes, tagPrefix, source, command, parameters, forceTrailing);
+        return written == size ? bytes : bytes[..written];
+    }
+
+    /// <summary>The size of the line, CRLF included; shortens over-long parameters first (<see cref="LineFit"/>).</summary>
+    private static int Measure(string? tagPrefix, string? source, string command, ref IReadOnlyList<string> parameters, bool forceTrailing)
+    {
+        var body = BodySize(source, command, parameters, forceTrailing);
+        if (body > IrcLimits.MaxLineBodyBytes)
+        {
+            // No line leaves longer than 512 bytes: the longest parameters give way (LineFit).
+            parameters = LineFit.Fit(source, command, [.. parameters]);
+            body = BodySize(source, command, parameters, forceTrailing);
+        }
+        var size = body + 2; // CRLF
         if (!string.IsNullOrEmpty(tagPrefix))
         {
-            size += 2 + enc.GetByteCount(tagPrefix);
+            size += 2 + Encoding.UTF8.GetByteCount(tagPrefix);
         }
-        if (source is not null)
-        {
-            size += 2 + enc.GetByteCount(source);
-        }
-        size += enc.GetByteCount(command);
-        for (var i = 0; i < parameters.Count; i++)
-        {
-            size += 1 + enc.GetByteCount(parameters[i]);
-            if (i == parameters.Count - 1 && NeedsTrailing(parameters[i], forceTrailing))
-            {
-                size++;
-            }
-        }
+        return size;
+    }
 
-        var span = output.GetSpan(size);
+    private static int WriteInto(Span<byte> span, string? tagPrefix, string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
+    {
         var pos = 0;
         if (!string.IsNullOrEmpty(tagPrefix))
         {
@@ -84,7 +97,24 @@ public static class IrcWriter
         }
         span[pos++] = (byte)'\r';
         span[pos++] = (byte)'\n';
-        output.Advance(pos);
+        return pos;
+    }
+
+    /// <summary>Bytes of <c>[:source ]COMMAND params</c>, without tags and CRLF.</summary>
+    private static int BodySize(string? source, string command, IReadOnlyList<string> parameters, bool forceTrailing)
+    {
+        var enc = Encoding.UTF8;
+        var size = source is not null ? 2 + enc.GetByteCount(source) : 0;
+        size += enc.GetByteCount(command);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            size += 1 + enc.GetByteCount(parameters[i]);
+            if (i == parameters.Count - 1 && NeedsTrailing(parameters[i], forceTrailing))
+            {
+                size++;
+            }
+        }
+        return size;
     }
 
     /// <summary>Formats tags as "key=escaped;key2" (no '@'), or null when there are none.</summary>
@@ -118,11 +148,7 @@ public static class IrcWriter
 
     /// <summary>The line as bytes, CRLF included.</summary>
     public static byte[] ToBytes(IrcMessage message)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        Write(buffer, message);
-        return buffer.WrittenSpan.ToArray();
-    }
+        => EncodeLine(FormatTags(message.Tags), message.Source, message.Command, message.Parameters);
 
     /// <summary>The line as a string, without CRLF.</summary>
     public static string ToLine(IrcMessage message)

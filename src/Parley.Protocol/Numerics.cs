@@ -103,6 +103,8 @@ public static class Numerics
     public const string ERR_NICKNAMEINUSE = "433";
     public const string ERR_NICKCOLLISION = "436";
     public const string ERR_UNAVAILRESOURCE = "437";
+    public const string ERR_NICKTOOFAST = "438";
+    public const string ERR_TARGETTOOFAST = "439";
     public const string ERR_USERNOTINCHANNEL = "441";
     public const string ERR_NOTONCHANNEL = "442";
     public const string ERR_USERONCHANNEL = "443";

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Parley.Server.Commands;
+using Parley.Server.Connections;
 using Parley.Server.Hosting;
 using Parley.Server.Network;
 using Parley.Server.Security;
@@ -28,13 +30,20 @@ public sealed class ServerContext : IDisposable
     private readonly ConcurrentDictionary<long, Session> _sessions = new();
     private readonly ITimer _sweeper;
     private long _nextBatchId;
+    private readonly Lock _idleGate = new();
+    private TaskCompletionSource? _idle;
+    private readonly byte[] _cloakKey;
 
     /// <param name="accounts">
     /// The account store, disposed with the context; null: a private in-memory one (nothing
     /// on disk). <see cref="ParleyServer"/> passes the data directory's.
     /// </param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null)
+    /// <param name="cloakKey">The IP cloaking key (the data directory's <c>cloak.key</c>); null: a random one.</param>
+    /// <param name="bans">Server bans (the data directory's bans.json); null: kept in memory.</param>
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null)
     {
+        Bans = bans ?? ServerBans.InMemory(time);
+        _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
         LoggerFactory = loggerFactory;
         Reload = reload;
@@ -42,6 +51,7 @@ public sealed class ServerContext : IDisposable
         Network = new IrcNetwork(options.Name, mapping, time);
         Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();
+        Limiter = new ConnectionLimiter(() => Options.Connections, time, ConnectionLimiter.ReadDescriptorLimit());
         StartedAt = time.GetUtcNow();
         Apply(options);
         _sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
@@ -56,6 +66,15 @@ public sealed class ServerContext : IDisposable
     public IReadOnlyList<string>? Motd { get; private set; }
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>IP cloaking, or null when it is off (Server:Cloaks).</summary>
+    public HostCloak? Cloak { get; private set; }
+
+    /// <summary>K-lines and D-lines.</summary>
+    public ServerBans Bans { get; }
+
+    /// <summary>Admits new connections (Server:Connections).</summary>
+    public ConnectionLimiter Limiter { get; }
+
     /// <summary>Accounts: read on every login, never cached (another process may change them).</summary>
     public IAccountStore Accounts { get; }
 
@@ -69,6 +88,12 @@ public sealed class ServerContext : IDisposable
     public Func<ServerOptions>? Reload { get; }
 
     public string Name => Options.Name;
+
+    /// <summary>The TLS certificate (re-read by REHASH), or null without TLS.</summary>
+    public X509Certificate2? Certificate { get; private set; }
+
+    /// <summary>The bound TLS port, for the sts capability; null without TLS listeners.</summary>
+    public int? TlsPort { get; set; }
 
     public static string Version { get; } = "parley-" + (typeof(ServerContext).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.1");
@@ -87,7 +112,14 @@ public sealed class ServerContext : IDisposable
             AccountThrottle = new LoginThrottle(Time, a.LoginFailuresPerAccount, window);
             AddressThrottle = new LoginThrottle(Time, a.LoginFailuresPerAddress, window);
         }
+        var tls = options.Tls;
+        var certificate = tls.Listen.Count > 0 && !string.IsNullOrEmpty(tls.Certificate) && !string.IsNullOrEmpty(tls.Key)
+            ? TlsCertificate.Load(tls.Certificate, tls.Key)
+            : null;
         Options = options;
+        Cloak = options.Cloaks.Enabled ? new HostCloak(_cloakKey, options.Cloaks.Suffix, options.Cloaks.PrefixV6) : null;
+        // The old certificate may be in use by a handshake under way: it is left to the GC.
+        Certificate = certificate;
         Network.ServerName = options.Name;
         Motd = LoadMotd(options.Motd);
         ISupport = BuildISupport(options, Network.CaseMapping);
@@ -98,7 +130,34 @@ public sealed class ServerContext : IDisposable
 
     internal void Add(Session session) => _sessions[session.User.Id] = session;
 
-    internal void Remove(Session session) => _sessions.TryRemove(session.User.Id, out _);
+    internal void Remove(Session session)
+    {
+        if (_sessions.TryRemove(session.User.Id, out _) && _sessions.IsEmpty)
+        {
+            lock (_idleGate)
+            {
+                if (_sessions.IsEmpty)
+                {
+                    _idle?.TrySetResult();
+                    _idle = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes when no session is left (at once if none is); for tests and shutdown.</summary>
+    public Task WhenNoSessionsAsync()
+    {
+        lock (_idleGate)
+        {
+            if (_sessions.IsEmpty)
+            {
+                return Task.CompletedTask;
+            }
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
+        }
+    }
 
     /// <summary>Graceful shutdown: every client gets an ERROR with the reason, outboxes flush.</summary>
     public async Task ShutdownAsync(string reason, TimeSpan timeout)
@@ -119,6 +178,7 @@ public sealed class ServerContext : IDisposable
         {
             s.CheckTimeouts(now, limits);
         }
+        Limiter.Prune();
     }
 
     private static IReadOnlyList<string>? LoadMotd(string? path)

@@ -267,7 +267,10 @@ public sealed class IrcParserTests
     [Theory]
     [InlineData("PING\tx")]
     [InlineData(":src :x")]
-    public void TryParse_VerbWithControlCharacterOrColon_IsMalformed(string line)
+    // Found by ParserFuzzTests: an empty tag section, then a verb that would be written back as tags.
+    [InlineData("@ @x 1234 :")]
+    [InlineData(":src @x")]
+    public void TryParse_VerbWithControlCharacterOrColonOrAt_IsMalformed(string line)
     {
         AssertError(line, ParseError.Malformed);
     }

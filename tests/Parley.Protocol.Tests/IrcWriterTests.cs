@@ -292,3 +292,37 @@ public sealed class IrcWriterTests
     private static IrcTag[] ToTags(string[] tags)
         => [.. tags.Select(t => t.IndexOf('=', StringComparison.Ordinal) is var eq and >= 0 ? new IrcTag(t[..eq], t[(eq + 1)..]) : new IrcTag(t, null))];
 }
+
+public sealed class LineFitTests
+{
+    [Theory]
+    [InlineData(600, 1)]
+    [InlineData(400, 2)]
+    [InlineData(10, 3)]
+    public void Written_LinesNeverExceed512Bytes_TheLongestParameterGivesWay(int length, int count)
+    {
+        var text = string.Concat(Enumerable.Repeat("é", length));
+        var parameters = new List<string> { "nick" };
+        parameters.AddRange(Enumerable.Repeat(text, count));
+
+        var line = System.Text.Encoding.UTF8.GetString(IrcWriter.ToBytes(new IrcMessage(null, "irc.example.org", "432", parameters)));
+
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(line) <= 512);
+        Assert.EndsWith("\r\n", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\uFFFD', line);
+        var parsed = IrcParser.Parse(line.TrimEnd('\r', '\n'));
+        Assert.Equal("nick", parsed.Parameters[0]);
+        Assert.Equal(count + 1, parsed.Parameters.Count);
+        if (length == 10)
+        {
+            Assert.Equal(parameters, parsed.Parameters);
+        }
+    }
+
+    [Fact]
+    public void ASingleParameter_IsShortenedToo()
+    {
+        var line = IrcWriter.ToLine(new IrcMessage(null, "irc.example.org", "ERROR", [new string('x', 900)]));
+        Assert.InRange(line.Length, 505, 512);
+    }
+}

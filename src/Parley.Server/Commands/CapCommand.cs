@@ -30,7 +30,12 @@ internal static class CapCommand
                 {
                     s.CapVersion = 301;
                 }
-                SendList(s, "LS", Capabilities.All.Select(c => s.CapVersion >= 302 && c.Value is not null ? $"{c.Name}={c.Value}" : c.Name));
+                var ls = Capabilities.All.Select(c => s.CapVersion >= 302 && c.Value is not null ? $"{c.Name}={c.Value}" : c.Name);
+                if (s.CapVersion >= 302 && StsPolicy(s) is { } sts)
+                {
+                    ls = ls.Append("sts=" + sts);
+                }
+                SendList(s, "LS", ls);
                 break;
             case "LIST":
                 SendList(s, "LIST", Capabilities.All.Where(c => s.Has(c.Flag)).Select(c => c.Name));
@@ -50,6 +55,23 @@ internal static class CapCommand
                 break;
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Strict Transport Security (https://ircv3.net/specs/extensions/sts): over plain text, the
+    /// port to upgrade to; over TLS, how long to keep to TLS. Null without TLS or with STS off.
+    /// Only advertised in LS (it cannot be requested) and only to 302 clients (it needs a value).
+    /// </summary>
+    private static string? StsPolicy(Session s)
+    {
+        var tls = s.Server.Options.Tls;
+        if (!tls.Sts || s.Server.TlsPort is not { } port)
+        {
+            return null;
+        }
+        return s.User.IsSecure
+            ? "duration=" + tls.StsDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "port=" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static void Req(Session s, string requested)

@@ -34,6 +34,11 @@ internal static partial class ChannelCommands
                 s.Numeric(Numerics.ERR_TOOMANYCHANNELS, name, "You have joined too many channels");
                 continue;
             }
+            if (s.Throttled && !s.Joins.TryTake(out var wait))
+            {
+                s.Numeric(Numerics.ERR_TARGETTOOFAST, name, $"Target change too fast. Please wait {RegistrationCommands.Seconds(wait)} seconds");
+                continue;
+            }
             var key = i < keys.Length && keys[i].Length > 0 ? keys[i] : null;
             var result = s.Network.Join(s.User, name, key, s.Replies);
             switch (result.Error)

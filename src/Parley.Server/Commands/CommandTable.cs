@@ -23,6 +23,7 @@ public sealed class CommandTable
         UserQueryCommands.Register(table);
         UserCommands.Register(table);
         OperatorCommands.Register(table);
+        BanCommands.Register(table);
         SaslCommands.Register(table);
         return table;
     }

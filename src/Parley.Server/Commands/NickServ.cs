@@ -15,7 +15,8 @@ namespace Parley.Server.Commands;
 internal static class NickServ
 {
     public const string Nick = "NickServ";
-    public const string Prefix = "NickServ!NickServ@services.";
+    /// <summary>NickServ's source: its host is the services' name (Server:ServicesName), which LINKS lists.</summary>
+    public static string Prefix(Session s) => $"{Nick}!{Nick}@{s.Server.Options.ServicesName}";
 
     private static readonly string[] Help =
     [
@@ -23,8 +24,11 @@ internal static class NickServ
         "  IDENTIFY [account] <password>   log in (the account defaults to your nick)",
         "  REGISTER <password> [email]     create an account named after your nick and log in",
         "  LOGOUT                          log out",
+        "  CERT ADD [fingerprint]          let a TLS client certificate log you in (SASL EXTERNAL);",
+        "                                  without a fingerprint, the one you are connected with",
+        "  CERT DEL <fingerprint>          forget one; CERT LIST shows them",
         "  HELP                            this text",
-        "Clients that support SASL (PLAIN or SCRAM-SHA-256) should use it instead.",
+        "Clients that support SASL (PLAIN, SCRAM-SHA-256 or EXTERNAL) should use it instead.",
     ];
 
     /// <summary>Whether a PRIVMSG/NOTICE target is NickServ (nick, or nick@server as some clients write it).</summary>
@@ -60,6 +64,9 @@ internal static class NickServ
                 AccountLogin.Logout(s);
                 Notice(s, "You are now logged out.");
                 break;
+            case "CERT":
+                await CertAsync(s, rest);
+                break;
             case "HELP":
                 foreach (var line in Help)
                 {
@@ -69,6 +76,63 @@ internal static class NickServ
             default:
                 Notice(s, $"Unknown command {command}. Send HELP for the list.");
                 break;
+        }
+    }
+
+    // CERT ADD [fingerprint] | CERT DEL <fingerprint> | CERT LIST, for the account logged in to.
+    private static async ValueTask CertAsync(Session s, string args)
+    {
+        if (s.User.Account is not { } account)
+        {
+            Notice(s, "You must be logged in to manage certificate fingerprints.");
+            return;
+        }
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var sub = words.Length > 0 ? words[0].ToUpperInvariant() : "LIST";
+        var store = s.Server.Accounts;
+        try
+        {
+            switch (sub)
+            {
+                case "ADD":
+                    var fp = words.Length > 1 ? words[1] : s.User.CertFingerprint;
+                    if (fp is null)
+                    {
+                        Notice(s, "You are not connected with a client certificate: give its fingerprint (CERT ADD <sha-256 hex>).");
+                        return;
+                    }
+                    Notice(s, await store.AddCertFpAsync(account, fp) switch
+                    {
+                        Storage.AccountResult.Ok => $"Certificate {Security.CertFingerprints.Normalize(fp)} can now log in to {account} (SASL EXTERNAL).",
+                        Storage.AccountResult.AlreadyExists => "That certificate is already registered to an account.",
+                        Storage.AccountResult.InvalidName => "A fingerprint is the certificate's SHA-256: 64 hexadecimal digits.",
+                        _ => "Your account no longer exists.",
+                    });
+                    return;
+                case "DEL":
+                    if (words.Length < 2)
+                    {
+                        Notice(s, "Syntax: CERT DEL <fingerprint>");
+                        return;
+                    }
+                    Notice(s, await store.RemoveCertFpAsync(account, words[1]) == Storage.AccountResult.Ok
+                        ? $"Certificate {words[1]} removed."
+                        : $"No such certificate on {account}.");
+                    return;
+                default:
+                    var list = await store.ListCertFpsAsync(account);
+                    Notice(s, list.Count == 0 ? $"No certificates on {account}." : $"Certificates that log in to {account}:");
+                    foreach (var f in list)
+                    {
+                        Notice(s, "  " + f);
+                    }
+                    return;
+            }
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            Notice(s, "Sorry, the account database failed; try again later.");
         }
     }
 
@@ -165,5 +229,5 @@ internal static class NickServ
     }
 
     private static void Notice(Session s, string text)
-        => s.Reply(new OutboundMessage(Prefix, "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
+        => s.Reply(new OutboundMessage(Prefix(s), "NOTICE", s.Nick, text) { Time = s.Network.NowTag() });
 }

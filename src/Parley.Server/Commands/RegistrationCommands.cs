@@ -67,6 +67,11 @@ internal static class RegistrationCommands
             s.Numeric(Numerics.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname");
             return ValueTask.CompletedTask;
         }
+        if (s.Throttled && !s.Network.CaseMapping.Equals(nick, s.Nick) && !s.NickChanges.TryTake(out var wait))
+        {
+            s.Numeric(Numerics.ERR_NICKTOOFAST, nick, $"Nick change too fast. Please wait {Seconds(wait)} seconds");
+            return ValueTask.CompletedTask;
+        }
         switch (s.Network.ChangeNick(s.User, nick, s.Replies))
         {
             case IrcNetwork.NickResult.InUse:
@@ -78,6 +83,10 @@ internal static class RegistrationCommands
         }
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>A wait in whole seconds, rounded up.</summary>
+    internal static string Seconds(TimeSpan wait)
+        => Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // USER <username> <mode> <unused> <realname>  https://modern.ircdocs.horse/#user-message
     private static ValueTask UserAsync(Session s, IrcMessage m)
@@ -144,6 +153,13 @@ internal static class RegistrationCommands
             s.Numeric(Numerics.ERR_PASSWDMISMATCH, "Password incorrect");
             s.EndCommand();
             s.Close("Bad password", "Bad password");
+            return;
+        }
+        if (s.Server.Bans.MatchUser(s.PendingUsername.TrimStart('~'), s.User.RealHost, s.User.Host) is { } kline)
+        {
+            s.Numeric(Numerics.ERR_YOUREBANNEDCREEP, "You are banned from this server: " + kline.Reason);
+            s.EndCommand();
+            s.Close(BanCommands.ClosingReason(kline), BanCommands.ClosingReason(kline));
             return;
         }
         // "If the client completes registration … while the SASL authentication is still in

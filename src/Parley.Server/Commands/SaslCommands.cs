@@ -7,7 +7,8 @@ using Parley.Server.Sessions;
 namespace Parley.Server.Commands;
 
 /// <summary>
-/// SASL: AUTHENTICATE with PLAIN (RFC 4616) and SCRAM-SHA-256 (RFC 5802, RFC 7677).
+/// SASL: AUTHENTICATE with PLAIN (RFC 4616), SCRAM-SHA-256 (RFC 5802, RFC 7677) and EXTERNAL
+/// (the TLS client certificate's fingerprint).
 /// https://ircv3.net/specs/extensions/sasl-3.1 and https://ircv3.net/specs/extensions/sasl-3.2
 /// </summary>
 /// <remarks>
@@ -65,6 +66,10 @@ internal static class SaslCommands
         {
             await PlainAsync(s, response);
         }
+        else if (exchange.Mechanism == "EXTERNAL")
+        {
+            await ExternalAsync(s, response);
+        }
         else
         {
             await ScramAsync(s, exchange, response);
@@ -74,7 +79,7 @@ internal static class SaslCommands
     private static void Start(Session s, string mechanism)
     {
         mechanism = mechanism.ToUpperInvariant();
-        if (mechanism is not ("PLAIN" or "SCRAM-SHA-256"))
+        if (mechanism is not ("PLAIN" or "SCRAM-SHA-256" or "EXTERNAL"))
         {
             s.Numeric(Numerics.RPL_SASLMECHS, Capabilities.SaslMechanisms, "are available SASL mechanisms");
             s.Numeric(Numerics.ERR_SASLFAIL, "SASL authentication failed: unknown mechanism");
@@ -101,6 +106,46 @@ internal static class SaslCommands
         }
         var result = await AccountLogin.VerifyPasswordAsync(s, authcid, password, "PLAIN");
         Finish(s, result);
+    }
+
+    // EXTERNAL (RFC 4422 appendix A): the identity is the TLS client certificate, its SHA-256
+    // fingerprint registered to an account (NickServ CERT ADD, parley account cert add). The
+    // response is an optional authzid, which must then name that account.
+    private static async ValueTask ExternalAsync(Session s, byte[] response)
+    {
+        s.Sasl = null;
+        if (!TryDecode(response, out var authzid))
+        {
+            Fail(s, "SASL authentication failed: invalid UTF-8");
+            return;
+        }
+        if (s.User.CertFingerprint is not { } certfp)
+        {
+            Fail(s, "SASL authentication failed: no client certificate (connect over TLS with one)");
+            return;
+        }
+        Storage.AccountRecord? account;
+        try
+        {
+            account = await s.Server.Accounts.FindByCertFpAsync(certfp);
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            Fail(s, "SASL authentication failed: internal error");
+            return;
+        }
+        if (account is null)
+        {
+            Fail(s, "SASL authentication failed: this certificate is not registered to an account");
+            return;
+        }
+        if (authzid.Length > 0 && !s.Server.Accounts.CaseMapping.Equals(authzid, account.Name))
+        {
+            Fail(s, "SASL authentication failed: the certificate belongs to another account");
+            return;
+        }
+        AccountLogin.Complete(s, account.Name, "EXTERNAL", sasl: true);
     }
 
     private static void Finish(Session s, AccountLogin.Result result)

@@ -148,7 +148,8 @@ internal static partial class ServerQueryCommands
     }
 
     // STATS <query> [<server>]   https://modern.ircdocs.horse/#stats-message
-    // u: uptime (242); o: operator blocks (243), to IRC operators only; always 219 at the end.
+    // u: uptime (242); o: operator blocks (243), k: K-lines (216), d: D-lines (225), to IRC
+    // operators only; always 219 at the end.
     private static ValueTask StatsAsync(Session s, IrcMessage m)
     {
         var query = m.Parameters[0];
@@ -164,7 +165,7 @@ internal static partial class ServerQueryCommands
                 s.Numeric(Numerics.RPL_STATSUPTIME,
                     string.Create(CultureInfo.InvariantCulture, $"Server Up {up.Days} days {up.Hours}:{up.Minutes:00}:{up.Seconds:00}"));
                 break;
-            case "o" or "O" when !s.User.IsOperator:
+            case "o" or "O" or "k" or "K" or "d" or "D" when !s.User.IsOperator:
                 s.Numeric(Numerics.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator");
                 break;
             case "o" or "O":
@@ -172,6 +173,12 @@ internal static partial class ServerQueryCommands
                 {
                     s.Numeric(Numerics.RPL_STATSOLINE, "O", op.Mask, "*", op.Name);
                 }
+                break;
+            case "k" or "K":
+                BanCommands.SendStats(s, Security.BanKind.KLine);
+                break;
+            case "d" or "D":
+                BanCommands.SendStats(s, Security.BanKind.DLine);
                 break;
         }
         s.Numeric(Numerics.RPL_ENDOFSTATS, ReplyLines.SafeParam(letter), "End of /STATS report");

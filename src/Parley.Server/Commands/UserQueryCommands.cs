@@ -162,6 +162,15 @@ internal static class UserQueryCommands
         {
             s.Numeric(Numerics.RPL_WHOISACCOUNT, n, info.Account, "is logged in as");
         }
+        if (info.Secure)
+        {
+            s.Numeric(Numerics.RPL_WHOISSECURE, n, "is using a secure connection");
+        }
+        // certfp: to the user and to operators only, as Ergo and InspIRCd.
+        if (info.CertFingerprint is not null && (s.User.IsOperator || s.Network.CaseMapping.Equals(n, s.Nick)))
+        {
+            s.Numeric(Numerics.RPL_WHOISCERTFP, n, $"has client certificate fingerprint {info.CertFingerprint}");
+        }
         if (info.Bot)
         {
             s.Numeric(RPL_WHOISBOT, n, $"is a Bot on {s.Server.Options.Network}");

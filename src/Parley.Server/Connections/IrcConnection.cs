@@ -24,13 +24,14 @@ public sealed partial class IrcConnection
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
 
-    public IrcConnection(IDuplexPipe transport, ServerContext server, string remoteHost)
+    /// <param name="security">How the connection is secured (TLS), or null for plain text.</param>
+    public IrcConnection(IDuplexPipe transport, ServerContext server, string remoteHost, TransportSecurity? security = null)
     {
         _transport = transport;
         _server = server;
         _logger = server.LoggerFactory.CreateLogger<IrcConnection>();
         var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes, reason => Session?.Close(reason, reason));
-        Session = new Session(server, outbox, remoteHost, AbortRead);
+        Session = new Session(server, outbox, remoteHost, AbortRead, security);
     }
 
     public Session Session { get; }

@@ -1,5 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Parley.Server.Security;
 
 namespace Parley.Server.Connections;
 
@@ -9,16 +12,53 @@ namespace Parley.Server.Connections;
 /// </summary>
 public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandler
 {
-    public override Task OnConnectedAsync(ConnectionContext connection)
+    public override async Task OnConnectedAsync(ConnectionContext connection)
     {
+        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var dline = address is null ? null : server.Bans.MatchAddress(address);
+        var admission = dline is null ? server.Limiter.TryAdmit(address) : null;
         var host = connection.RemoteEndPoint switch
         {
             IPEndPoint ip => FormatHost(ip.Address),
             { } other => other.ToString() ?? "unknown",
             null => "unknown",
         };
-        var irc = new IrcConnection(connection.Transport, server, host);
-        return irc.RunAsync();
+        TransportSecurity? security = null;
+        if (connection.Features.Get<ITlsHandshakeFeature>() is not null)
+        {
+            var certificate = connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
+            security = new TransportSecurity(certificate is null ? null : TlsCertificate.Fingerprint(certificate));
+        }
+        if (admission is not { Admitted: true })
+        {
+            await RefuseAsync(connection, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
+            return;
+        }
+        try
+        {
+            var irc = new IrcConnection(connection.Transport, server, host, security);
+            await irc.RunAsync();
+        }
+        finally
+        {
+            admission.Release();
+        }
+    }
+
+    /// <summary>Tells a refused client why (one ERROR line, as for any closing link) and closes.</summary>
+    private async Task RefuseAsync(ConnectionContext connection, string host, string reason)
+    {
+        var line = System.Text.Encoding.UTF8.GetBytes($"ERROR :Closing Link: {host} ({reason})\r\n");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), server.Time);
+        try
+        {
+            await connection.Transport.Output.WriteAsync(line, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It does not read: it is closed all the same.
+        }
+        await connection.Transport.Output.CompleteAsync();
     }
 
     /// <summary>An address as a host name: IPv4-mapped IPv6 shown as IPv4; a leading ':' avoided
@@ -33,3 +73,6 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
         return s.StartsWith(':') ? "0" + s : s;
     }
 }
+
+/// <summary>A connection over TLS, with the client certificate's fingerprint when it gave one.</summary>
+public sealed record TransportSecurity(string? CertFingerprint);

@@ -8,10 +8,13 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Parley.Server.Connections;
+using Parley.Server.Security;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Hosting;
@@ -40,8 +43,30 @@ public static class ParleyServer
             }
             endpoints.Add(ep);
         }
+        var tlsEndpoints = new List<ListenEndpoint>();
+        foreach (var text in options.Tls.Listen)
+        {
+            if (!ListenEndpoint.TryParse(text, out var ep, out var error))
+            {
+                throw new OptionsException("TLS: " + error);
+            }
+            tlsEndpoints.Add(ep);
+        }
+        CheckTls(options.Tls);
 
         var accounts = OpenAccounts(options, time ?? TimeProvider.System);
+        byte[] cloakKey;
+        ServerBans bans;
+        try
+        {
+            cloakKey = HostCloak.LoadOrCreateKey(options.DataDir);
+            bans = ServerBans.Load(options.DataDir, time ?? TimeProvider.System);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            accounts.Dispose();
+            throw new StartupException(ex.Message, ex);
+        }
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -53,12 +78,15 @@ public static class ParleyServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts));
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));
         builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
         builder.WebHost.UseKestrelCore();
+        // Kestrel's socket transport, with an accept loop that pauses on descriptor exhaustion.
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory, PacedListenerFactory>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -73,8 +101,49 @@ public static class ParleyServer
                     });
                 }
             }
+            foreach (var ep in tlsEndpoints)
+            {
+                foreach (var address in ep.Resolve())
+                {
+                    k.Listen(new IPEndPoint(address, ep.Port), lo =>
+                    {
+                        lo.Protocols = HttpProtocols.None;
+                        // The certificate is asked for at every handshake, so REHASH can replace it.
+                        lo.UseHttps(new HttpsConnectionAdapterOptions
+                        {
+                            ServerCertificateSelector = (_, _) => k.ApplicationServices.GetRequiredService<ServerContext>().Certificate,
+                            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                            // Client certificates are identities (certfp), not checked against any CA.
+                            ClientCertificateValidation = (_, _, _) => true,
+                            HandshakeTimeout = TimeSpan.FromSeconds(Math.Min(10, options.Limits.RegistrationTimeoutSeconds)),
+                        });
+                        lo.UseConnectionHandler<IrcConnectionHandler>();
+                    });
+                }
+            }
         });
         return builder.Build();
+    }
+
+    /// <summary>TLS listeners need a certificate and key that load: checked before anything listens.</summary>
+    private static void CheckTls(TlsOptions tls)
+    {
+        if (tls.Listen.Count == 0)
+        {
+            return;
+        }
+        if (string.IsNullOrEmpty(tls.Certificate) || string.IsNullOrEmpty(tls.Key))
+        {
+            throw new OptionsException("a TLS listener needs --tls-cert and --tls-key (make a pair with parley mkcert)");
+        }
+        try
+        {
+            using var _ = TlsCertificate.Load(tls.Certificate, tls.Key);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsException(ex.Message);
+        }
     }
 
     /// <summary>The accounts in <c>parley.db</c> in the data directory, folded with the server's casemapping.</summary>
@@ -94,16 +163,21 @@ public static class ParleyServer
         }
     }
 
-    /// <summary>The addresses actually bound (ports resolved when 0 was asked), after start.</summary>
-    public static IReadOnlyList<IPEndPoint> BoundEndpoints(WebApplication app)
+    /// <summary>The plain-text addresses actually bound (ports resolved when 0 was asked), after start.</summary>
+    public static IReadOnlyList<IPEndPoint> BoundEndpoints(WebApplication app) => Bound(app.Services, tls: false);
+
+    /// <summary>The TLS addresses actually bound, after start.</summary>
+    public static IReadOnlyList<IPEndPoint> BoundTlsEndpoints(WebApplication app) => Bound(app.Services, tls: true);
+
+    private static List<IPEndPoint> Bound(IServiceProvider services, bool tls)
     {
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var list = new List<IPEndPoint>();
         foreach (var a in addresses)
         {
             var uri = new Uri(a);
             var host = uri.Host.Trim('[', ']');
-            if (IPAddress.TryParse(host, out var ip))
+            if (uri.Scheme == (tls ? "https" : "http") && IPAddress.TryParse(host, out var ip))
             {
                 list.Add(new IPEndPoint(ip, uri.Port));
             }
@@ -122,11 +196,18 @@ public static class ParleyServer
     /// <see cref="IHostedLifecycleService.StoppingAsync"/>, which the host calls before it stops
     /// any service, Kestrel included, so connections are still open.
     /// </summary>
-    private sealed class ShutdownService(ServerContext server) : IHostedLifecycleService
+    private sealed class ShutdownService(ServerContext server, IServiceProvider services) : IHostedLifecycleService
     {
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        /// <summary>Once listening: the TLS port the sts capability names.</summary>
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            var tls = Bound(services, tls: true);
+            server.TlsPort = tls.Count > 0 ? tls[0].Port : null;
+            return Task.CompletedTask;
+        }
 
         public Task StoppingAsync(CancellationToken cancellationToken)
             => server.ShutdownAsync("Server shutting down", ShutdownGrace);

@@ -39,7 +39,16 @@ public sealed record ServerOptions
     /// <summary>rfc1459 or ascii.</summary>
     public string CaseMapping { get; init; } = "rfc1459";
 
+    /// <summary>TLS listeners and their certificate.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     public FloodOptions Flood { get; init; } = new();
+
+    /// <summary>IP cloaking: what others see instead of a client's address.</summary>
+    public CloakOptions Cloaks { get; init; } = new();
+
+    /// <summary>How many connections, from where, how fast.</summary>
+    public ConnectionLimitOptions Connections { get; init; } = new();
 
     public LimitOptions Limits { get; init; } = new();
 
@@ -64,10 +73,113 @@ public sealed record FloodOptions
 
     /// <summary>Commands per second sustained once the burst is spent.</summary>
     public double PerSecond { get; init; } = 2;
+
+    /// <summary>Nick changes a client may make at once (438 ERR_NICKTOOFAST beyond).</summary>
+    public int NickChangeBurst { get; init; } = 5;
+
+    /// <summary>Nick changes per minute sustained.</summary>
+    public double NickChangesPerMinute { get; init; } = 4;
+
+    /// <summary>Channels a client may join at once (439 ERR_TARGETTOOFAST beyond).</summary>
+    public int JoinBurst { get; init; } = 20;
+
+    /// <summary>Joins per minute sustained.</summary>
+    public double JoinsPerMinute { get; init; } = 20;
+}
+
+/// <summary>
+/// TLS: where to accept IRC over TLS and with which certificate (PEM files, re-read on REHASH).
+/// Clients may present a certificate of their own: its SHA-256 fingerprint is their certfp.
+/// </summary>
+public sealed record TlsOptions
+{
+    /// <summary>Where to accept IRC over TLS: HOST:PORT as for <see cref="ServerOptions.Listen"/>. Empty: no TLS.</summary>
+    public IReadOnlyList<string> Listen { get; init; } = [];
+
+    /// <summary>The certificate (chain) PEM file.</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The private key PEM file (PKCS#8, or PKCS#1 RSA / SEC1 EC).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>
+    /// Advertise Strict Transport Security (the <c>sts</c> capability): plain-text clients are
+    /// told the TLS port, TLS clients how long to keep using TLS.
+    /// </summary>
+    public bool Sts { get; init; } = true;
+
+    /// <summary>How long (seconds) a client keeps to TLS after seeing the STS policy.</summary>
+    public int StsDurationSeconds { get; init; } = 30 * 24 * 3600;
+}
+
+/// <summary>
+/// IP cloaking (on by default, as Ergo): others see a keyed hash of a client's address instead
+/// of the address; operators see the real one. The key is <c>cloak.key</c> in the data
+/// directory, made on first start.
+/// </summary>
+public sealed record CloakOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>What follows the hash: <c>k7d2q9xm4ahw3bzt.parley</c>.</summary>
+    public string Suffix { get; init; } = "parley";
+
+    /// <summary>IPv6 addresses in one block of this length share a cloak.</summary>
+    public int PrefixV6 { get; init; } = 64;
+}
+
+/// <summary>
+/// Connection limits (in the manner of Ergo's connection-limits and connection-throttling):
+/// a connection over a limit gets <c>ERROR</c> with the reason and is closed at once.
+/// Addresses are grouped: IPv4 per address, IPv6 per /64 (one subscriber's network), and
+/// both into blocks (/24, /48) for the block limit.
+/// </summary>
+public sealed record ConnectionLimitOptions
+{
+    /// <summary>
+    /// Connections at once, all addresses together; 0: as many as the process's descriptor limit
+    /// allows, keeping <see cref="ReservedDescriptors"/> for the server itself.
+    /// </summary>
+    public int MaxTotal { get; init; }
+
+    /// <summary>Descriptors kept back from clients when <see cref="MaxTotal"/> is 0 (database, logs, the runtime).</summary>
+    public int ReservedDescriptors { get; init; } = 256;
+
+    /// <summary>Connections at once from one address (IPv6: one /64); 0: no limit.</summary>
+    public int MaxPerAddress { get; init; } = 16;
+
+    /// <summary>Connections at once from one block (IPv4 /24, IPv6 /48); 0: no limit.</summary>
+    public int MaxPerBlock { get; init; } = 64;
+
+    /// <summary>Prefix length grouping IPv6 addresses as one address.</summary>
+    public int AddressPrefixV6 { get; init; } = 64;
+
+    /// <summary>Prefix lengths of a block.</summary>
+    public int BlockPrefixV4 { get; init; } = 24;
+    public int BlockPrefixV6 { get; init; } = 48;
+
+    /// <summary>New connections one address may open per <see cref="ThrottleSeconds"/>; 0: no throttle.</summary>
+    public int ThrottleConnections { get; init; } = 32;
+
+    /// <summary>The throttle's window.</summary>
+    public int ThrottleSeconds { get; init; } = 600;
+
+    /// <summary>
+    /// Address blocks (CIDR) exempt from the per-address, per-block and throttle limits (not from
+    /// <see cref="MaxTotal"/>). Loopback by default, so local tests and benchmarks are not limited.
+    /// </summary>
+    public IReadOnlyList<string> Exempt { get; init; } = ["127.0.0.0/8", "::1/128"];
 }
 
 public sealed record LimitOptions
 {
+    /// <summary>
+    /// The RecvQ: bytes read from a client and not yet handled. When it is full (a client sends
+    /// faster than flood control lets it), the server stops reading from that client (TCP
+    /// backpressure) until it catches up. Applies to new listeners (restart).
+    /// </summary>
+    public int RecvQBytes { get; init; } = 64 * 1024;
+
     /// <summary>The SendQ: bytes queued for a client before it is dropped with "SendQ exceeded".</summary>
     public int SendQBytes { get; init; } = 256 * 1024;
 

@@ -17,7 +17,7 @@ public sealed partial class IrcNetwork
             {
                 user.OperName = null;
             }
-            user.Modes = modes;
+            SetModesLocked(user, modes);
             return applied;
         }
     }

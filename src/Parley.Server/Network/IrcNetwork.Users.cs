@@ -35,7 +35,9 @@ public sealed record WhoisInfo(
     bool Bot,
     IReadOnlyList<(string Name, MemberStatus Status)> Channels,
     long IdleSeconds,
-    DateTimeOffset SignOnAt);
+    DateTimeOffset SignOnAt,
+    bool Secure = false,
+    string? CertFingerprint = null);
 
 /// <summary>One USERHOST reply: <c>nick[*]=[+|-]user@host</c>.</summary>
 public readonly record struct UserhostEntry(string Nick, bool Operator, bool Away, string Username, string Host);
@@ -134,7 +136,8 @@ public sealed partial class IrcNetwork
                 channels.Add((channel.Name, channel.Members[target]));
             }
             return new WhoisInfo(target.Nick, target.Username, target.Host, target.RealHost, target.RealIp, target.Realname,
-                target.Account, target.AwayMessage, target.IsOperator, target.IsBot, channels, IdleSecondsLocked(target), target.SignOnAt);
+                target.Account, target.AwayMessage, target.IsOperator, target.IsBot, channels, IdleSecondsLocked(target), target.SignOnAt,
+                Secure: target.IsSecure, CertFingerprint: target.CertFingerprint);
         }
     }
 
@@ -234,7 +237,7 @@ public sealed partial class IrcNetwork
             {
                 return false;
             }
-            user.Modes |= UserModes.Operator;
+            SetModesLocked(user, user.Modes | UserModes.Operator);
             return true;
         }
     }

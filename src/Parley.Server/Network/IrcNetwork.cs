@@ -28,6 +28,12 @@ public sealed partial class IrcNetwork
     private long _nextMsgId;
     private int _maxUsers;
 
+    // LUSERS counts, kept as users register, change modes and leave (never by walking every
+    // user: a registration must not cost in proportion to the users already here).
+    private int _registered;
+    private int _invisible;
+    private int _operators;
+
     public IrcNetwork(string serverName, CaseMapping caseMapping, TimeProvider time)
     {
         ServerName = serverName;
@@ -53,7 +59,24 @@ public sealed partial class IrcNetwork
     public static string FormatTime(DateTimeOffset t)
         => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public string NowTag() => FormatTime(Now);
+    /// <summary>The server-time value for now; the string is shared by everything stamped in the same millisecond.</summary>
+    public string NowTag()
+    {
+        var now = Now;
+        var ms = now.ToUnixTimeMilliseconds();
+        var cached = Volatile.Read(ref _lastTag);
+        if (cached is not null && cached.Millisecond == ms)
+        {
+            return cached.Text;
+        }
+        var text = FormatTime(now);
+        Volatile.Write(ref _lastTag, new TimeTag(ms, text));
+        return text;
+    }
+
+    private sealed record TimeTag(long Millisecond, string Text);
+
+    private TimeTag? _lastTag;
 
     /// <summary>A message from this server (numerics, notices).</summary>
     public OutboundMessage FromServer(string command, params string[] parameters)
@@ -148,8 +171,8 @@ public sealed partial class IrcNetwork
             user.IsRegistered = true;
             user.SignOnAt = Now;
             user.LastActiveAt = user.SignOnAt;
-            var count = _users.Count(u => u.IsRegistered);
-            _maxUsers = Math.Max(_maxUsers, count);
+            CountLocked(user, +1);
+            _maxUsers = Math.Max(_maxUsers, _registered);
             NotifyMonitorsLocked(user.Nick, user);
         }
     }
@@ -184,6 +207,7 @@ public sealed partial class IrcNetwork
                 }
                 user.Channels.Clear();
                 RecordWhowas(user, user.Nick);
+                CountLocked(user, -1);
             }
             if (user.Nick != "*" && _nicks.TryGetValue(user.Nick, out var holder) && holder == user)
             {
@@ -220,25 +244,36 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
-            int users = 0, invisible = 0, opers = 0, unknown = 0;
-            foreach (var u in _users)
-            {
-                if (!u.IsRegistered)
-                {
-                    unknown++;
-                    continue;
-                }
-                users++;
-                if (u.IsInvisible)
-                {
-                    invisible++;
-                }
-                if (u.IsOperator)
-                {
-                    opers++;
-                }
-            }
-            return new LuserCounts(users - invisible, invisible, opers, unknown, _channels.Count, Math.Max(_maxUsers, users));
+            return new LuserCounts(_registered - _invisible, _invisible, _operators, _users.Count - _registered, _channels.Count, Math.Max(_maxUsers, _registered));
+        }
+    }
+
+    /// <summary>Sets a user's modes, keeping the LUSERS counts right.</summary>
+    private void SetModesLocked(IrcUser user, UserModes modes)
+    {
+        if (user.IsRegistered)
+        {
+            CountLocked(user, -1);
+            user.Modes = modes;
+            CountLocked(user, +1);
+        }
+        else
+        {
+            user.Modes = modes;
+        }
+    }
+
+    /// <summary>Adds (+1) or removes (-1) a registered user from the LUSERS counts.</summary>
+    private void CountLocked(IrcUser user, int delta)
+    {
+        _registered += delta;
+        if (user.IsInvisible)
+        {
+            _invisible += delta;
+        }
+        if (user.IsOperator)
+        {
+            _operators += delta;
         }
     }
 

@@ -28,6 +28,12 @@ public sealed class IrcUser
     public long Id { get; }
     public IClientSink Sink { get; }
 
+    /// <summary>Connected over TLS (WHOIS 671).</summary>
+    public bool IsSecure { get; internal set; }
+
+    /// <summary>The SHA-256 fingerprint of the client's TLS certificate (certfp), or null.</summary>
+    public string? CertFingerprint { get; internal set; }
+
     public string Nick
     {
         get => _nick;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Parley.Protocol;
 using Parley.Server.Sessions;
 
@@ -10,15 +9,17 @@ namespace Parley.Server.Network;
 /// bits share the same bytes.
 /// </summary>
 /// <remarks>
-/// Thread-safe: the variant cache is filled under a lock; the bytes are immutable once made.
+/// Thread-safe: the variant cache is an immutable array replaced with a compare-and-swap (two
+/// threads may encode the same variant at once; one copy wins); the bytes never change.
 /// Tags by capability: server-time gives <c>time</c>; message-tags gives <c>msgid</c>, the
 /// client-only tags and <c>bot</c>; account-tag gives <c>account</c>.
 /// </remarks>
 public sealed class OutboundMessage
 {
-    private readonly Lock _gate = new();
     private (Capability Key, byte[] Bytes)[]? _variants;
-    private int _variantCount;
+
+    [ThreadStatic]
+    private static System.Text.StringBuilder? t_tags;
 
     public OutboundMessage(string? source, string command, params string[] parameters)
     {
@@ -45,69 +46,83 @@ public sealed class OutboundMessage
     public byte[] GetBytes(Capability caps)
     {
         var key = caps & Capability.EncodingMask;
-        lock (_gate)
+        while (true)
         {
-            for (var i = 0; i < _variantCount; i++)
+            var variants = Volatile.Read(ref _variants);
+            if (variants is not null)
             {
-                if (_variants![i].Key == key)
+                foreach (var (k, bytes) in variants)
                 {
-                    return _variants[i].Bytes;
+                    if (k == key)
+                    {
+                        return bytes;
+                    }
                 }
             }
-            var bytes = Encode(key, null, null);
-            _variants ??= new (Capability, byte[])[2];
-            if (_variantCount == _variants.Length)
+            var made = Encode(key, null, null);
+            (Capability, byte[])[] grown = variants is null ? [(key, made)] : [.. variants, (key, made)];
+            if (Interlocked.CompareExchange(ref _variants, grown, variants) == variants)
             {
-                Array.Resize(ref _variants, _variants.Length * 2);
+                return made;
             }
-            _variants[_variantCount++] = (key, bytes);
-            return bytes;
         }
     }
 
     /// <summary>Encodes for one recipient with per-recipient tags (label, batch), uncached.</summary>
     public byte[] Encode(Capability caps, string? label, string? batch)
     {
-        var tags = new List<IrcTag>(4);
-        if (label is not null && caps.HasFlag(Capability.LabeledResponse))
+        var tags = t_tags ??= new System.Text.StringBuilder(256);
+        tags.Clear();
+        if (label is not null && (caps & Capability.LabeledResponse) != 0)
         {
-            tags.Add(new IrcTag("label", label));
+            AppendTag(tags, "label", label);
         }
-        if (batch is not null && caps.HasFlag(Capability.Batch))
+        if (batch is not null && (caps & Capability.Batch) != 0)
         {
-            tags.Add(new IrcTag("batch", batch));
+            AppendTag(tags, "batch", batch);
         }
-        if (Time is not null && caps.HasFlag(Capability.ServerTime))
+        if (Time is not null && (caps & Capability.ServerTime) != 0)
         {
-            tags.Add(new IrcTag("time", Time));
+            AppendTag(tags, "time", Time);
         }
-        if (Account is not null && caps.HasFlag(Capability.AccountTag))
+        if (Account is not null && (caps & Capability.AccountTag) != 0)
         {
-            tags.Add(new IrcTag("account", Account));
+            AppendTag(tags, "account", Account);
         }
-        if (caps.HasFlag(Capability.MessageTags))
+        if ((caps & Capability.MessageTags) != 0)
         {
             if (MsgId is not null)
             {
-                tags.Add(new IrcTag("msgid", MsgId));
+                AppendTag(tags, "msgid", MsgId);
             }
             if (Bot)
             {
-                tags.Add(new IrcTag("bot", null));
+                AppendTag(tags, "bot", null);
             }
-            if (ExtraTags is not null)
+            var more = IrcWriter.FormatTags(Concat(ExtraTags, ClientTags));
+            if (more is not null)
             {
-                tags.AddRange(ExtraTags);
-            }
-            if (ClientTags is not null)
-            {
-                tags.AddRange(ClientTags);
+                tags.Append(tags.Length > 0 ? ";" : "").Append(more);
             }
         }
-        var buffer = new ArrayBufferWriter<byte>(256);
-        IrcWriter.Write(buffer, IrcWriter.FormatTags(tags), Source, Command, Parameters, forceTrailing: false);
-        return buffer.WrittenSpan.ToArray();
+        return IrcWriter.EncodeLine(tags.Length == 0 ? null : tags.ToString(), Source, Command, Parameters, forceTrailing: false);
     }
+
+    private static void AppendTag(System.Text.StringBuilder tags, string key, string? value)
+    {
+        if (tags.Length > 0)
+        {
+            tags.Append(';');
+        }
+        tags.Append(key);
+        if (!string.IsNullOrEmpty(value))
+        {
+            tags.Append('=').Append(TagEscaping.Escape(value));
+        }
+    }
+
+    private static IReadOnlyList<IrcTag>? Concat(IReadOnlyList<IrcTag>? a, IReadOnlyList<IrcTag>? b)
+        => a is null ? b : b is null ? a : [.. a, .. b];
 
     public override string ToString()
         => System.Text.Encoding.UTF8.GetString(Encode(Capability.None, null, null)).TrimEnd();

@@ -11,7 +11,7 @@ public static class Capabilities
     public const int MultilineMaxLines = 32;
 
     /// <summary>The SASL mechanisms, as the sasl capability's value and RPL_SASLMECHS list them.</summary>
-    public const string SaslMechanisms = "PLAIN,SCRAM-SHA-256";
+    public const string SaslMechanisms = "EXTERNAL,PLAIN,SCRAM-SHA-256";
 
     public static readonly IReadOnlyList<CapabilityInfo> All =
     [

@@ -28,15 +28,20 @@ public sealed class Session : IClientSink
     private int _pingOutstanding;
     private int _closing;
 
-    public Session(ServerContext server, Outbox outbox, string host, Action abortRead)
+    public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
     {
         Server = server;
         Outbox = outbox;
         _abortRead = abortRead;
-        User = server.Network.Connect(this, host, host);
+        User = server.Network.Connect(this, server.Cloak?.Apply(host) ?? host, host);
+        User.IsSecure = security is not null;
+        User.CertFingerprint = security?.CertFingerprint;
         _connectedStamp = server.Time.GetTimestamp();
         _lastReceivedStamp = _connectedStamp;
-        Flood = new FloodControl(server.Options.Flood, server.Time);
+        var flood = server.Options.Flood;
+        Flood = new FloodControl(flood, server.Time);
+        NickChanges = new TokenBucket(flood.NickChangeBurst, flood.NickChangesPerMinute / 60, server.Time);
+        Joins = new TokenBucket(flood.JoinBurst, flood.JoinsPerMinute / 60, server.Time);
     }
 
     public ServerContext Server { get; }
@@ -44,6 +49,15 @@ public sealed class Session : IClientSink
     public Outbox Outbox { get; }
     public IrcUser User { get; }
     public FloodControl Flood { get; }
+
+    /// <summary>The nick-change throttle (with flood control; operators are exempt).</summary>
+    public TokenBucket NickChanges { get; }
+
+    /// <summary>The join throttle (with flood control; operators are exempt).</summary>
+    public TokenBucket Joins { get; }
+
+    /// <summary>Whether the nick-change and join throttles apply to this client now.</summary>
+    public bool Throttled => Flood.Enabled && IsRegistered && !User.IsOperator;
 
     /// <summary>The replies of the command being handled.</summary>
     public ReplyBuffer Replies { get; } = new();

@@ -35,4 +35,19 @@ public interface IAccountStore : IDisposable
 
     /// <summary>The account if <paramref name="password"/> is its password, else null (unknown name or wrong password).</summary>
     ValueTask<AccountRecord?> VerifyAsync(string name, string password, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lets a client certificate log in to the account (SASL EXTERNAL). <see cref="AccountResult.AlreadyExists"/>
+    /// when the fingerprint belongs to an account already; <see cref="AccountResult.InvalidName"/> for a malformed fingerprint.
+    /// </summary>
+    ValueTask<AccountResult> AddCertFpAsync(string name, string certfp, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets a fingerprint of the account.</summary>
+    ValueTask<AccountResult> RemoveCertFpAsync(string name, string certfp, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's fingerprints.</summary>
+    ValueTask<IReadOnlyList<string>> ListCertFpsAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The account a certificate fingerprint logs in to, or null.</summary>
+    ValueTask<AccountRecord?> FindByCertFpAsync(string certfp, CancellationToken cancellationToken = default);
 }

@@ -133,9 +133,83 @@ public sealed class SqliteAccountStore : IAccountStore
     public ValueTask<AccountResult> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
         using var connection = _db.OpenConnection();
-        using var delete = Command(connection, null, "DELETE FROM accounts WHERE name_folded = $folded;");
+        using var tx = connection.BeginTransaction(deferred: false);
+        using (var certfps = Command(connection, tx, "DELETE FROM account_certfps WHERE account IN (SELECT name FROM accounts WHERE name_folded = $folded);"))
+        {
+            certfps.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+            certfps.ExecuteNonQuery();
+        }
+        using var delete = Command(connection, tx, "DELETE FROM accounts WHERE name_folded = $folded;");
+        delete.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+        var deleted = delete.ExecuteNonQuery() == 1;
+        tx.Commit();
+        return ValueTask.FromResult(deleted ? AccountResult.Ok : AccountResult.NotFound);
+    }
+
+    public ValueTask<AccountResult> AddCertFpAsync(string name, string certfp, CancellationToken cancellationToken = default)
+    {
+        if (CertFingerprints.Normalize(certfp) is not { } fp)
+        {
+            return ValueTask.FromResult(AccountResult.InvalidName);
+        }
+        using var connection = _db.OpenConnection();
+        using var insert = Command(connection, null, """
+            INSERT INTO account_certfps (certfp, account)
+            SELECT $fp, name FROM accounts WHERE name_folded = $folded
+            ON CONFLICT(certfp) DO NOTHING;
+            """);
+        insert.Parameters.AddWithValue("$fp", fp);
+        insert.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+        if (insert.ExecuteNonQuery() == 1)
+        {
+            return ValueTask.FromResult(AccountResult.Ok);
+        }
+        using var exists = Command(connection, null, "SELECT 1 FROM accounts WHERE name_folded = $folded;");
+        exists.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+        return ValueTask.FromResult(exists.ExecuteScalar() is null ? AccountResult.NotFound : AccountResult.AlreadyExists);
+    }
+
+    public ValueTask<AccountResult> RemoveCertFpAsync(string name, string certfp, CancellationToken cancellationToken = default)
+    {
+        using var connection = _db.OpenConnection();
+        using var delete = Command(connection, null, """
+            DELETE FROM account_certfps WHERE certfp = $fp AND account IN (SELECT name FROM accounts WHERE name_folded = $folded);
+            """);
+        delete.Parameters.AddWithValue("$fp", CertFingerprints.Normalize(certfp) ?? certfp);
         delete.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
         return ValueTask.FromResult(delete.ExecuteNonQuery() == 1 ? AccountResult.Ok : AccountResult.NotFound);
+    }
+
+    public ValueTask<IReadOnlyList<string>> ListCertFpsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var connection = _db.OpenConnection();
+        using var select = Command(connection, null, """
+            SELECT certfp FROM account_certfps WHERE account IN (SELECT name FROM accounts WHERE name_folded = $folded) ORDER BY certfp;
+            """);
+        select.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+        using var reader = select.ExecuteReader();
+        var list = new List<string>();
+        while (reader.Read())
+        {
+            list.Add(reader.GetString(0));
+        }
+        return ValueTask.FromResult<IReadOnlyList<string>>(list);
+    }
+
+    public async ValueTask<AccountRecord?> FindByCertFpAsync(string certfp, CancellationToken cancellationToken = default)
+    {
+        if (CertFingerprints.Normalize(certfp) is not { } fp)
+        {
+            return null;
+        }
+        string? name;
+        using (var connection = _db.OpenConnection())
+        using (var select = Command(connection, null, "SELECT account FROM account_certfps WHERE certfp = $fp;"))
+        {
+            select.Parameters.AddWithValue("$fp", fp);
+            name = select.ExecuteScalar() as string;
+        }
+        return name is null ? null : await GetAsync(name, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<AccountSummary>> ListAsync(CancellationToken cancellationToken = default)

@@ -28,5 +28,15 @@ public static class SqliteSchema
             scram_server_key BLOB    NOT NULL
         );
         """,
+
+        // 2: client-certificate fingerprints (certfp, lower-case hex SHA-256) for SASL EXTERNAL.
+        // Keyed by the account's name as created (stable when names are refolded).
+        """
+        CREATE TABLE account_certfps (
+            certfp  TEXT NOT NULL PRIMARY KEY,
+            account TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX account_certfps_by_account ON account_certfps (account);
+        """,
     ];
 }

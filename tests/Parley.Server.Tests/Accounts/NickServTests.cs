@@ -7,7 +7,7 @@ namespace Parley.Server.Tests.Accounts;
 public sealed class NickServTests
 {
     private static async Task<List<string>> NoticesAsync(TestClient c)
-        => (await c.SyncAsync()).Where(m => m.Command == "NOTICE" && m.Source == "NickServ!NickServ@services.").Select(m => m.Parameters[1]).ToList();
+        => (await c.SyncAsync()).Where(m => m.Command == "NOTICE" && m.Source == "NickServ!NickServ@services.parley").Select(m => m.Parameters[1]).ToList();
 
     [Fact]
     public async Task Identify_WithPasswordOnly_UsesTheNick()

@@ -14,7 +14,7 @@ public sealed class SaslTests
         var c = server.Connect();
         await c.SendAsync("CAP LS 302");
         var ls = await c.ExpectAsync("CAP");
-        Assert.Contains("sasl=PLAIN,SCRAM-SHA-256", ls.Parameters[^1].Split(' '));
+        Assert.Contains("sasl=EXTERNAL,PLAIN,SCRAM-SHA-256", ls.Parameters[^1].Split(' '));
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class SaslTests
         await c.SendAsync("AUTHENTICATE FOO");
         var mechs = await c.ReadAsync();
         Assert.Equal(Numerics.RPL_SASLMECHS, mechs.Command);
-        Assert.Equal(["*", "PLAIN,SCRAM-SHA-256", "are available SASL mechanisms"], mechs.Parameters);
+        Assert.Equal(["*", "EXTERNAL,PLAIN,SCRAM-SHA-256", "are available SASL mechanisms"], mechs.Parameters);
         Assert.Equal(Numerics.ERR_SASLFAIL, (await c.ReadAsync()).Command);
     }
 

@@ -10,12 +10,16 @@ namespace Parley.Server.Tests.Infrastructure;
 /// <summary>The real server on Kestrel, bound to 127.0.0.1 on a free port, for end-to-end tests.</summary>
 public sealed class LoopbackServer : IAsyncDisposable
 {
-    private LoopbackServer(WebApplication app, IPEndPoint endpoint, string dataDir)
+    private LoopbackServer(WebApplication app, IPEndPoint endpoint, IPEndPoint? tlsEndpoint, string dataDir)
     {
         App = app;
         EndPoint = endpoint;
+        TlsEndPoint = tlsEndpoint;
         DataDir = dataDir;
     }
+
+    /// <summary>The TLS listener, when the options asked for one (it is moved to 127.0.0.1 on a free port).</summary>
+    public IPEndPoint? TlsEndPoint { get; }
 
     /// <summary>A temporary data directory, deleted on dispose.</summary>
     public string DataDir { get; }
@@ -23,15 +27,24 @@ public sealed class LoopbackServer : IAsyncDisposable
     public WebApplication App { get; }
     public IPEndPoint EndPoint { get; }
 
-    public static async Task<LoopbackServer> StartAsync(ServerOptions? options = null)
+    /// <param name="options">Options; Listen, Name and DataDir are replaced, a TLS listener moved to 127.0.0.1:0.</param>
+    /// <param name="reload">What REHASH re-reads (the same replacements apply).</param>
+    public static async Task<LoopbackServer> StartAsync(ServerOptions? options = null, Func<ServerOptions>? reload = null)
     {
-        options ??= new ServerOptions();
         var dataDir = Directory.CreateTempSubdirectory("parley-loopback-").FullName;
-        options = options with { Listen = ["127.0.0.1:0"], Name = TestServer.Name, DataDir = dataDir };
-        var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
+        ServerOptions ForTests(ServerOptions o) => o with
+        {
+            Listen = ["127.0.0.1:0"],
+            Name = TestServer.Name,
+            DataDir = dataDir,
+            Tls = o.Tls with { Listen = o.Tls.Listen.Count > 0 ? ["127.0.0.1:0"] : [] },
+        };
+        options = ForTests(options ?? new ServerOptions());
+        var app = ParleyServer.Build(options, reload is null ? null : () => ForTests(reload()), logging: l => l.ClearProviders());
         await app.StartAsync();
         var endpoint = ParleyServer.BoundEndpoints(app)[0];
-        return new LoopbackServer(app, endpoint, dataDir);
+        var tls = ParleyServer.BoundTlsEndpoints(app);
+        return new LoopbackServer(app, endpoint, tls.Count > 0 ? tls[0] : null, dataDir);
     }
 
     /// <summary>A raw TCP client connected to the server.</summary>

@@ -25,10 +25,16 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="floodControl">Keep flood control as the options say (off by default in tests).</param>
     /// <param name="reload">What REHASH re-reads (the server name and flood setting are kept as here).</param>
     /// <param name="time">The clock (default: a fake one at 2026-11-25 12:00 UTC).</param>
-    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null)
+    /// <param name="cloaks">Keep IP cloaking as the options say (off by default in tests, so hosts read 127.0.0.1).</param>
+    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null, bool cloaks = false)
     {
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-        ServerOptions ForTests(ServerOptions o) => o with { Name = Name, Flood = o.Flood with { Enabled = floodControl && o.Flood.Enabled } };
+        ServerOptions ForTests(ServerOptions o) => o with
+        {
+            Name = Name,
+            Flood = o.Flood with { Enabled = floodControl && o.Flood.Enabled },
+            Cloaks = o.Cloaks with { Enabled = cloaks && o.Cloaks.Enabled },
+        };
         options = ForTests(options ?? new ServerOptions());
         DataDir = Directory.CreateTempSubdirectory("parley-test-").FullName;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;

@@ -177,6 +177,40 @@ public sealed class ServerQueryTests
     }
 
     [Fact]
+    public async Task Lusers_CountsFollowRegistrationModesOperAndQuit()
+    {
+        await using var server = new TestServer(Opers.Options("*@127.0.0.1"));
+        var alice = await server.ConnectRegisteredAsync("alice");
+        var bob = await server.ConnectRegisteredAsync("bob");
+        var carol = await server.ConnectRegisteredAsync("carol");
+        var unregistered = server.Connect();
+        await unregistered.SendAsync("NICK dave");
+        await unregistered.SyncAsync();
+
+        async Task<string[]> CountsAsync()
+        {
+            var all = await AskAsync(alice, "LUSERS");
+            string Param(string numeric, int i) => all.Single(m => m.Command == numeric).Parameters[i];
+            return [Param(Numerics.RPL_LUSERCLIENT, 1), Param(Numerics.RPL_LUSEROP, 1), Param(Numerics.RPL_LUSERUNKNOWN, 1), Param(Numerics.RPL_LOCALUSERS, 1), Param(Numerics.RPL_LOCALUSERS, 2)];
+        }
+
+        Assert.Equal(["There are 3 users and 0 invisible on 1 servers", "0", "1", "3", "3"], await CountsAsync());
+
+        await bob.SendAsync("MODE bob +i");
+        await Opers.OperAsync(carol);
+        await bob.SyncAsync();
+        Assert.Equal(["There are 2 users and 1 invisible on 1 servers", "1", "1", "3", "3"], await CountsAsync());
+
+        await carol.SendAsync("MODE carol -o");
+        await bob.SendAsync("QUIT :bye");
+        await carol.SyncAsync();
+        await bob.ReadUntilClosedAsync();
+        await unregistered.SendAsync("USER dave 0 * :Dave");
+        await unregistered.ExpectAsync(Numerics.RPL_WELCOME);
+        Assert.Equal(["There are 3 users and 0 invisible on 1 servers", "0", "0", "3", "3"], await CountsAsync());
+    }
+
+    [Fact]
     public async Task StatsU_RepliesUptimeThenEnd()
     {
         await using var server = new TestServer();

@@ -33,7 +33,13 @@ internal sealed record ChatOptions
         string? server = null;
         for (var i = 0; i < args.Length; i++)
         {
-            switch (args[i])
+            var arg = CliArgs.SplitInline(args[i], out var inline);
+            if (inline is not null && arg != "--nick")
+            {
+                error = $"option {arg} takes no value";
+                return null;
+            }
+            switch (arg)
             {
                 case "--tls":
                     options = options with { Tls = true };
@@ -42,12 +48,12 @@ internal sealed record ChatOptions
                     options = options with { Plain = true };
                     break;
                 case "--nick":
-                    if (i + 1 >= args.Length)
+                    if (inline is null && i + 1 >= args.Length)
                     {
                         error = "option --nick needs a value";
                         return null;
                     }
-                    options = options with { Nick = args[++i] };
+                    options = options with { Nick = inline ?? args[++i] };
                     break;
                 default:
                     if (args[i].StartsWith('-') || server is not null)

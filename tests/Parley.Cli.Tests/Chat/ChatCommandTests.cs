@@ -21,7 +21,15 @@ public sealed class ChatCommandTests
         Assert.Equal(plain, options.Plain);
     }
 
+    [Fact]
+    public void Options_TakeNickInline()
+    {
+        Assert.Equal("carol", ChatOptions.Parse(["--nick=carol"], out _)?.Nick);
+        Assert.Equal("carol", ChatOptions.Parse(["--nick", "carol"], out _)?.Nick);
+    }
+
     [Theory]
+    [InlineData("--tls=yes")]
     [InlineData("--nick")]
     [InlineData("--bogus")]
     [InlineData("a", "b")]

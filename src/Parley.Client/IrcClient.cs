@@ -375,6 +375,13 @@ public sealed partial class IrcClient : IAsyncDisposable
     {
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions { TargetHost = Options.Host.Trim('[', ']') };
+        if (Options.TlsTrustedCertificate is { } pinned)
+        {
+            // Pinning: a chain no CA vouches for is fine when the certificate is the one we were given.
+            options.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None
+                || (certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(pinned.RawData));
+        }
         await ssl.AuthenticateAsClientAsync(options, cancellationToken);
         return ssl;
     }

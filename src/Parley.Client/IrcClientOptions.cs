@@ -11,6 +11,13 @@ public sealed record IrcClientOptions
     /// <summary>TLS on the connection (the host name is checked against the certificate).</summary>
     public bool Tls { get; init; }
 
+    /// <summary>
+    /// A certificate to trust for this server even though no CA signed it (Parley's
+    /// <c>parley mkcert</c> makes self-signed ones): the server must present exactly this
+    /// certificate. Null: the system's CAs and the host name decide.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsTrustedCertificate { get; init; }
+
     public required string Nick { get; init; }
 
     /// <summary>The user name (ident); the nick when null.</summary>

@@ -11,6 +11,7 @@ internal sealed record ChatOptions
           SERVER[:PORT]   the server (default localhost:6667; IPv6 as [::1]:6667); every
                           address of the name is tried in turn
           --tls           connect with TLS (default port 6697)
+          --tls-cert PEM  trust this (self-signed) server certificate; implies --tls
           --nick NICK     connect at once as NICK, without logging in to an account
           --plain         one event per line on standard output, commands from standard
                           input (automatic when either is not a terminal)
@@ -22,6 +23,9 @@ internal sealed record ChatOptions
     public string Host { get; init; } = "localhost";
     public int Port { get; init; } = 6667;
     public bool Tls { get; init; }
+
+    /// <summary>A PEM certificate file to trust for the server (pinning a self-signed one).</summary>
+    public string? TlsCertificate { get; init; }
     public string? Nick { get; init; }
     public bool Plain { get; init; }
 
@@ -34,7 +38,7 @@ internal sealed record ChatOptions
         for (var i = 0; i < args.Length; i++)
         {
             var arg = CliArgs.SplitInline(args[i], out var inline);
-            if (inline is not null && arg != "--nick")
+            if (inline is not null && arg is not ("--nick" or "--tls-cert"))
             {
                 error = $"option {arg} takes no value";
                 return null;
@@ -43,6 +47,14 @@ internal sealed record ChatOptions
             {
                 case "--tls":
                     options = options with { Tls = true };
+                    break;
+                case "--tls-cert":
+                    if (inline is null && i + 1 >= args.Length)
+                    {
+                        error = "option --tls-cert needs a file";
+                        return null;
+                    }
+                    options = options with { Tls = true, TlsCertificate = inline ?? args[++i] };
                     break;
                 case "--plain":
                     options = options with { Plain = true };
@@ -64,6 +76,11 @@ internal sealed record ChatOptions
                     server = args[i];
                     break;
             }
+        }
+        if (options.TlsCertificate is { } file && !File.Exists(file))
+        {
+            error = $"no certificate file {file}";
+            return null;
         }
         var port = options.Tls ? 6697 : 6667;
         if (server is not null)

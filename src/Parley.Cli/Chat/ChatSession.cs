@@ -28,6 +28,7 @@ internal sealed partial class ChatSession : IAsyncDisposable
     private readonly HashSet<string> _knownNicks = new(StringComparer.OrdinalIgnoreCase);
     private readonly DirectChats _direct;
     private IrcClient? _client;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _trusted;
     private Task? _pump;
 
     public ChatSession(ChatOptions options, IChatView view, TimeProvider? time = null)
@@ -179,7 +180,8 @@ internal sealed partial class ChatSession : IAsyncDisposable
                     return true;
             }
         }
-        catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException or ArgumentException
+            or FormatException or System.Security.Cryptography.CryptographicException)
         {
             Error(e.Message);
             return true;
@@ -212,6 +214,9 @@ internal sealed partial class ChatSession : IAsyncDisposable
             Host = _options.Host,
             Port = _options.Port,
             Tls = _options.Tls,
+            TlsTrustedCertificate = _trusted ??= _options.TlsCertificate is { } pem
+                ? PemCertificate.Load(pem)
+                : null,
             Nick = nick,
             Password = password,
             Time = _time,
@@ -225,7 +230,10 @@ internal sealed partial class ChatSession : IAsyncDisposable
         if (!result.Success)
         {
             await pump; // the events end with a failed start: show them all first
-            Error("login failed: " + result.Error + "; still logged out");
+            var hint = result.Error?.Contains("certificate", StringComparison.OrdinalIgnoreCase) == true && _options.TlsCertificate is null
+                ? " (a self-signed server? parley chat --tls-cert FILE trusts its certificate)"
+                : "";
+            Error("login failed: " + result.Error + hint + "; still logged out");
             await client.DisposeAsync();
             return;
         }

@@ -16,6 +16,19 @@ public sealed class RequiresProgramFactAttribute : FactAttribute
             Skip = $"not installed: {string.Join(", ", missing)} (apt-get install {string.Join(' ', missing)}; .ci/run does)";
         }
     }
+
+    /// <summary>Also skip when this machine has no IPv6 loopback (::1).</summary>
+    public bool NeedsIPv6
+    {
+        get => false;
+        init
+        {
+            if (value && Skip is null && !ExternalPrograms.HasIPv6Loopback())
+            {
+                Skip = "no IPv6 loopback (::1) on this machine";
+            }
+        }
+    }
 }
 
 public static class ExternalPrograms
@@ -26,6 +39,20 @@ public static class ExternalPrograms
         var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Concat(["/usr/sbin", "/usr/bin", "/sbin", "/bin"]);
         return dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    }
+
+    public static bool HasIPv6Loopback()
+    {
+        try
+        {
+            using var s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            s.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A loopback port nothing listens on right now.</summary>

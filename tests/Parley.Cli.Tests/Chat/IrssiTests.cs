@@ -11,19 +11,25 @@ namespace Parley.Cli.Tests.Chat;
 public sealed class IrssiTests
 {
     [RequiresProgramFact("irssi", "tmux")]
-    public async Task DirectChat_WithIrssi_BothDirections()
+    public Task DirectChat_WithIrssi_BothDirections() => BothDirectionsAsync("127.0.0.1");
+
+    [RequiresProgramFact("irssi", "tmux", NeedsIPv6 = true)]
+    public Task DirectChat_WithIrssi_OverIPv6() => BothDirectionsAsync("::1");
+
+    private static async Task BothDirectionsAsync(string host)
     {
-        await using var server = await ParleyLoopback.StartAsync();
+        var shown = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
+        await using var server = await ParleyLoopback.StartAsync(host);
         await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
         await alice.ExpectAsync("-- logged in as alice");
         await alice.SendAndExpectAsync("/join #dcc", "-- alice joined #dcc");
 
-        await using var irssi = await IrssiSession.StartAsync(server.EndPoint.Port, nick: "ibob", channel: "#dcc");
+        await using var irssi = await IrssiSession.StartAsync(host, server.EndPoint.Port, nick: "ibob", channel: "#dcc");
         await alice.ExpectAsync("-- ibob joined #dcc");
 
         // Parley offers, irssi accepts (dcc_autochat_masks), lines both ways.
         await alice.SendAndExpectAsync("/direct ibob", "-- offering ibob a direct chat");
-        await alice.ExpectAsync("-- direct chat with ibob open (127.0.0.1:");
+        await alice.ExpectAsync($"-- direct chat with ibob open ({shown}:");
         await alice.SendAndExpectAsync("/msg ibob hello irssi", "=alice= -> ibob: hello irssi");
         await irssi.WaitForLogAsync("=alice", "<alice> hello irssi");
         await irssi.TypeAsync("/msg =alice hello parley");
@@ -33,7 +39,7 @@ public sealed class IrssiTests
 
         // irssi offers, Parley shows the offer and accepts only when told.
         await irssi.TypeAsync("/dcc chat alice");
-        await alice.ExpectAsync("-- ibob offers a direct chat from 127.0.0.1:");
+        await alice.ExpectAsync($"-- ibob offers a direct chat from {shown}:");
         await alice.SendAndExpectAsync("/accept ibob", "-- direct chat with ibob open");
         await alice.SendAndExpectAsync("/msg ibob second time", "=alice= -> ibob: second time");
         await irssi.WaitForLogAsync("=alice", "<alice> second time");
@@ -57,14 +63,14 @@ public sealed class IrssiSession : IAsyncDisposable
 
     private string LogDir => Path.Combine(_dir, "logs");
 
-    public static async Task<IrssiSession> StartAsync(int port, string nick, string channel)
+    public static async Task<IrssiSession> StartAsync(string host, int port, string nick, string channel)
     {
         var dir = Directory.CreateTempSubdirectory("parley-irssi-").FullName;
         var session = new IrssiSession(dir);
         Directory.CreateDirectory(Path.Combine(dir, "home"));
         Directory.CreateDirectory(session.LogDir);
         await File.WriteAllTextAsync(Path.Combine(dir, "home", "config"), $$"""
-            servers = ( { address = "127.0.0.1"; chatnet = "test"; port = "{{port}}"; autoconnect = "yes"; } );
+            servers = ( { address = "{{host}}"; chatnet = "test"; port = "{{port}}"; autoconnect = "yes"; } );
             chatnets = { test = { type = "IRC"; }; };
             channels = ( { name = "{{channel}}"; chatnet = "test"; autojoin = "yes"; } );
             settings = {

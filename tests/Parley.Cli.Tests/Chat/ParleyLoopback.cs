@@ -25,18 +25,22 @@ public sealed class ParleyLoopback : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     /// <summary>SERVER:PORT as parley chat takes it.</summary>
-    public string Address => $"127.0.0.1:{EndPoint.Port}";
+    public string Address => EndPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        ? $"[{EndPoint.Address}]:{EndPoint.Port}"
+        : $"{EndPoint.Address}:{EndPoint.Port}";
 
-    public static async Task<ParleyLoopback> StartAsync()
+    /// <param name="host">127.0.0.1, or ::1 for IPv6.</param>
+    public static async Task<ParleyLoopback> StartAsync(string host = "127.0.0.1")
     {
         var dataDir = Directory.CreateTempSubdirectory("parley-chat-test-").FullName;
-        var app = await StartAppAsync(dataDir, 0);
+        var app = await StartAppAsync(dataDir, 0, host);
         return new ParleyLoopback(app, ParleyServer.BoundEndpoints(app)[0], dataDir);
     }
 
-    private static async Task<WebApplication> StartAppAsync(string dataDir, int port)
+    private static async Task<WebApplication> StartAppAsync(string dataDir, int port, string host = "127.0.0.1")
     {
-        var options = new ServerOptions { Listen = [$"127.0.0.1:{port}"], Name = "parley.test", DataDir = dataDir, Flood = new FloodOptions { Enabled = false } };
+        var listen = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
+        var options = new ServerOptions { Listen = [listen], Name = "parley.test", DataDir = dataDir, Flood = new FloodOptions { Enabled = false } };
         var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
         await app.StartAsync();
         return app;
@@ -47,7 +51,7 @@ public sealed class ParleyLoopback : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
-        _app = await StartAppAsync(_dataDir, EndPoint.Port);
+        _app = await StartAppAsync(_dataDir, EndPoint.Port, EndPoint.Address.ToString());
         _stopped = false;
     }
 

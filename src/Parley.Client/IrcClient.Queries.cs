@@ -198,36 +198,3 @@ public sealed partial class IrcClient
         public TaskCompletionSource<IReadOnlyList<IrcMessage>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
-
-/// <summary>What a query does with one incoming message.</summary>
-public enum QueryStep
-{
-    /// <summary>Not this query's: it goes on as an event.</summary>
-    Skip,
-
-    /// <summary>One of the replies.</summary>
-    Take,
-
-    /// <summary>The last reply.</summary>
-    TakeAndEnd,
-}
-
-/// <summary>What WHOIS told about a nick.</summary>
-public sealed record WhoisResult(string Nick)
-{
-    public bool Online { get; init; }
-    public string? User { get; init; }
-    public string? Host { get; init; }
-    public string? RealName { get; init; }
-    public string? Server { get; init; }
-    public string? Account { get; init; }
-    public string? Away { get; init; }
-    public TimeSpan? Idle { get; init; }
-    public string? Channels { get; init; }
-
-    /// <summary>"address port" where the user accepts direct chats, when published (metadata).</summary>
-    public string? DirectChat { get; init; }
-}
-
-/// <summary>One user in a WHO reply.</summary>
-public sealed record WhoEntry(string Nick, string UserHost, bool Away);

@@ -20,7 +20,15 @@ internal sealed partial class ChatSession
     {
         await foreach (var e in client.Events.ReadAllAsync())
         {
-            await OnClientEventAsync(client, e);
+            try
+            {
+                await OnClientEventAsync(client, e);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One odd event must not stop the pump: the client would stall on its full queue.
+                Error($"could not show an event ({e.GetType().Name}): {ex.Message}");
+            }
         }
         if (ReferenceEquals(_client, client))
         {

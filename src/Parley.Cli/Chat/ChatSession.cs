@@ -27,7 +27,7 @@ internal sealed partial class ChatSession : IAsyncDisposable
     private readonly List<InboxEntry> _inbox = [];
     private readonly HashSet<string> _knownNicks = new(StringComparer.OrdinalIgnoreCase);
     private readonly DirectChats _direct;
-    private IrcClient? _client;
+    private volatile IrcClient? _client;
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _trusted;
     private Task? _pump;
 

@@ -282,8 +282,11 @@ public sealed partial class IrcClient : IAsyncDisposable
             var delay = policy.Delay(attempt, random);
             try
             {
+                // The timer starts before the event is reported, so whoever sees the event
+                // (a test advancing a fake clock) knows the wait is already running.
+                var wait = Task.Delay(delay, Options.Time, cancellationToken);
                 await EmitAsync(new ReconnectingEvent(Now, attempt, delay), cancellationToken);
-                await Task.Delay(delay, Options.Time, cancellationToken);
+                await wait;
                 var (result, connection) = await ConnectOnceAsync(cancellationToken);
                 if (connection is not null)
                 {

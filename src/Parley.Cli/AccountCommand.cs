@@ -42,14 +42,7 @@ internal static class AccountCommand
         var dataDir = Environment.GetEnvironmentVariable("PARLEY_Server__DataDir") is { Length: > 0 } env ? env : DefaultDataDir;
         for (var i = 1; i < args.Length; i++)
         {
-            var arg = args[i];
-            string? inline = null;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                inline = arg[(eq + 1)..];
-                arg = arg[..eq];
-            }
+            var arg = CliArgs.SplitInline(args[i], out var inline);
             if (arg is "--password" or "--email" or "--data-dir")
             {
                 if (inline is null && i + 1 >= args.Length)

@@ -1,4 +1,5 @@
 using Parley.Cli;
+using Parley.Cli.Chat;
 using Parley.Server.Security;
 
 return Run(args);
@@ -10,6 +11,7 @@ static int Run(string[] args)
 
         commands:
           serve      run the server (parley serve --help)
+          chat       the terminal client (parley chat --help)
           account    create, change, delete and list accounts (parley account --help)
           mkpasswd   hash a password for an operator block in the config
           mkcert     make a self-signed TLS certificate (parley mkcert --help)
@@ -25,6 +27,8 @@ static int Run(string[] args)
     {
         case "serve":
             return ServeCommand.Run(args[1..], Console.Out, Console.Error);
+        case "chat":
+            return ChatCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error).GetAwaiter().GetResult();
         case "account":
             return AccountCommand.Run(args[1..], Console.In, Console.Out, Console.Error);
         case "mkcert":

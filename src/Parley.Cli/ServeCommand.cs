@@ -135,14 +135,7 @@ internal static class ServeCommand
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Length; i++)
         {
-            var arg = args[i];
-            string? inline = null;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                inline = arg[(eq + 1)..];
-                arg = arg[..eq];
-            }
+            var arg = CliArgs.SplitInline(args[i], out var inline);
             string Value()
             {
                 if (inline is not null)

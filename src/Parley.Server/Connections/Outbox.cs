@@ -25,7 +25,9 @@ public sealed class Outbox : IThreadPoolWorkItem
     private readonly Action<string> _onOverflow;
     private List<ReadOnlyMemory<byte>> _queue = [];
     private List<ReadOnlyMemory<byte>> _spare = [];
-    private List<ReadOnlyMemory<byte>>? _held;
+    // Lines held back during the owner's command (Hold/Release); one list, reused.
+    private readonly List<ReadOnlyMemory<byte>> _heldLines = [];
+    private bool _holding;
     private long _queuedBytes;
     private bool _draining;
     private bool _closed;
@@ -90,15 +92,15 @@ public sealed class Outbox : IThreadPoolWorkItem
             {
                 _closed = true;
                 _queue.Clear();
-                _held = null;
+                StopHolding();
                 _queuedBytes = 0;
                 schedule = !_draining;
                 _draining = true;
                 goto Overflow;
             }
-            if (_held is not null && !fromOwner)
+            if (_holding && !fromOwner)
             {
-                _held.Add(line);
+                _heldLines.Add(line);
                 return true;
             }
             _queue.Add(line);
@@ -129,7 +131,7 @@ public sealed class Outbox : IThreadPoolWorkItem
     {
         lock (_gate)
         {
-            _held ??= [];
+            _holding = true;
         }
     }
 
@@ -139,17 +141,17 @@ public sealed class Outbox : IThreadPoolWorkItem
         bool schedule = false;
         lock (_gate)
         {
-            if (_held is null)
+            if (!_holding)
             {
                 return;
             }
-            if (_held.Count > 0 && !_closed)
+            if (_heldLines.Count > 0 && !_closed)
             {
-                _queue.AddRange(_held);
+                _queue.AddRange(_heldLines);
                 schedule = !_draining;
                 _draining |= schedule;
             }
-            _held = null;
+            StopHolding();
         }
         if (schedule)
         {
@@ -170,10 +172,10 @@ public sealed class Outbox : IThreadPoolWorkItem
             {
                 return;
             }
-            if (_held is not null)
+            if (_holding)
             {
-                _queue.AddRange(_held);
-                _held = null;
+                _queue.AddRange(_heldLines);
+                StopHolding();
             }
             if (!lastLine.IsEmpty)
             {
@@ -186,6 +188,18 @@ public sealed class Outbox : IThreadPoolWorkItem
         if (schedule)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Under <c>_gate</c>: no longer holding; the list is kept for the next command.</summary>
+    private void StopHolding()
+    {
+        _holding = false;
+        _heldLines.Clear();
+        if (_heldLines.Capacity > 64)
+        {
+            // A burst held during one long command does not stay allocated.
+            _heldLines.Capacity = 16;
         }
     }
 
@@ -235,7 +249,7 @@ public sealed class Outbox : IThreadPoolWorkItem
                     {
                         _closed = true;
                         _queue.Clear();
-                        _held = null;
+                        StopHolding();
                         _queuedBytes = 0;
                     }
                 }
@@ -251,7 +265,7 @@ public sealed class Outbox : IThreadPoolWorkItem
                 _completed = true;
                 _draining = false;
                 _queue.Clear();
-                _held = null;
+                StopHolding();
             }
             _drained.TrySetResult();
         }

@@ -1,0 +1,200 @@
+using Parley.Protocol;
+
+namespace Parley.Client;
+
+// Request/reply exchanges (WHOIS, WHO, NAMES): the replies a query takes are not reported
+// as events. A query ends at its end numeric, or fails at its timeout or a lost connection.
+public sealed partial class IrcClient
+{
+    /// <summary>Looks a nick up: online or not, account, away, idle, and the direct-chat endpoint when published.</summary>
+    public async Task<WhoisResult> WhoisAsync(string nick, CancellationToken cancellationToken = default)
+    {
+        var replies = await QueryAsync(new IrcMessage("WHOIS", nick), m =>
+        {
+            if (m.Parameters.Count < 2 || !CaseMapping.Equals(m.Parameters[1], nick))
+            {
+                return QueryStep.Skip;
+            }
+            return m.Command switch
+            {
+                Numerics.RPL_ENDOFWHOIS or "402" => QueryStep.TakeAndEnd,
+                "311" or "312" or "313" or "317" or "319" or "301" or "330" or "671" or "276" or "320" or "338" or "378" or "401" => QueryStep.Take,
+                _ => QueryStep.Skip,
+            };
+        }, cancellationToken);
+        var result = new WhoisResult(nick);
+        foreach (var m in replies)
+        {
+            switch (m.Command)
+            {
+                case "401" or "402":
+                    result = result with { Online = false };
+                    break;
+                case "311":
+                    result = result with { Online = true, Nick = m.Param(1) ?? nick, User = m.Param(2), Host = m.Param(3), RealName = m.Parameters[^1] };
+                    break;
+                case "312":
+                    result = result with { Server = m.Param(2) };
+                    break;
+                case "317":
+                    if (long.TryParse(m.Param(2), out var idle))
+                    {
+                        result = result with { Idle = TimeSpan.FromSeconds(idle) };
+                    }
+                    break;
+                case "301":
+                    result = result with { Away = m.Parameters[^1] };
+                    break;
+                case "330":
+                    result = result with { Account = m.Param(2) };
+                    break;
+                case "319":
+                    result = result with { Channels = m.Parameters[^1] };
+                    break;
+            }
+        }
+        if (result.Online && HasCap("draft/metadata-2"))
+        {
+            var endpoint = await GetMetadataAsync(nick, DirectChatKey, cancellationToken);
+            result = result with { DirectChat = endpoint };
+        }
+        return result;
+    }
+
+    /// <summary>The metadata key under which a user publishes where it accepts direct chats ("address port").</summary>
+    public const string DirectChatKey = "parley/dcc";
+
+    /// <summary>One metadata value of a user (draft/metadata-2), or null.</summary>
+    public async Task<string?> GetMetadataAsync(string target, string key, CancellationToken cancellationToken = default)
+    {
+        if (!HasCap("draft/metadata-2"))
+        {
+            return null;
+        }
+        var replies = await QueryAsync(new IrcMessage("METADATA", target, "GET", key), m => m.Command switch
+        {
+            "761" when m.Param(2) == key => QueryStep.Take, // RPL_KEYVALUE <me> <target> <key> <visibility> :<value>
+            "766" when m.Param(2) == key => QueryStep.TakeAndEnd, // RPL_KEYNOTSET
+            "762" => QueryStep.TakeAndEnd, // RPL_METADATAEND
+            "FAIL" when m.Param(0) == "METADATA" => QueryStep.TakeAndEnd,
+            _ => QueryStep.Skip,
+        }, cancellationToken);
+        return replies.FirstOrDefault(m => m.Command == "761")?.Parameters[^1];
+    }
+
+    /// <summary>Publishes a metadata value for ourselves (draft/metadata-2); false when the server has no metadata.</summary>
+    public ValueTask<bool> SetMetadataAsync(string key, string? value) =>
+        !HasCap("draft/metadata-2") ? ValueTask.FromResult(false)
+        : value is null ? SendAsync(new IrcMessage("METADATA", "*", "SET", key))
+        : SendAsync(new IrcMessage("METADATA", "*", "SET", key, value));
+
+    /// <summary>The nicks in a channel, with their prefixes (@, +).</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        var replies = await QueryAsync(new IrcMessage("NAMES", channel), m => m.Command switch
+        {
+            Numerics.RPL_NAMREPLY when m.Parameters.Count >= 4 && CaseMapping.Equals(m.Parameters[2], channel) => QueryStep.Take,
+            Numerics.RPL_ENDOFNAMES when m.Parameters.Count >= 2 && CaseMapping.Equals(m.Parameters[1], channel) => QueryStep.TakeAndEnd,
+            "403" or "401" => QueryStep.TakeAndEnd,
+            _ => QueryStep.Skip,
+        }, cancellationToken);
+        return [.. replies.Where(m => m.Command == Numerics.RPL_NAMREPLY).SelectMany(m => m.Parameters[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+    }
+
+    /// <summary>WHO: the users matching <paramref name="mask"/> as the server shows them (nick, away, account unknown).</summary>
+    public async Task<IReadOnlyList<WhoEntry>> WhoAsync(string mask, CancellationToken cancellationToken = default)
+    {
+        var replies = await QueryAsync(new IrcMessage("WHO", mask), m => m.Command switch
+        {
+            Numerics.RPL_WHOREPLY => QueryStep.Take,
+            Numerics.RPL_ENDOFWHO => QueryStep.TakeAndEnd,
+            "416" or "481" => QueryStep.TakeAndEnd, // too many matches, or not allowed
+            _ => QueryStep.Skip,
+        }, cancellationToken);
+        // 352 <me> <channel> <user> <host> <server> <nick> <flags> :<hopcount> <realname>
+        var seen = new HashSet<string>(CaseMapping.Comparer);
+        var list = new List<WhoEntry>();
+        foreach (var m in replies.Where(m => m.Command == Numerics.RPL_WHOREPLY && m.Parameters.Count >= 8))
+        {
+            if (seen.Add(m.Parameters[5]))
+            {
+                list.Add(new WhoEntry(m.Parameters[5], m.Parameters[2] + "@" + m.Parameters[3], m.Parameters[6].StartsWith('G')));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Sends <paramref name="request"/> and collects the replies <paramref name="filter"/> takes.</summary>
+    public async Task<IReadOnlyList<IrcMessage>> QueryAsync(IrcMessage request, Func<IrcMessage, QueryStep> filter, CancellationToken cancellationToken = default)
+    {
+        var query = new Query(filter);
+        lock (_gate)
+        {
+            if (_queries.Count >= 32)
+            {
+                throw new InvalidOperationException("Too many queries at once.");
+            }
+            _queries.Add(query);
+        }
+        try
+        {
+            if (!await SendAsync(request, cancellationToken))
+            {
+                throw new IOException("not connected");
+            }
+            return await query.Done.Task.WaitAsync(Options.QueryTimeout, Options.Time, cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _queries.Remove(query);
+            }
+        }
+    }
+
+    private bool OfferToQueries(IrcMessage m)
+    {
+        lock (_gate)
+        {
+            foreach (var query in _queries)
+            {
+                var step = query.Filter(m);
+                if (step == QueryStep.Skip)
+                {
+                    continue;
+                }
+                if (query.Replies.Count < 1000)
+                {
+                    query.Replies.Add(m);
+                }
+                if (step == QueryStep.TakeAndEnd)
+                {
+                    _queries.Remove(query);
+                    query.Done.TrySetResult(query.Replies);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void FailQueries()
+    {
+        lock (_gate)
+        {
+            foreach (var query in _queries)
+            {
+                query.Done.TrySetException(new IOException("the connection was lost"));
+            }
+            _queries.Clear();
+        }
+    }
+
+    private sealed class Query(Func<IrcMessage, QueryStep> filter)
+    {
+        public Func<IrcMessage, QueryStep> Filter { get; } = filter;
+        public List<IrcMessage> Replies { get; } = [];
+        public TaskCompletionSource<IReadOnlyList<IrcMessage>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

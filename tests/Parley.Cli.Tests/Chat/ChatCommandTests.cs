@@ -1,0 +1,205 @@
+using Parley.Cli.Chat;
+
+namespace Parley.Cli.Tests.Chat;
+
+/// <summary><c>parley chat</c> in plain mode against Parley on loopback.</summary>
+public sealed class ChatCommandTests
+{
+    [Theory]
+    [InlineData(new string[0], "localhost", 6667, false)]
+    [InlineData(new[] { "irc.example.org:7000" }, "irc.example.org", 7000, false)]
+    [InlineData(new[] { "[::1]:6668", "--plain" }, "::1", 6668, true)]
+    [InlineData(new[] { "::1" }, "::1", 6667, false)]
+    [InlineData(new[] { "--tls", "example.org" }, "example.org", 6697, false)]
+    public void Options_ParseServerAndPort(string[] args, string host, int port, bool plain)
+    {
+        var options = ChatOptions.Parse(args, out var error);
+        Assert.NotNull(options);
+        Assert.Null(error);
+        Assert.Equal(host, options.Host);
+        Assert.Equal(port, options.Port);
+        Assert.Equal(plain, options.Plain);
+    }
+
+    [Fact]
+    public void Options_TakeNickInline()
+    {
+        Assert.Equal("carol", ChatOptions.Parse(["--nick=carol"], out _)?.Nick);
+        Assert.Equal("carol", ChatOptions.Parse(["--nick", "carol"], out _)?.Nick);
+    }
+
+    [Theory]
+    [InlineData("--tls=yes")]
+    [InlineData("--nick")]
+    [InlineData("--bogus")]
+    [InlineData("a", "b")]
+    [InlineData("host:99999")]
+    [InlineData("[::1")]
+    public async Task BadUsage_Exits2(params string[] args)
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(2, await ChatCommand.RunAsync(args, new StringReader(""), new StringWriter(), stderr, plain: true));
+        Assert.StartsWith("parley chat: ", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryCommand_CaseInsensitively()
+    {
+        await using var chat = new ChatDriver("alice", "127.0.0.1:1");
+        await chat.SendAndExpectAsync("/HELP", "commands");
+        foreach (var name in new[] { "/login", "/lookup", "/msg", "/show", "/direct", "/accept", "/close", "/join", "/part", "/names", "/topic", "/away", "/history", "/logout", "/exit" })
+        {
+            await chat.ExpectAsync("  " + name);
+        }
+        await chat.SendAndExpectAsync("/Help LOGIN", "/login <nick> <password> [<ip> <port>]");
+        await chat.SendAndExpectAsync("/frobnicate", "!! unknown command /frobnicate");
+        await chat.SendAndExpectAsync("/lookup bob", "!! not logged in");
+        Assert.Equal(0, await chat.ExitAsync());
+    }
+
+    [Fact]
+    public async Task Login_WithAWrongPassword_SaysSoAndStaysLoggedOut()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("alice", "sesame");
+        await using var chat = new ChatDriver("alice", server.Address);
+        await chat.SendAndExpectAsync("/login alice millet", "!! login failed: wrong nick or password");
+        await chat.SendAndExpectAsync("/lookup", "!! not logged in");
+        await chat.SendAndExpectAsync("/login alice sesame", "-- logged in as alice (account alice)");
+        await chat.SendAndExpectAsync("/login alice sesame", "!! already logged in as alice (account alice)");
+    }
+
+    [Fact]
+    public async Task Connect_WhenNothingListens_SaysWhatWasTried()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        await using var chat = new ChatDriver("alice", $"127.0.0.1:{port}");
+        var line = await chat.SendAndExpectAsync("/login alice x", "!! connect failed");
+        Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
+        await chat.ExpectAsync("!! login failed");
+    }
+
+    [Fact]
+    public async Task TwoUsers_LookUpMessageShowDirectChat_ThenTheServerStops_AndTheyKeepTalking()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("alice", "wonderland");
+        await server.CreateAccountAsync("bob", "builder");
+        await using var alice = new ChatDriver("alice", server.Address);
+        await using var bob = new ChatDriver("bob", server.Address);
+
+        await alice.SendAndExpectAsync("/login alice wonderland", "-- logged in as alice (account alice)");
+        await bob.SendAndExpectAsync("/LOGIN bob builder", "-- logged in as bob (account bob)");
+        var online = await alice.SendAndExpectAsync("/lookup", "-- online (2)");
+        Assert.Contains("bob", online, StringComparison.Ordinal);
+        await alice.SendAndExpectAsync("/lookup bob", "-- bob: online, account bob");
+        await bob.SendAndExpectAsync("/Lookup alice", "-- alice: online, account alice");
+        await alice.SendAndExpectAsync("/lookup nobody", "!! nobody is not online (unknown nick)");
+
+        await alice.SendAndExpectAsync("/msg bob hello through the server", "-> bob: hello through the server");
+        await bob.ExpectAsync("<alice> hello through the server");
+        await bob.SendAndExpectAsync("/show", "-- 1 new message:");
+        await bob.ExpectAsync("alice: hello through the server");
+        await bob.SendAndExpectAsync("/show", "-- no new messages");
+
+        await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
+        await bob.ExpectAsync("-- alice offers a direct chat from 127.0.0.1:");
+        await bob.SendAndExpectAsync("/accept alice", "-- direct chat with alice open");
+        await alice.ExpectAsync("-- direct chat with bob open");
+
+        await server.StopAsync();
+        await alice.ExpectAsync("!! connection lost");
+        await bob.ExpectAsync("!! connection lost");
+
+        await alice.SendAndExpectAsync("/msg bob still here without the server", "=alice= -> bob: still here without the server");
+        await bob.ExpectAsync("=alice= still here without the server");
+        await bob.SendAndExpectAsync("/msg alice me too", "=bob= -> alice: me too");
+        await alice.ExpectAsync("=bob= me too");
+        await bob.SendAndExpectAsync("/show alice", "-- 1 new message from alice:");
+
+        await alice.SendAndExpectAsync("/logout", "-- logged out; direct chats still open with bob");
+        await alice.SendAndExpectAsync("/exit", "-- bye");
+        await bob.ExpectAsync("-- direct chat with alice closed");
+        Assert.Equal(0, await alice.ExitAsync());
+    }
+
+    [Fact]
+    public async Task Channels_JoinNamesTopicPart()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await alice.ExpectAsync("-- logged in as alice (as a guest, no account)");
+        await bob.ExpectAsync("-- logged in as bob");
+        await alice.SendAndExpectAsync("/join #tea", "-- alice joined #tea");
+        await bob.SendAndExpectAsync("/join #tea", "-- bob joined #tea");
+        await alice.ExpectAsync("-- bob joined #tea");
+        await alice.SendAndExpectAsync("/names #tea", "-- #tea (2): ");
+        await alice.SendAndExpectAsync("/topic #tea Earl Grey", "-- alice set the topic of #tea: Earl Grey");
+        await bob.ExpectAsync("-- alice set the topic of #tea: Earl Grey");
+        await bob.SendAndExpectAsync("milk first?", "-> #tea: milk first?");
+        await alice.ExpectAsync("#tea: <bob> milk first?");
+        await alice.SendAndExpectAsync("/away brewing", "-- You have been marked as being away");
+        await bob.SendAndExpectAsync("/lookup alice", "away: brewing");
+        await bob.SendAndExpectAsync("/history #tea 5", "!! this server keeps no history");
+        await bob.SendAndExpectAsync("/part #tea bye", "-- bob left #tea (bye)");
+        await alice.ExpectAsync("-- bob left #tea (bye)");
+    }
+
+    [Fact]
+    public async Task ServerRestart_ReconnectsLogsInAgainAndRejoins()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("alice", "wonderland");
+        await using var alice = new ChatDriver("alice", server.Address);
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await bob.ExpectAsync("-- logged in as bob");
+        await alice.SendAndExpectAsync("/login alice wonderland", "-- logged in as alice (account alice)");
+        await alice.SendAndExpectAsync("/join #back", "-- alice joined #back");
+
+        await server.RestartAsync();
+
+        await alice.ExpectAsync("!! connection lost");
+        await alice.ExpectAsync("-- reconnecting in");
+        await alice.ExpectAsync("-- reconnected as alice (account alice)");
+        await alice.ExpectAsync("-- alice joined #back");
+        await bob.ExpectAsync("-- reconnected as bob");
+        await bob.SendAndExpectAsync("/msg alice welcome back", "-> alice: welcome back");
+        await alice.ExpectAsync("<bob> welcome back");
+    }
+
+    [Fact]
+    public async Task Login_WithAnIpAndPort_OffersDirectChatsThere()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("alice", "wonderland");
+        var port = ExternalPrograms.FreePort();
+        await using var alice = new ChatDriver("alice", server.Address);
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await bob.ExpectAsync("-- logged in as bob");
+        await alice.SendAndExpectAsync("/login alice wonderland 127.0.0.1 notaport", "!! the direct-chat address must be an IP address and a port");
+        await alice.SendAndExpectAsync($"/login alice wonderland 127.0.0.1 {port}", "-- logged in as alice");
+        await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
+        await bob.ExpectAsync($"-- alice offers a direct chat from 127.0.0.1:{port}");
+        await bob.SendAndExpectAsync("/close alice", "-- refused the direct chat offer from alice");
+        await alice.ExpectAsync("!! direct chat with bob failed: bob refused the direct chat");
+        await bob.SendAndExpectAsync("/accept alice", "!! no direct chat offer from alice");
+    }
+
+    [Fact]
+    public async Task LongMessage_IsSplit_AndArrivesWhole()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await alice.ExpectAsync("-- logged in as alice");
+        await bob.ExpectAsync("-- logged in as bob");
+        var words = string.Join(' ', Enumerable.Range(0, 200).Select(i => $"w{i}"));
+        await alice.SendAndExpectAsync("/msg bob " + words, "-> bob: w0 w1");
+        await bob.ExpectAsync("<alice> w0 w1 ");
+        await bob.ExpectAsync("w199");
+    }
+}

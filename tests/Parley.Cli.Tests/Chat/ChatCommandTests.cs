@@ -129,7 +129,8 @@ public sealed class ChatCommandTests
     [Fact]
     public async Task Channels_JoinNamesTopicPart()
     {
-        await using var server = await ParleyLoopback.StartAsync();
+        // History off, for the client's answer to a server without draft/chathistory.
+        await using var server = await ParleyLoopback.StartAsync(history: false);
         await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
         await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
         await alice.ExpectAsync("-- logged in as alice (as a guest, no account)");
@@ -147,6 +148,20 @@ public sealed class ChatCommandTests
         await bob.SendAndExpectAsync("/history #tea 5", "!! this server keeps no history");
         await bob.SendAndExpectAsync("/part #tea bye", "-- bob left #tea (bye)");
         await alice.ExpectAsync("-- bob left #tea (bye)");
+    }
+
+    [Fact]
+    public async Task History_ANewcomerReadsWhatWasSaidBefore()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
+        await alice.ExpectAsync("-- logged in as alice");
+        await alice.SendAndExpectAsync("/join #tea", "-- alice joined #tea");
+        await alice.SendAndExpectAsync("the kettle is on", "-> #tea: the kettle is on");
+        await using var carol = new ChatDriver("carol", server.Address, "--nick", "carol");
+        await carol.ExpectAsync("-- logged in as carol");
+        await carol.SendAndExpectAsync("/join #tea", "-- carol joined #tea");
+        await carol.SendAndExpectAsync("/history #tea 5", "the kettle is on");
     }
 
     [Fact]

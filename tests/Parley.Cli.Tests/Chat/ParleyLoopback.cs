@@ -12,14 +12,16 @@ namespace Parley.Cli.Tests.Chat;
 public sealed class ParleyLoopback : IAsyncDisposable
 {
     private readonly string _dataDir;
+    private readonly bool _history;
     private WebApplication _app;
     private bool _stopped;
 
-    private ParleyLoopback(WebApplication app, IPEndPoint endpoint, string dataDir)
+    private ParleyLoopback(WebApplication app, IPEndPoint endpoint, string dataDir, bool history)
     {
         _app = app;
         EndPoint = endpoint;
         _dataDir = dataDir;
+        _history = history;
     }
 
     public IPEndPoint EndPoint { get; }
@@ -30,17 +32,25 @@ public sealed class ParleyLoopback : IAsyncDisposable
         : $"{EndPoint.Address}:{EndPoint.Port}";
 
     /// <param name="host">127.0.0.1, or ::1 for IPv6.</param>
-    public static async Task<ParleyLoopback> StartAsync(string host = "127.0.0.1")
+    /// <param name="history">Whether the server keeps history (Server:History:Enabled).</param>
+    public static async Task<ParleyLoopback> StartAsync(string host = "127.0.0.1", bool history = true)
     {
         var dataDir = Directory.CreateTempSubdirectory("parley-chat-test-").FullName;
-        var app = await StartAppAsync(dataDir, 0, host);
-        return new ParleyLoopback(app, ParleyServer.BoundEndpoints(app)[0], dataDir);
+        var app = await StartAppAsync(dataDir, 0, host, history);
+        return new ParleyLoopback(app, ParleyServer.BoundEndpoints(app)[0], dataDir, history);
     }
 
-    private static async Task<WebApplication> StartAppAsync(string dataDir, int port, string host = "127.0.0.1")
+    private static async Task<WebApplication> StartAppAsync(string dataDir, int port, string host, bool history)
     {
         var listen = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
-        var options = new ServerOptions { Listen = [listen], Name = "parley.test", DataDir = dataDir, Flood = new FloodOptions { Enabled = false } };
+        var options = new ServerOptions
+        {
+            Listen = [listen],
+            Name = "parley.test",
+            DataDir = dataDir,
+            Flood = new FloodOptions { Enabled = false },
+            History = new HistoryOptions { Enabled = history },
+        };
         var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
         await app.StartAsync();
         return app;
@@ -51,7 +61,7 @@ public sealed class ParleyLoopback : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
-        _app = await StartAppAsync(_dataDir, EndPoint.Port, EndPoint.Address.ToString());
+        _app = await StartAppAsync(_dataDir, EndPoint.Port, EndPoint.Address.ToString(), _history);
         _stopped = false;
     }
 

@@ -25,6 +25,7 @@ public sealed class CommandTable
         OperatorCommands.Register(table);
         BanCommands.Register(table);
         SaslCommands.Register(table);
+        AccountRegistration.Register(table);
         return table;
     }
 

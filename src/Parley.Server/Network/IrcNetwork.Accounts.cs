@@ -48,4 +48,13 @@ public sealed partial class IrcNetwork
             return true;
         }
     }
+
+    /// <summary>Whether <paramref name="nick"/> is held by a user other than <paramref name="user"/> (registered or not).</summary>
+    public bool IsNickHeldByOther(IrcUser user, string nick)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var holder) && holder != user;
+        }
+    }
 }

@@ -24,6 +24,7 @@ public enum Capability : long
     Multiline = 1L << 16,
     Sasl = 1L << 17,
     StandardReplies = 1L << 18,
+    AccountRegistration = 1L << 19,
 
     /// <summary>The capabilities that change how a relayed message is encoded (see OutboundMessage).</summary>
     EncodingMask = MessageTags | ServerTime | AccountTag,

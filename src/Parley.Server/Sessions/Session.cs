@@ -80,6 +80,9 @@ public sealed class Session : IClientSink
     public string? PendingPassword { get; set; }
     public string? PendingUsername { get; set; }
     public string? PendingRealname { get; set; }
+
+    /// <summary>Before registration: the last nick asked for with NICK and refused as in use (for REGISTER).</summary>
+    public string? RequestedNick { get; set; }
     public bool IsRegistered => User.IsRegistered;
 
     /// <summary>What <see cref="IrcNetwork"/> and numerics call this client: its nick, or "*" before NICK.</summary>

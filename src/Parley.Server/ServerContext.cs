@@ -178,6 +178,7 @@ public sealed class ServerContext : IDisposable
         {
             s.CheckTimeouts(now, limits);
         }
+        Network.EnforceNickClaims();
         Limiter.Prune();
     }
 

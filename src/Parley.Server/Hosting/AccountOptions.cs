@@ -26,4 +26,11 @@ public sealed record AccountOptions
     /// address is stored; Parley sends no mail, so the account is usable at once either way.
     /// </summary>
     public bool RegistrationRequiresEmail { get; init; }
+
+    /// <summary>
+    /// Seconds someone who takes a registered account's nick without being logged in to that
+    /// account has to log in before being renamed to a guest nick (Guest12345). 0: nicks are
+    /// not protected. Checked by the sweeper, so the rename comes up to 5 s later.
+    /// </summary>
+    public int NickEnforcementSeconds { get; init; } = 30;
 }

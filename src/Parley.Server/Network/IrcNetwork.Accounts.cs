@@ -57,4 +57,91 @@ public sealed partial class IrcNetwork
             return _nicks.TryGetValue(nick, out var holder) && holder != user;
         }
     }
+
+    // Nick ownership: users holding a registered account's nick without being logged in to it,
+    // with the time they must log in by. Written under _gate.
+    private readonly Dictionary<IrcUser, (string Nick, DateTimeOffset Deadline)> _nickClaims = [];
+
+    /// <summary>
+    /// Starts the clock on <paramref name="user"/>, who holds <paramref name="nick"/> (an
+    /// account's name) without being logged in to it: at <paramref name="deadline"/> the
+    /// sweeper renames them (<see cref="EnforceNickClaims"/>).
+    /// </summary>
+    /// <returns>False when that no longer applies (the nick changed, or they logged in to it).</returns>
+    public bool ClaimNick(IrcUser user, string nick, DateTimeOffset deadline)
+    {
+        lock (_gate)
+        {
+            if (!_users.Contains(user) || !user.IsRegistered || user.Nick != nick || OwnsNick(user))
+            {
+                return false;
+            }
+            _nickClaims[user] = (nick, deadline);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Renames to a guest nick everyone whose time to log in has run out and who still holds
+    /// the nick without its account (Ergo's "timeout" enforcement). Called by the sweeper.
+    /// </summary>
+    public void EnforceNickClaims()
+    {
+        lock (_gate)
+        {
+            if (_nickClaims.Count == 0)
+            {
+                return;
+            }
+            var now = Now;
+            List<IrcUser>? due = null;
+            foreach (var (user, claim) in _nickClaims)
+            {
+                if (claim.Deadline <= now || !_users.Contains(user))
+                {
+                    (due ??= []).Add(user);
+                }
+            }
+            foreach (var user in due ?? [])
+            {
+                var claim = _nickClaims[user];
+                _nickClaims.Remove(user);
+                if (!_users.Contains(user) || !user.IsRegistered || user.Nick != claim.Nick || OwnsNick(user))
+                {
+                    continue;
+                }
+                var guest = NewGuestNick();
+                var echo = new ReplyBuffer();
+                if (ChangeNick(user, guest, echo) != NickResult.Ok)
+                {
+                    continue;
+                }
+                user.Sink.Deliver(new OutboundMessage(NickServPrefix, "NOTICE", claim.Nick,
+                    $"{claim.Nick} is a registered account and you did not log in to it in time; your nick is now {guest}.") { Time = NowTag() });
+                foreach (var (message, _) in echo.Items)
+                {
+                    user.Sink.Deliver(message);
+                }
+            }
+        }
+    }
+
+    /// <summary>NickServ's source, for the notices Network sends itself.</summary>
+    internal const string NickServPrefix = "NickServ!NickServ@services.";
+
+    // Logged in to the account named like the nick.
+    private bool OwnsNick(IrcUser user) => user.Account is { } account && CaseMapping.Equals(account, user.Nick);
+
+    // Guest + five digits, free at the moment (under _gate).
+    private string NewGuestNick()
+    {
+        while (true)
+        {
+            var nick = "Guest" + Random.Shared.Next(10000, 100000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!_nicks.ContainsKey(nick))
+            {
+                return nick;
+            }
+        }
+    }
 }

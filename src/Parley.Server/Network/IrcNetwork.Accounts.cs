@@ -22,7 +22,16 @@ public sealed partial class IrcNetwork
             {
                 return false;
             }
+            var previous = user.Account;
             user.Account = account;
+            if (account is not null)
+            {
+                if (!_accountSessions.TryGetValue(CaseMapping.Fold(account), out var set))
+                {
+                    _accountSessions[CaseMapping.Fold(account)] = set = [];
+                }
+                set.Add(user);
+            }
             if (!user.IsRegistered)
             {
                 return true;
@@ -37,6 +46,15 @@ public sealed partial class IrcNetwork
                 }
             }
             recipients.UnionWith(MonitorWatchersLocked(user, Capability.AccountNotify));
+            // Multiclient: the account's other connections hear of a login to it or a logout
+            // from it, channels shared or not.
+            foreach (var sibling in AccountSessionsLocked(account ?? previous))
+            {
+                if (sibling != user && sibling.Sink.Caps.HasFlag(Capability.AccountNotify))
+                {
+                    recipients.Add(sibling);
+                }
+            }
             foreach (var other in recipients)
             {
                 other.Sink.Deliver(message);
@@ -142,6 +160,58 @@ public sealed partial class IrcNetwork
             {
                 return nick;
             }
+        }
+    }
+
+    // The users logged in to each account (folded name). Entries of users who disconnected or
+    // logged out are dropped when met (AccountSessionsLocked), so Disconnect needs no hook.
+    private readonly Dictionary<string, HashSet<IrcUser>> _accountSessions = new(StringComparer.Ordinal);
+
+    // The connected users logged in to account, pruning stale entries (under _gate).
+    private List<IrcUser> AccountSessionsLocked(string? account)
+    {
+        if (account is null || !_accountSessions.TryGetValue(CaseMapping.Fold(account), out var set))
+        {
+            return [];
+        }
+        set.RemoveWhere(u => !_users.Contains(u) || u.Account is not { } a || !CaseMapping.Equals(a, account));
+        if (set.Count == 0)
+        {
+            _accountSessions.Remove(CaseMapping.Fold(account));
+        }
+        return [.. set];
+    }
+
+    /// <summary>The nicks of the connections logged in to <paramref name="account"/> (NickServ INFO).</summary>
+    public List<string> AccountNicks(string account)
+    {
+        lock (_gate)
+        {
+            return AccountSessionsLocked(account).Where(u => u.IsRegistered).Select(u => u.Nick).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Logs every connection but <paramref name="except"/> out of <paramref name="account"/>
+    /// (it was dropped): each gets a NickServ notice, 901, and ACCOUNT * as with LOGOUT.
+    /// </summary>
+    public int LogoutEverywhere(string account, IrcUser? except, string notice)
+    {
+        lock (_gate)
+        {
+            var users = AccountSessionsLocked(account).Where(u => u != except).ToList();
+            foreach (var u in users)
+            {
+                var echo = new ReplyBuffer();
+                SetAccount(u, null, echo);
+                u.Sink.Deliver(new OutboundMessage(NickServPrefix, "NOTICE", u.Nick, notice) { Time = NowTag() });
+                u.Sink.Deliver(FromServer(Protocol.Numerics.RPL_LOGGEDOUT, u.Nick, u.Prefix, "You are now logged out"));
+                foreach (var (message, _) in echo.Items)
+                {
+                    u.Sink.Deliver(message);
+                }
+            }
+            return users.Count;
         }
     }
 }

@@ -195,6 +195,7 @@ public sealed class ServerContext : IDisposable
     {
         var l = o.Limits;
         return new ISupport()
+            .Set("ACCOUNTEXTBAN", ExtBans.Account.ToString())
             .Set("AWAYLEN", l.AwayLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Set("BOT", "B")
             .Set("CASEMAPPING", mapping.Name)
@@ -204,7 +205,7 @@ public sealed class ServerContext : IDisposable
             .Set("CHANTYPES", ChannelNames.Types)
             .Set("ELIST", "CMNTU")
             .Set("EXCEPTS", "e")
-            .Set("EXTBAN", ",m")
+            .Set("EXTBAN", "," + ExtBans.Types)
             .Set("HOSTLEN", "64")
             .Set("INVEX", "I")
             .Set("KICKLEN", l.KickLength.ToString(System.Globalization.CultureInfo.InvariantCulture))

@@ -227,6 +227,7 @@ public sealed class ServerContext : IDisposable
         {
             s.CheckTimeouts(now, limits);
         }
+        Network.EnforceNickClaims();
         Limiter.Prune();
     }
 
@@ -243,6 +244,7 @@ public sealed class ServerContext : IDisposable
     {
         var l = o.Limits;
         return new ISupport()
+            .Set("ACCOUNTEXTBAN", ExtBans.Account.ToString())
             .Set("AWAYLEN", l.AwayLength.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Set("BOT", "B")
             .Set("CASEMAPPING", mapping.Name)
@@ -252,7 +254,7 @@ public sealed class ServerContext : IDisposable
             .Set("CHANTYPES", ChannelNames.Types)
             .Set("ELIST", "CMNTU")
             .Set("EXCEPTS", "e")
-            .Set("EXTBAN", ",m")
+            .Set("EXTBAN", "," + ExtBans.Types)
             .Set("HOSTLEN", "64")
             .Set("INVEX", "I")
             .Set("KICKLEN", l.KickLength.ToString(System.Globalization.CultureInfo.InvariantCulture))

@@ -30,7 +30,9 @@ internal static class CapCommand
                 {
                     s.CapVersion = 301;
                 }
-                var ls = Capabilities.Offered(s.Network.Deliveries.Enabled).Select(c => s.CapVersion >= 302 && c.Value is not null ? $"{c.Name}={c.Value}" : c.Name);
+                var ls = Capabilities.Offered(s.Network.Deliveries.Enabled)
+                    .Where(c => c.Flag != Capability.AccountRegistration || s.Server.Options.Accounts.AllowRegistration)
+                    .Select(c => (c.Flag == Capability.AccountRegistration ? AccountRegistration.CapValue(s.Server.Options.Accounts) : c.Value) is { } value && s.CapVersion >= 302 ? $"{c.Name}={value}" : c.Name);
                 if (s.CapVersion >= 302 && StsPolicy(s) is { } sts)
                 {
                     ls = ls.Append("sts=" + sts);

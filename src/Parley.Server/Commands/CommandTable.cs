@@ -26,6 +26,7 @@ public sealed class CommandTable
         BanCommands.Register(table);
         SaslCommands.Register(table);
         ChatHistoryCommands.Register(table);
+        AccountRegistration.Register(table);
         return table;
     }
 
@@ -67,6 +68,17 @@ public sealed class CommandTable
             session.Numeric(Numerics.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator");
             return ValueTask.CompletedTask;
         }
-        return spec.Handler(session, message);
+        var run = spec.Handler(session, message);
+        return run.IsCompletedSuccessfully && !NickOwnership.NeedsCheck(session) ? run : AfterAsync(run, session);
+    }
+
+    // A command that changed the nick or the account: is the nick someone else's account now?
+    private static async ValueTask AfterAsync(ValueTask run, Session session)
+    {
+        await run;
+        if (NickOwnership.NeedsCheck(session))
+        {
+            await NickOwnership.CheckAsync(session);
+        }
     }
 }

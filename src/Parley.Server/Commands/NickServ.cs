@@ -24,6 +24,9 @@ internal static class NickServ
         "  IDENTIFY [account] <password>   log in (the account defaults to your nick)",
         "  REGISTER <password> [email]     create an account named after your nick and log in",
         "  LOGOUT                          log out",
+        "  PASSWD <current> <new>          change your account's password (also SET PASSWORD)",
+        "  DROP <password>                 delete your account (also UNREGISTER); logs out everywhere",
+        "  INFO [account]                  when an account was registered and who is logged in to it",
         "  CERT ADD [fingerprint]          let a TLS client certificate log you in (SASL EXTERNAL);",
         "                                  without a fingerprint, the one you are connected with",
         "  CERT DEL <fingerprint>          forget one; CERT LIST shows them",
@@ -66,6 +69,26 @@ internal static class NickServ
                 break;
             case "CERT":
                 await CertAsync(s, rest);
+                break;
+            case "PASSWD":
+                await PasswdAsync(s, rest);
+                break;
+            case "SET":
+                var set = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+                if (set.Length > 0 && set[0].Equals("PASSWORD", StringComparison.OrdinalIgnoreCase))
+                {
+                    await PasswdAsync(s, set.Length > 1 ? set[1] : "");
+                }
+                else
+                {
+                    Notice(s, "Syntax: SET PASSWORD <current> <new>");
+                }
+                break;
+            case "DROP" or "UNREGISTER":
+                await DropAsync(s, rest);
+                break;
+            case "INFO":
+                await InfoAsync(s, rest);
                 break;
             case "HELP":
                 foreach (var line in Help)
@@ -225,6 +248,132 @@ internal static class NickServ
             default:
                 Notice(s, $"That password is not allowed: it must have 1 to {AccountNames.MaxPasswordLength} characters, no control characters.");
                 break;
+        }
+    }
+
+    // PASSWD <current> <new> [<new again>]: the current password is checked (and throttled) first.
+    private static async ValueTask PasswdAsync(Session s, string args)
+    {
+        if (s.User.Account is not { } account)
+        {
+            Notice(s, "You must be logged in to change your password.");
+            return;
+        }
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length is < 2 or > 3 || (words.Length == 3 && words[1] != words[2]))
+        {
+            Notice(s, words.Length == 3 ? "The new passwords do not match." : "Syntax: PASSWD <current password> <new password>");
+            return;
+        }
+        if (!await CheckPasswordAsync(s, account, words[0], "NickServ PASSWD"))
+        {
+            return;
+        }
+        try
+        {
+            Notice(s, await s.Server.Accounts.SetPasswordAsync(account, words[1]) switch
+            {
+                AccountResult.Ok => "Your password has been changed.",
+                AccountResult.InvalidPassword => $"That password is not allowed: it must have 1 to {AccountNames.MaxPasswordLength} characters, no control characters.",
+                _ => "Your account no longer exists.",
+            });
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            Notice(s, "Sorry, the account database failed; try again later.");
+        }
+    }
+
+    // DROP <password>: deletes the account logged in to; every connection logged in to it is logged out.
+    private static async ValueTask DropAsync(Session s, string args)
+    {
+        if (s.User.Account is not { } account)
+        {
+            Notice(s, "You must be logged in to the account you want to drop.");
+            return;
+        }
+        var password = args.Trim();
+        if (password.Length == 0)
+        {
+            Notice(s, "Syntax: DROP <password> (this deletes your account for good)");
+            return;
+        }
+        if (!await CheckPasswordAsync(s, account, password, "NickServ DROP"))
+        {
+            return;
+        }
+        try
+        {
+            if (await s.Server.Accounts.DeleteAsync(account) != AccountResult.Ok)
+            {
+                Notice(s, "Your account no longer exists.");
+                return;
+            }
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            Notice(s, "Sorry, the account database failed; try again later.");
+            return;
+        }
+        s.Network.LogoutEverywhere(account, s.User, $"Account {account} was dropped; you are logged out.");
+        Notice(s, $"Account {account} has been dropped.");
+        AccountLogin.Logout(s);
+    }
+
+    // INFO [account]: registration time, who is logged in; the e-mail address only to its owner.
+    private static async ValueTask InfoAsync(Session s, string args)
+    {
+        var name = args.Trim();
+        if (name.Length == 0)
+        {
+            name = s.User.Account ?? s.Nick;
+        }
+        AccountRecord? record;
+        try
+        {
+            record = await s.Server.Accounts.GetAsync(name);
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            Notice(s, "Sorry, the account database failed; try again later.");
+            return;
+        }
+        if (record is null)
+        {
+            Notice(s, $"{name} is not a registered account.");
+            return;
+        }
+        Notice(s, $"Account {record.Name}");
+        Notice(s, "  registered " + record.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture));
+        var own = s.User.Account is { } mine && s.Network.CaseMapping.Equals(mine, record.Name);
+        if (own || s.User.IsOperator)
+        {
+            Notice(s, "  e-mail " + (record.Email ?? "(none)"));
+        }
+        var nicks = s.Network.AccountNicks(record.Name);
+        Notice(s, nicks.Count == 0 ? "  not logged in now" : "  logged in now as " + string.Join(", ", nicks));
+    }
+
+    // The password of the account logged in to, throttled like a login; says why when it fails.
+    private static async ValueTask<bool> CheckPasswordAsync(Session s, string account, string password, string mechanism)
+    {
+        var result = await AccountLogin.VerifyPasswordAsync(s, account, password, mechanism);
+        switch (result.Outcome)
+        {
+            case AccountLogin.Outcome.Ok:
+                return true;
+            case AccountLogin.Outcome.Throttled:
+                Notice(s, $"Refused: {AccountLogin.WaitText(result.Wait)}.");
+                return false;
+            case AccountLogin.Outcome.Error:
+                Notice(s, "Sorry, the account database failed; try again later.");
+                return false;
+            default:
+                Notice(s, "Wrong password.");
+                return false;
         }
     }
 

@@ -75,6 +75,10 @@ internal static class RegistrationCommands
         switch (s.Network.ChangeNick(s.User, nick, s.Replies))
         {
             case IrcNetwork.NickResult.InUse:
+                if (!s.IsRegistered)
+                {
+                    s.RequestedNick = nick;
+                }
                 s.Numeric(Numerics.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
                 break;
             case IrcNetwork.NickResult.Ok when !s.IsRegistered:

@@ -343,7 +343,8 @@ public static class ChannelModes
 
     /// <summary>
     /// Completes a list mask (<see cref="HostMask.Normalize"/>), keeping an extban's <c>type:</c>.
-    /// Mutes (m:) make sense in b and e only; unknown extban types are refused.
+    /// Mutes (m:) make sense in b and e only, account extbans (a:name, kept as given) in b, e
+    /// and I; unknown extban types are refused.
     /// </summary>
     public static bool TryNormalizeMask(char listMode, string raw, out string mask)
     {
@@ -354,11 +355,11 @@ public static class ChannelModes
         }
         if (ExtBans.TryParse(raw, out var type, out var rest))
         {
-            if (!ExtBans.Types.Contains(type) || listMode == 'I' || rest.Length == 0)
+            if (!ExtBans.Types.Contains(type) || (listMode == 'I' && type != ExtBans.Account) || rest.Length == 0)
             {
                 return false;
             }
-            mask = type + ":" + HostMask.Normalize(rest);
+            mask = type + ":" + (type == ExtBans.Account ? rest : HostMask.Normalize(rest));
             return true;
         }
         mask = HostMask.Normalize(raw);

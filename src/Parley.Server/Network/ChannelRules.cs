@@ -35,7 +35,7 @@ public static class ChannelRules
         return JoinError.None;
     }
 
-    /// <summary>Whether an ordinary ban matches the user and no ordinary exception does. Extbans (m:) never keep anyone out.</summary>
+    /// <summary>Whether an ordinary ban (or account extban) matches the user and no ordinary exception does. Mutes (m:) never keep anyone out.</summary>
     public static bool IsBanned(Channel channel, IrcUser user, CaseMapping mapping)
         => MatchesAny(channel.Bans, user, mapping) && !MatchesAny(channel.Excepts, user, mapping);
 
@@ -59,6 +59,15 @@ public static class ChannelRules
         foreach (var entry in list)
         {
             var isExtban = ExtBans.TryParse(entry.Mask, out var type, out var pattern);
+            if (isExtban && type == ExtBans.Account)
+            {
+                // An account extban is an ordinary mask that matches the account, not the host.
+                if (extban is null && user.Account is { } account && HostMask.Matches(pattern, account, mapping))
+                {
+                    return true;
+                }
+                continue;
+            }
             if (isExtban ? type != extban : extban is not null)
             {
                 continue;

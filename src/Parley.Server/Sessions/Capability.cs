@@ -24,6 +24,7 @@ public enum Capability : long
     Multiline = 1L << 16,
     Sasl = 1L << 17,
     StandardReplies = 1L << 18,
+    AccountRegistration = 1L << 19,
 
     // History (draft/chathistory and friends): high bits, clear of the ones other work adds.
     ChatHistory = 1L << 40,

@@ -33,6 +33,7 @@ public static class Capabilities
         new("setname", Capability.Setname),
         new("userhost-in-names", Capability.UserhostInNames),
         new("standard-replies", Capability.StandardReplies),
+        new("draft/account-registration", Capability.AccountRegistration),
         new("draft/multiline", Capability.Multiline, $"max-bytes={MultilineMaxBytes},max-lines={MultilineMaxLines}"),
         new("draft/chathistory", Capability.ChatHistory),
         new("draft/event-playback", Capability.EventPlayback),

@@ -81,6 +81,12 @@ public sealed class Session : IClientSink
     public string? PendingPassword { get; set; }
     public string? PendingUsername { get; set; }
     public string? PendingRealname { get; set; }
+
+    /// <summary>The nick and account last checked against registered accounts (nick ownership).</summary>
+    internal (string Nick, string? Account) OwnershipChecked { get; set; } = ("*", null);
+
+    /// <summary>Before registration: the last nick asked for with NICK and refused as in use (for REGISTER).</summary>
+    public string? RequestedNick { get; set; }
     public bool IsRegistered => User.IsRegistered;
 
     /// <summary>What <see cref="IrcNetwork"/> and numerics call this client: its nick, or "*" before NICK.</summary>

@@ -36,6 +36,7 @@ public sealed class CertFpTests
         await using var server = new TestServer();
         await server.CreateAccountAsync("alice", "correct horse");
         var alice = await server.ConnectRegisteredAsync("alice");
+        await alice.SyncAsync(); // NickServ's notice that the nick is alice's account
 
         await alice.SendAsync("PRIVMSG NickServ :CERT ADD " + Fp);
         Assert.Contains("must be logged in", (await alice.ExpectAsync("NOTICE")).Parameters[1], StringComparison.Ordinal);

@@ -188,6 +188,7 @@ public sealed class ChannelModesTests
     [InlineData("u@host", "*!u@host")]
     [InlineData("m:bar", "m:bar!*@*")]
     [InlineData("m:*!*@evil", "m:*!*@evil")]
+    [InlineData("a:Bob", "a:Bob")]
     public void Apply_Ban_NormalizesTheMask(string raw, string stored)
     {
         var op = User("op");
@@ -202,6 +203,7 @@ public sealed class ChannelModesTests
     [InlineData("b", "x:foo")]
     [InlineData("b", "m:")]
     [InlineData("I", "m:foo")]
+    [InlineData("e", "a:")]
     public void Apply_UnknownOrMisplacedExtban_IsInvalid(string mode, string mask)
     {
         var op = User("op");

@@ -11,6 +11,53 @@ public sealed class ChannelRulesTests
 
     private static void AddBan(Channel channel, string mask) => channel.Bans.Add(new ListEntry(mask, "op!u@h", Now));
 
+    private static IrcUser LoggedIn(string nick, string? account)
+    {
+        var user = User(nick);
+        user.Account = account;
+        return user;
+    }
+
+    [Theory]
+    [InlineData("bob", true)]
+    [InlineData("BOB", true)]
+    [InlineData(null, false)]
+    [InlineData("bobby", false)]
+    public void AccountExtban_MatchesTheAccount_NeverTheNick(string? account, bool banned)
+    {
+        var channel = Channel(User("op"));
+        AddBan(channel, "a:bob");
+        var expected = banned ? JoinError.Banned : JoinError.None;
+        Assert.Equal(expected, ChannelRules.CheckJoin(channel, LoggedIn("bob", account), key: null, Mapping));
+        Assert.Equal(expected, ChannelRules.CheckJoin(channel, LoggedIn("other", account), key: null, Mapping));
+    }
+
+    [Fact]
+    public void AccountExtban_AsExceptionAndInviteException_LetsTheAccountIn()
+    {
+        var channel = Channel(User("op"));
+        AddBan(channel, "*!*@*");
+        channel.Excepts.Add(new ListEntry("a:b*", "op!u@h", Now));
+        Assert.Equal(JoinError.None, ChannelRules.CheckJoin(channel, LoggedIn("x", "bob"), key: null, Mapping));
+        Assert.Equal(JoinError.Banned, ChannelRules.CheckJoin(channel, LoggedIn("bob", null), key: null, Mapping));
+
+        var invite = Channel(User("op"));
+        invite.Flags |= ChannelModeFlags.InviteOnly;
+        invite.InviteExceptions.Add(new ListEntry("a:bob", "op!u@h", Now));
+        Assert.Equal(JoinError.None, ChannelRules.CheckJoin(invite, LoggedIn("x", "bob"), key: null, Mapping));
+        Assert.Equal(JoinError.InviteOnly, ChannelRules.CheckJoin(invite, LoggedIn("bob", null), key: null, Mapping));
+    }
+
+    [Fact]
+    public void AccountExtban_DoesNotMute()
+    {
+        var bob = LoggedIn("bob", "bob");
+        var channel = Channel(User("op"), bob);
+        channel.Excepts.Add(new ListEntry("a:bob", "op!u@h", Now));
+        AddBan(channel, "m:bob!*@*");
+        Assert.Equal(ChannelRules.SendError.Muted, ChannelRules.CheckSend(channel, bob, Mapping));
+    }
+
     [Fact]
     public void MuteExtban_DoesNotKeepTheUserOut()
     {

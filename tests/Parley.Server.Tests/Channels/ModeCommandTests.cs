@@ -246,7 +246,8 @@ public sealed class ModeCommandTests
                 break;
             }
         }
-        Assert.Contains("EXTBAN=,m", tokens);
+        Assert.Contains("EXTBAN=,am", tokens);
+        Assert.Contains("ACCOUNTEXTBAN=a", tokens);
         Assert.Contains("MODES=6", tokens);
         Assert.Contains(tokens, t => t.StartsWith("TARGMAX=", StringComparison.Ordinal) && t.Contains("KICK:8", StringComparison.Ordinal));
     }

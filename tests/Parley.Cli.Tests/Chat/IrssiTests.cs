@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Parley.Cli.Tests.Chat;
 
@@ -116,25 +115,7 @@ public sealed class IrssiSession : IAsyncDisposable
         }
     }
 
-    private async Task<string> TmuxAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(ExternalPrograms.Find("tmux")!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        // CI runs without a terminal: tmux still needs to know what the panes emulate.
-        start.Environment["TERM"] = "xterm-256color";
-        start.Environment.Remove("TMUX");
-        start.ArgumentList.Add("-S");
-        start.ArgumentList.Add(_socket);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(start)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(Timeout);
-        await p.WaitForExitAsync(cts.Token);
-        return await output + await error;
-    }
+    private Task<string> TmuxAsync(params string[] args) => TmuxPane.RunTmuxAsync(_socket, Timeout, args);
 
     public async ValueTask DisposeAsync()
     {

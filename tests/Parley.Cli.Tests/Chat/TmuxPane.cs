@@ -86,13 +86,19 @@ public sealed class TmuxPane : IAsyncDisposable
         return n;
     }
 
-    private async Task<string> TmuxAsync(params string[] args)
+    private Task<string> TmuxAsync(params string[] args) => RunTmuxAsync(_socket, Timeout, args);
+
+    /// <summary>
+    /// Runs tmux on a private server socket and returns what it printed. CI runs without a
+    /// terminal: tmux still needs to know what the panes emulate.
+    /// </summary>
+    internal static async Task<string> RunTmuxAsync(string socket, TimeSpan timeout, params string[] args)
     {
         var start = new ProcessStartInfo(ExternalPrograms.Find("tmux")!) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["TERM"] = "xterm-256color";
         start.Environment.Remove("TMUX");
         start.ArgumentList.Add("-S");
-        start.ArgumentList.Add(_socket);
+        start.ArgumentList.Add(socket);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -100,7 +106,7 @@ public sealed class TmuxPane : IAsyncDisposable
         using var p = Process.Start(start)!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(timeout);
         await p.WaitForExitAsync(cts.Token);
         return await output + await error;
     }

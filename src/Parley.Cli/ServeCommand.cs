@@ -94,6 +94,12 @@ internal static class ServeCommand
                 }
             });
         }
+        catch (OptionsException ex)
+        {
+            // What only the server checks (the TLS pair loads): still before anything listens.
+            stderr.WriteLine($"parley serve: {ex.Message}");
+            return 2;
+        }
         catch (StartupException ex)
         {
             stderr.WriteLine($"parley serve: {ex.Message}");
@@ -262,17 +268,6 @@ internal static class ServeCommand
             if (!ListenEndpoint.TryParse(l, out _, out var error))
             {
                 throw new OptionsException("--tls-listen: " + error);
-            }
-        }
-        if (o.Tls.Listen.Count > 0)
-        {
-            try
-            {
-                using var _ = TlsCertificate.Load(o.Tls.Certificate!, o.Tls.Key!);
-            }
-            catch (InvalidOperationException ex)
-            {
-                throw new OptionsException(ex.Message + (File.Exists(o.Tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
             }
         }
         if (string.IsNullOrEmpty(o.Cloaks.Suffix) || !o.Cloaks.Suffix.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-'))

@@ -7,7 +7,7 @@ public sealed class DccOfferTests
 {
     [Theory]
     [InlineData("CHAT chat 2130706433 5000", "127.0.0.1", 5000, null)]
-    [InlineData("chat chat 3232235777 1024", "192.168.1.1", 1024, null)]
+    [InlineData("chat chat 2130772225 1024", "127.1.1.1", 1024, null)]
     [InlineData("CHAT chat ::1 6000", "::1", 6000, null)]
     [InlineData("CHAT chat 2130706433 0 42", "127.0.0.1", 0, "42")]
     public void TryParse_ReadsAddressPortAndToken(string arguments, string address, int port, string? token)

@@ -175,9 +175,9 @@ public sealed class RegistrationTests
         await c.ExpectAsync("WHOIS bob");
         await c.SendAsync(":s 311 alice bob ~b host * :Bob", ":s 318 alice bob :End of /WHOIS list");
         Assert.Equal("METADATA bob GET parley/dcc", await c.ExpectAsync("METADATA"));
-        await c.SendAsync(":s 761 alice bob parley/dcc * :192.0.2.7 5000", ":s 762 alice :end of metadata");
+        await c.SendAsync(":s 761 alice bob parley/dcc * :127.0.0.7 5000", ":s 762 alice :end of metadata");
         var result = await lookup;
         Assert.True(result.Online);
-        Assert.Equal("192.0.2.7 5000", result.DirectChat);
+        Assert.Equal("127.0.0.7 5000", result.DirectChat);
     }
 }

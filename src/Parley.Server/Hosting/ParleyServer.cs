@@ -155,7 +155,7 @@ public static class ParleyServer
         }
         catch (InvalidOperationException ex)
         {
-            throw new OptionsException(ex.Message);
+            throw new OptionsException(ex.Message + (File.Exists(tls.Certificate) ? "" : " (make a pair with parley mkcert)"));
         }
     }
 

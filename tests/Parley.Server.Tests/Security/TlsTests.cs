@@ -100,6 +100,21 @@ public sealed class TlsTests : IDisposable
         }
     }
 
+    /// <summary>The capabilities of a CAP LS 302 reply, over as many lines as it takes ("CAP * LS * :…" until the last).</summary>
+    private static async Task<List<string>> CapLsAsync(Func<Task<IrcMessage>> nextCapLine)
+    {
+        var caps = new List<string>();
+        while (true)
+        {
+            var ls = await nextCapLine();
+            caps.AddRange(ls.Parameters[^1].Split(' '));
+            if (ls.Parameters.Count < 4 || ls.Parameters[2] != "*")
+            {
+                return caps;
+            }
+        }
+    }
+
     private static async Task<List<IrcMessage>> RegisterAsync(TlsLineClient c, string nick)
     {
         await c.SendAsync($"NICK {nick}");
@@ -168,8 +183,7 @@ public sealed class TlsTests : IDisposable
         {
             await using var c = await TlsLineClient.ConnectAsync(server.TlsEndPoint!, certificate);
             await c.SendAsync("CAP LS 302");
-            var ls = (await c.ReadUntilAsync("CAP"))[^1];
-            Assert.Contains("sasl=EXTERNAL,PLAIN,SCRAM-SHA-256", ls.Parameters[^1].Split(' '));
+            Assert.Contains("sasl=EXTERNAL,PLAIN,SCRAM-SHA-256", await CapLsAsync(async () => (await c.ReadUntilAsync("CAP"))[^1]));
             await c.SendAsync("CAP REQ sasl");
             await c.ReadUntilAsync("CAP");
             await c.SendAsync("AUTHENTICATE EXTERNAL");
@@ -196,31 +210,12 @@ public sealed class TlsTests : IDisposable
         {
             await stream.WriteAsync(Encoding.ASCII.GetBytes("CAP LS 302\r\n"));
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
-            // CAP LS 302 may take several lines ("CAP * LS * :…" until the last).
-            var caps = new List<string>();
-            while (true)
-            {
-                var ls = IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!);
-                caps.AddRange(ls.Parameters[^1].Split(' '));
-                if (ls.Parameters.Count < 4 || ls.Parameters[2] != "*")
-                {
-                    break;
-                }
-            }
+            var caps = await CapLsAsync(async () => IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!));
             Assert.Contains($"sts=port={server.TlsEndPoint!.Port}", caps);
         }
         await using var secure = await TlsLineClient.ConnectAsync(server.TlsEndPoint!);
         await secure.SendAsync("CAP LS 302");
-        var secureCaps = new List<string>();
-        while (true)
-        {
-            var secureLs = (await secure.ReadUntilAsync("CAP"))[^1];
-            secureCaps.AddRange(secureLs.Parameters[^1].Split(' '));
-            if (secureLs.Parameters.Count < 4 || secureLs.Parameters[2] != "*")
-            {
-                break;
-            }
-        }
+        var secureCaps = await CapLsAsync(async () => (await secure.ReadUntilAsync("CAP"))[^1]);
         Assert.Contains("sts=duration=2592000", secureCaps);
     }
 
@@ -241,16 +236,7 @@ public sealed class TlsTests : IDisposable
         {
             await stream.WriteAsync(Encoding.ASCII.GetBytes("CAP LS 302\r\n"));
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
-            var caps = new List<string>();
-            while (true)
-            {
-                var ls = IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!);
-                caps.AddRange(ls.Parameters[^1].Split(' '));
-                if (ls.Parameters.Count < 4 || ls.Parameters[2] != "*")
-                {
-                    break;
-                }
-            }
+            var caps = await CapLsAsync(async () => IrcParser.Parse((await reader.ReadLineAsync(cts.Token))!));
             Assert.Contains(caps, c => c.StartsWith("sasl", StringComparison.Ordinal));
             Assert.DoesNotContain(caps, c => c.StartsWith("sts", StringComparison.Ordinal));
         }

@@ -39,10 +39,7 @@ public sealed class Session : IClientSink
         User.CertFingerprint = security?.CertFingerprint;
         _connectedStamp = server.Time.GetTimestamp();
         _lastReceivedStamp = _connectedStamp;
-        var flood = server.Options.Flood;
-        Flood = new FloodControl(flood, server.Time);
-        NickChanges = new TokenBucket(flood.NickChangeBurst, flood.NickChangesPerMinute / 60, server.Time);
-        Joins = new TokenBucket(flood.JoinBurst, flood.JoinsPerMinute / 60, server.Time);
+        Flood = new FloodControl(server.Options.Flood, server.Time);
     }
 
     public ServerContext Server { get; }
@@ -52,10 +49,16 @@ public sealed class Session : IClientSink
     public FloodControl Flood { get; }
 
     /// <summary>The nick-change throttle (with flood control; operators are exempt).</summary>
-    public TokenBucket NickChanges { get; }
+    /// <remarks>Made at the first nick change: an idle connection carries none (read loop only).</remarks>
+    public TokenBucket NickChanges => _nickChanges ??= new TokenBucket(
+        Server.Options.Flood.NickChangeBurst, Server.Options.Flood.NickChangesPerMinute / 60, Server.Time);
 
     /// <summary>The join throttle (with flood control; operators are exempt).</summary>
-    public TokenBucket Joins { get; }
+    public TokenBucket Joins => _joins ??= new TokenBucket(
+        Server.Options.Flood.JoinBurst, Server.Options.Flood.JoinsPerMinute / 60, Server.Time);
+
+    private TokenBucket? _nickChanges;
+    private TokenBucket? _joins;
 
     /// <summary>Whether the nick-change and join throttles apply to this client now.</summary>
     public bool Throttled => Flood.Enabled && IsRegistered && !User.IsOperator;

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Parley.Cluster.Storage;
 using Parley.Protocol;
 using Parley.Server.Hosting;
+using Parley.Server.Network;
 using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
 
 namespace Parley.Cluster;
@@ -74,6 +76,7 @@ public static class ClusterHost
                 builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
                 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
                 builder.UseOrleans(siloBuilder => ConfigureSilo(siloBuilder, options.Name, cluster, silo));
+                builder.Services.AddSingleton<INetworkLink, ClusterLink>();
             },
         };
         return ParleyServer.Build(options, reload, time, logging, backends);

@@ -29,7 +29,10 @@ internal static class MetadataCommands
     private static ValueTask HandleAsync(Session s, IrcMessage m)
     {
         var target = m.Parameters[0];
-        var keys = m.Parameters.Skip(2).ToList();
+        // A key never holds a space, so a key list is split on spaces wherever it is: the parser
+        // makes the 15th parameter the rest of the line (RFC 1459), and some clients send the
+        // list as one trailing parameter.
+        var keys = m.Parameters.Skip(2).SelectMany(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         switch (m.Parameters[1].ToUpperInvariant())
         {
             case "GET" when keys.Count > 0:
@@ -38,8 +41,8 @@ internal static class MetadataCommands
             case "LIST":
                 List(s, target);
                 break;
-            case "SET" when keys.Count > 0:
-                Set(s, target, keys[0], keys.Count > 1 ? keys[1] : null);
+            case "SET" when m.Parameters.Count > 2:
+                Set(s, target, m.Parameters[2], m.Parameters.Count > 3 ? m.Parameters[3] : null);
                 break;
             case "CLEAR":
                 Clear(s, target);
@@ -163,9 +166,9 @@ internal static class MetadataCommands
     {
         var invalid = keys.Where(k => !MetadataLimits.IsValidKey(k)).ToList();
         var result = s.Network.SubscribeMetadata(s.User, [.. keys.Where(MetadataLimits.IsValidKey)]);
-        foreach (var line in ReplyLines.Pack(result.Subscribed, ReplyLines.Budget(s)))
+        foreach (var line in KeyLines(s, result.Subscribed))
         {
-            s.Numeric(Numerics.RPL_METADATASUBOK, line.Split(' '));
+            s.Numeric(Numerics.RPL_METADATASUBOK, line);
         }
         // Keys after the one that did not fit were not processed: an invalid key among them is not reported.
         var processed = result.TooMany is { } full ? keys.TakeWhile(k => k != full).ToHashSet(StringComparer.Ordinal) : null;
@@ -192,9 +195,9 @@ internal static class MetadataCommands
     {
         var valid = keys.Where(MetadataLimits.IsValidKey).ToList();
         s.Network.UnsubscribeMetadata(s.User, valid);
-        foreach (var line in ReplyLines.Pack(valid, ReplyLines.Budget(s)))
+        foreach (var line in KeyLines(s, valid))
         {
-            s.Numeric(Numerics.RPL_METADATAUNSUBOK, line.Split(' '));
+            s.Numeric(Numerics.RPL_METADATAUNSUBOK, line);
         }
         foreach (var key in keys.Where(k => !MetadataLimits.IsValidKey(k)))
         {
@@ -206,9 +209,9 @@ internal static class MetadataCommands
     private static void Subs(Session s)
     {
         var batch = OpenBatch(s, SubsBatchType);
-        foreach (var line in ReplyLines.Pack(s.Network.MetadataSubscriptions(s.User), ReplyLines.Budget(s)))
+        foreach (var line in KeyLines(s, s.Network.MetadataSubscriptions(s.User)))
         {
-            s.Reply(s.Network.FromServer(Numerics.RPL_METADATASUBS, [s.Nick, .. line.Split(' ')]), batch);
+            s.Reply(s.Network.FromServer(Numerics.RPL_METADATASUBS, [s.Nick, .. line]), batch);
         }
         CloseBatch(s, batch);
     }
@@ -300,6 +303,17 @@ internal static class MetadataCommands
         }
         CloseBatch(s, batch);
     }
+
+    /// <summary>
+    /// Keys as the parameters of 770/771/772 lines: each line within 512 bytes and at most
+    /// <see cref="KeysPerLine"/> keys, so with the nick it keeps to 15 parameters (RFC 1459
+    /// parsers join everything from the 15th on).
+    /// </summary>
+    private static IEnumerable<string[]> KeyLines(Session s, IEnumerable<string> keys)
+        => ReplyLines.Pack(keys, ReplyLines.Budget(s))
+            .SelectMany(line => line.Split(' ').Chunk(KeysPerLine));
+
+    private const int KeysPerLine = 14;
 
     private static bool IsSelf(Session s, string target)
         => target == "*" || s.Network.CaseMapping.Equals(target, s.Nick);

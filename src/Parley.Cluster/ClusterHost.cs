@@ -82,7 +82,7 @@ public static class ClusterHost
         return ParleyServer.Build(options, reload, time, logging, backends);
     }
 
-    private static void ConfigureSilo(ISiloBuilder silo, string serverName, Parley.Server.Hosting.ClusterOptions cluster, IPEndPoint endpoint)
+    internal static void ConfigureSilo(ISiloBuilder silo, string serverName, Parley.Server.Hosting.ClusterOptions cluster, IPEndPoint endpoint)
     {
         // The server's name names the node in Orleans' membership table (and, to come, LINKS).
         silo.Configure<SiloOptions>(o => o.SiloName = serverName);

@@ -36,7 +36,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         {
             lock (_gate)
             {
-                return _observerReference ??= grains.CreateObjectReference<INodeObserver>(new NodeObserver(Network));
+                return _observerReference ??= grains.CreateObjectReference<INodeObserver>(new NodeObserver(this, Network));
             }
         }
     }
@@ -95,12 +95,69 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         return got is null ? null : new RemoteRecipient(got.Nick, got.AwayMessage);
     }
 
+    /// <summary>This node's check of channel event order.</summary>
+    public ChannelSequencer Sequencer { get; } = new();
+
+    /// <summary>
+    /// Where channel events that arrive in order go. The IrcNetwork replica applies them once
+    /// channels go through their grains (docs/DEVELOPING.md, "The Network seam": to do);
+    /// until then tests listen here.
+    /// </summary>
+    public Action<string, long, ChannelEvent>? ChannelEventReceived { get; set; }
+
+    /// <summary>This node starts receiving <paramref name="channel"/>'s events (its first local member joins).</summary>
+    public async Task SubscribeChannelAsync(string channel)
+    {
+        var folded = Network.CaseMapping.Fold(channel);
+        Sequencer.Subscribing(folded);
+        var last = await grains.GetGrain<IChannelGrain>(folded).SubscribeAsync(_node, Observer);
+        Sequencer.Subscribed(folded, last);
+    }
+
+    /// <summary>This node stops receiving <paramref name="channel"/>'s events (its last local member left).</summary>
+    public async Task UnsubscribeChannelAsync(string channel)
+    {
+        var folded = Network.CaseMapping.Fold(channel);
+        await grains.GetGrain<IChannelGrain>(folded).UnsubscribeAsync(_node);
+        Sequencer.Unsubscribed(folded);
+    }
+
+    /// <summary>Sends an event through the channel's grain to every subscribed node (this one too); returns its number.</summary>
+    public Task<long> PublishChannelEventAsync(string channel, string kind, IReadOnlyList<OutboundMessage> lines)
+        => grains.GetGrain<IChannelGrain>(Network.CaseMapping.Fold(channel)).PublishAsync(new ChannelEvent(kind, _node, [.. lines.Select(WireMessage.From)]));
+
+    private void OnChannelEvent(string channel, long seq, ChannelEvent e)
+    {
+        switch (Sequencer.Receive(channel, seq))
+        {
+            case ChannelSequencer.Verdict.InOrder:
+                ChannelEventReceived?.Invoke(channel, seq, e);
+                break;
+            case ChannelSequencer.Verdict.Gap:
+                // The node missed events (it was dropped from the fan-out): to do, re-read the channel.
+                LogChannelGap(logger, channel, seq);
+                ChannelEventReceived?.Invoke(channel, seq, e);
+                break;
+            default:
+                break;
+        }
+    }
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "channel {Channel}: event {Seq} arrived after a gap")]
+    private static partial void LogChannelGap(ILogger logger, string channel, long seq);
+
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "releasing the nick {Nick} in the cluster failed")]
     private static partial void LogReleaseFailed(ILogger logger, Exception ex, string nick);
 
     /// <summary>What other nodes call on this one.</summary>
-    private sealed class NodeObserver(IrcNetwork network) : INodeObserver
+    private sealed class NodeObserver(ClusterLink link, IrcNetwork network) : INodeObserver
     {
+        public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
+        {
+            link.OnChannelEvent(channel, seq, e);
+            return Task.CompletedTask;
+        }
+
         public Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick)
         {
             var outbound = new OutboundMessage[lines.Length];

@@ -9,6 +9,9 @@ public interface INodeObserver : IGrainObserver
 {
     /// <summary>A private message to the local user holding <paramref name="nick"/>; null if none does (any more).</summary>
     Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick);
+
+    /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
+    Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
 }
 
 /// <summary>Who got a private message: their nick and away message.</summary>

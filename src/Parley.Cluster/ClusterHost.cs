@@ -76,7 +76,9 @@ public static class ClusterHost
                 builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
                 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
                 builder.UseOrleans(siloBuilder => ConfigureSilo(siloBuilder, options.Name, cluster, silo));
-                builder.Services.AddSingleton<INetworkLink, ClusterLink>();
+                builder.Services.AddSingleton<ClusterLink>();
+                builder.Services.AddSingleton<INetworkLink>(sp => sp.GetRequiredService<ClusterLink>());
+                builder.Services.AddHostedService<MembershipWatcher>();
             },
         };
         return ParleyServer.Build(options, reload, time, logging, backends);

@@ -6,11 +6,11 @@ namespace Parley.Cluster.Grains;
 /// held the grain is kept active (an idle grain would otherwise be collected and forget it).
 /// </summary>
 /// <remarks>
-/// Not done yet (issue 9): when the node holding a nick dies, its holders are not yet
-/// cleared; when the node hosting this grain dies, the holder is lost until the holder's node
-/// claims again. Both come with the membership handling.
+/// A holder on a node that membership has declared dead counts as no holder. Not done yet
+/// (issue 9): when the node hosting this grain dies, the holder is lost (the grain is
+/// reactivated empty elsewhere) until the holder's node claims its nicks again.
 /// </remarks>
-public sealed class NickGrain : Grain, INickGrain
+public sealed class NickGrain(IClusterMembershipService membership) : Grain, INickGrain
 {
     /// <summary>How long a held nick's grain stays active without calls: "as long as it is held".</summary>
     private static readonly TimeSpan HeldLifetime = TimeSpan.FromDays(365);
@@ -19,6 +19,7 @@ public sealed class NickGrain : Grain, INickGrain
 
     public Task<bool> ClaimAsync(NickHolder claimant)
     {
+        ForgetDeadHolder();
         if (_holder is not null && (_holder.Node != claimant.Node || _holder.UserId != claimant.UserId))
         {
             return Task.FromResult(false);
@@ -38,5 +39,18 @@ public sealed class NickGrain : Grain, INickGrain
         return Task.CompletedTask;
     }
 
-    public Task<NickHolder?> GetAsync() => Task.FromResult(_holder);
+    public Task<NickHolder?> GetAsync()
+    {
+        ForgetDeadHolder();
+        return Task.FromResult(_holder);
+    }
+
+    /// <summary>A holder whose node membership has declared dead holds nothing any more (its users are gone).</summary>
+    private void ForgetDeadHolder()
+    {
+        if (_holder is not null && membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(_holder.Node)) == SiloStatus.Dead)
+        {
+            _holder = null;
+        }
+    }
 }

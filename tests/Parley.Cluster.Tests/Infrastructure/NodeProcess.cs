@@ -18,6 +18,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDir;
     private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly System.Threading.Channels.Channel<string> _output = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
     private NodeProcess(Process process, string dataDir, string name, int siloPort)
     {
@@ -76,8 +77,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
                 }
                 if (line.Contains(" ready", StringComparison.Ordinal))
                 {
-                    // Keep draining stdout so the node never blocks on a full pipe.
-                    _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+                    // Keep reading stdout (so the node never blocks on a full pipe) for WaitForOutputAsync.
+                    _ = node.PumpOutputAsync();
                     return node;
                 }
             }
@@ -87,6 +88,35 @@ public sealed partial class NodeProcess : IAsyncDisposable
         {
             await node.DisposeAsync();
             throw;
+        }
+    }
+
+    private async Task PumpOutputAsync()
+    {
+        try
+        {
+            while (await _process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                _output.Writer.TryWrite(line);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        _output.Writer.TryComplete();
+    }
+
+    /// <summary>Waits until the node writes a line (after it was ready) that matches; returns it.</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var line = await _output.Reader.ReadAsync(cts.Token);
+            if (match(line))
+            {
+                return line;
+            }
         }
     }
 

@@ -187,6 +187,11 @@ public sealed partial class IrcConnection
                 return;
             }
             await _server.Commands.DispatchAsync(Session, message);
+            if (Session.AttachReplay is { } replay && !Session.IsClosing)
+            {
+                Session.AttachReplay = null;
+                await Multiclient.ReplayAsync(Session, replay);
+            }
             if (Session.OfflineDeliveryDue && Session.IsRegistered && !Session.IsClosing)
             {
                 Session.OfflineDeliveryDue = false;

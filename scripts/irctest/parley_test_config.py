@@ -8,7 +8,35 @@ Ergo's config; this does the same for Parley, through its ordinary environment c
 
   account_registration_before_connect -> Server:Accounts:RegistrationBeforeConnect
   account_registration_requires_email -> Server:Accounts:RegistrationRequiresEmail
+  ergo_config's accounts.multiclient.always-on -> Server:Accounts:Multiclient:AlwaysOn
+    (read_marker.py's services case asks Ergo for always-on "opt-out"; Parley has the same
+    policy under the same meaning, so the test asks Parley for it the same way)
 """
+
+
+class _AutoDict(dict):
+    """A dict that makes missing sections, so an ergo_config function can be run on it."""
+
+    def __missing__(self, key):
+        value = self[key] = _AutoDict()
+        return value
+
+
+_ALWAYS_ON = {"disabled": "Disabled", "opt-in": "OptIn", "opt-out": "OptOut", "mandatory": "Mandatory"}
+
+
+def _always_on(test_config):
+    """The always-on policy the test asks Ergo for, in Parley's spelling, or None."""
+    ergo_config = getattr(test_config, "ergo_config", None)
+    if ergo_config is None:
+        return None
+    config = _AutoDict()
+    try:
+        ergo_config(config)
+    except Exception:  # noqa: BLE001 (a change we cannot read is one we do not pass on)
+        return None
+    value = config.get("accounts", {}).get("multiclient", {}).get("always-on")
+    return _ALWAYS_ON.get(str(value).lower()) if value is not None else None
 
 
 def pytest_configure(config):  # noqa: ARG001 (pytest hook signature)
@@ -34,6 +62,9 @@ def pytest_configure(config):  # noqa: ARG001 (pytest hook signature)
             env["PARLEY_Server__Accounts__RegistrationRequiresEmail"] = flag(
                 test_config.account_registration_requires_email
             )
+            always_on = _always_on(test_config)
+            if always_on is not None:
+                env["PARLEY_Server__Accounts__Multiclient__AlwaysOn"] = always_on
         return env
 
     controller._env = _env

@@ -97,6 +97,7 @@ internal static partial class AccountLogin
         }
         s.Network.SetAccount(s.User, account, s.Replies);
         s.OfflineDeliveryDue = true;
+        s.AlwaysOnDue = true;
         LogLoggedIn(Logger(s), s.User.Id, account, mechanism);
     }
 

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using Parley.Server.Hosting;
 using Parley.Server.Network;
 using Parley.Server.Sessions;
 
@@ -48,6 +50,87 @@ internal static partial class Multiclient
             await ReadMarkerCommand.SendOnJoinAsync(s, channel.View.Name);
             ChannelCommands.SendNames(s, channel.View);
         }
+    }
+
+    /// <summary>
+    /// Whether an account is always-on: never with <see cref="AlwaysOnPolicy.Disabled"/>,
+    /// always with <see cref="AlwaysOnPolicy.Mandatory"/>, else its own setting, by default off
+    /// (<see cref="AlwaysOnPolicy.OptIn"/>) or on (<see cref="AlwaysOnPolicy.OptOut"/>).
+    /// </summary>
+    public static bool IsAlwaysOn(AlwaysOnPolicy policy, bool? setting) => policy switch
+    {
+        AlwaysOnPolicy.Mandatory => true,
+        AlwaysOnPolicy.OptIn => setting ?? false,
+        AlwaysOnPolicy.OptOut => setting ?? true,
+        _ => false,
+    };
+
+    /// <summary>After a login, once registered: makes the user always-on if its account is.</summary>
+    public static async ValueTask ApplyAlwaysOnAsync(Session s)
+    {
+        var policy = s.Server.Options.Accounts.Multiclient.AlwaysOn;
+        if (s.User.Account is not { } account || policy == AlwaysOnPolicy.Disabled || !s.Server.Options.Accounts.Multiclient.Enabled)
+        {
+            return;
+        }
+        bool? setting = null;
+        if (policy is AlwaysOnPolicy.OptIn or AlwaysOnPolicy.OptOut)
+        {
+            try
+            {
+                setting = (await s.Server.Accounts.GetAsync(account))?.AlwaysOn;
+            }
+            catch (DbException ex)
+            {
+                AccountLogin.ReportStoreFailure(s, ex);
+                return;
+            }
+        }
+        s.Network.SetAlwaysOn(s.User, account, IsAlwaysOn(policy, setting));
+    }
+
+    /// <summary>NickServ SET ALWAYS-ON ON|OFF|DEFAULT: the account's own setting, where the server's policy leaves a choice.</summary>
+    public static async ValueTask SetAlwaysOnAsync(Session s, string value, Action<string> notice)
+    {
+        var options = s.Server.Options.Accounts.Multiclient;
+        if (s.User.Account is not { } account)
+        {
+            notice("You are not logged in.");
+            return;
+        }
+        bool? setting = value.ToUpperInvariant() switch
+        {
+            "ON" or "TRUE" => true,
+            "OFF" or "FALSE" => false,
+            _ => null,
+        };
+        if (setting is null && !value.Equals("DEFAULT", StringComparison.OrdinalIgnoreCase))
+        {
+            notice("Syntax: SET ALWAYS-ON ON|OFF|DEFAULT");
+            return;
+        }
+        if (!options.Enabled || options.AlwaysOn is AlwaysOnPolicy.Disabled or AlwaysOnPolicy.Mandatory)
+        {
+            notice(options.Enabled && options.AlwaysOn == AlwaysOnPolicy.Mandatory
+                ? "Always-on is mandatory on this server."
+                : "Always-on is disabled on this server.");
+            return;
+        }
+        try
+        {
+            await s.Server.Accounts.SetAlwaysOnAsync(account, setting);
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            notice("Your setting could not be saved; try again later.");
+            return;
+        }
+        var on = IsAlwaysOn(options.AlwaysOn, setting);
+        s.Network.SetAlwaysOn(s.User, account, on);
+        notice(on
+            ? "Always-on is now on: you stay online, with your nick and channels, when you disconnect."
+            : "Always-on is now off: you leave when your last connection does.");
     }
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Connection {Id} attached to {Nick} (account {Account}): multiclient")]

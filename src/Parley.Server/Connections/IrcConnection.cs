@@ -192,6 +192,11 @@ public sealed partial class IrcConnection
                 Session.AttachReplay = null;
                 await Multiclient.ReplayAsync(Session, replay);
             }
+            if (Session.AlwaysOnDue && Session.IsRegistered && !Session.IsClosing)
+            {
+                Session.AlwaysOnDue = false;
+                await Multiclient.ApplyAlwaysOnAsync(Session);
+            }
             if (Session.OfflineDeliveryDue && Session.IsRegistered && !Session.IsClosing)
             {
                 Session.OfflineDeliveryDue = false;

@@ -24,6 +24,8 @@ public sealed partial class IrcNetwork
             }
             var previous = user.Account;
             user.Account = account;
+            // Always-on belongs to an account: settled again after the next login.
+            user.AlwaysOn = false;
             if (account is not null)
             {
                 if (!_accountSessions.TryGetValue(CaseMapping.Fold(account), out var set))

@@ -62,6 +62,21 @@ public sealed partial class IrcNetwork
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="user"/> always-on or not, while it is still logged in to
+    /// <paramref name="account"/>. An always-on user whose last connection ends stays.
+    /// </summary>
+    public void SetAlwaysOn(IrcUser user, string account, bool alwaysOn)
+    {
+        lock (_gate)
+        {
+            if (user.Account is { } current && CaseMapping.Equals(current, account))
+            {
+                user.AlwaysOn = alwaysOn;
+            }
+        }
+    }
+
     /// <summary>How many connections the user has now.</summary>
     public int SessionCount(IrcUser user)
     {

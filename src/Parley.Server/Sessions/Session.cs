@@ -121,6 +121,9 @@ public sealed class Session : IClientSink
     /// <summary>A login happened: messages kept for the account go out once the client is registered (OfflineDelivery).</summary>
     public bool OfflineDeliveryDue { get; set; }
 
+    /// <summary>A login happened: whether the user is always-on is settled once the client is registered (Multiclient).</summary>
+    public bool AlwaysOnDue { get; set; }
+
     /// <summary>The SASL exchange in progress (AUTHENTICATE), or null.</summary>
     public SaslExchange? Sasl { get; set; }
 

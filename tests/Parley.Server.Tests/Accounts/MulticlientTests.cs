@@ -1,6 +1,7 @@
 using Parley.Protocol;
 using Parley.Server.Hosting;
 using Parley.Server.Tests.Infrastructure;
+using Parley.Server.Tests.Operators;
 using static Parley.Server.Tests.Accounts.Sasl;
 
 namespace Parley.Server.Tests.Accounts;
@@ -16,7 +17,7 @@ public sealed class MulticlientTests
 
     private static async Task<TestServer> ServerAsync(bool enabled = true, AlwaysOnPolicy alwaysOn = AlwaysOnPolicy.Disabled)
     {
-        var server = new TestServer(new ServerOptions
+        var server = new TestServer(Opers.Options() with
         {
             Accounts = new AccountOptions { Multiclient = new MulticlientOptions { Enabled = enabled, AlwaysOn = alwaysOn } },
         });
@@ -320,5 +321,74 @@ public sealed class MulticlientTests
         await s1.SyncAsync();
 
         Assert.Equal(["#a", "timestamp=2026-11-25T11:00:00.000Z"], Assert.Single(await s2.SyncAsync(), m => m.Command == "MARKREAD").Parameters);
+    }
+
+    [Fact]
+    public async Task AlwaysOn_TheUserStaysWithoutConnections_AndTheNextOneGetsWhatItMissed()
+    {
+        await using var server = await ServerAsync(alwaysOn: AlwaysOnPolicy.Mandatory);
+        var (s1, _) = await LoginAsync(server);
+        await s1.SendAsync("JOIN #a");
+        await s1.SyncAsync();
+        var bob = await server.ConnectRegisteredAsync("bob");
+        await bob.SendAsync("JOIN #a");
+        await bob.SyncAsync();
+
+        await s1.SendAsync("QUIT :gone for now");
+        await WaitClosedAsync(s1);
+        Assert.DoesNotContain(await bob.SyncAsync(), m => m.Command == "QUIT");
+        await bob.SendAsync("PRIVMSG alice :while you were out");
+        await bob.SendAsync("PRIVMSG #a :channel news");
+        var sent = await bob.SyncAsync();
+        Assert.DoesNotContain(sent, m => m.Command == Numerics.ERR_NOSUCHNICK);
+
+        var (s2, burst) = await LoginAsync(server, caps: "server-time");
+
+        Assert.Equal("alice", WelcomedAs(burst));
+        Assert.Single(burst, m => m.Command == "JOIN" && m.Parameters[0] == "#a");
+        Assert.Contains(burst, m => m.Command == "NOTICE" && m.Parameters[^1].Contains("1 message", StringComparison.Ordinal));
+        Assert.Single(burst, m => m.Command == "PRIVMSG" && m.Parameters[^1] == "while you were out");
+        Assert.Empty(await bob.SyncAsync());
+    }
+
+    [Fact]
+    public async Task AlwaysOn_OptIn_IsTheAccountsChoice()
+    {
+        await using var server = await ServerAsync(alwaysOn: AlwaysOnPolicy.OptIn);
+        var (s1, _) = await LoginAsync(server);
+        var bob = await server.ConnectRegisteredAsync("bob");
+        await bob.SendAsync("MONITOR + alice");
+        await bob.SyncAsync();
+        await s1.SendAsync("QUIT");
+        await WaitClosedAsync(s1);
+        Assert.Single(await bob.SyncAsync(), m => m.Command == Numerics.RPL_MONOFFLINE);
+
+        var (s2, _) = await LoginAsync(server);
+        await s2.SendAsync("PRIVMSG NickServ :SET ALWAYS-ON ON");
+        Assert.Contains(await s2.SyncAsync(), m => m.Command == "NOTICE" && m.Parameters[^1].StartsWith("Always-on is now on", StringComparison.Ordinal));
+        Assert.True((await server.Accounts.GetAsync(Account))!.AlwaysOn);
+        await bob.SyncAsync();
+        await s2.SendAsync("QUIT");
+        await WaitClosedAsync(s2);
+        Assert.DoesNotContain(await bob.SyncAsync(), m => m.Command == Numerics.RPL_MONOFFLINE);
+
+        // An operator's KILL removes it for good.
+        var oper = await server.ConnectRegisteredAsync("oper");
+        await Opers.OperAsync(oper);
+        await oper.SendAsync("KILL alice :enough");
+        await oper.SyncAsync();
+        Assert.Single(await bob.SyncAsync(), m => m.Command == Numerics.RPL_MONOFFLINE);
+    }
+
+    [Fact]
+    public async Task AlwaysOn_Disabled_CannotBeChosen()
+    {
+        await using var server = await ServerAsync();
+        var (s1, _) = await LoginAsync(server);
+
+        await s1.SendAsync("PRIVMSG NickServ :SET ALWAYS-ON ON");
+
+        Assert.Contains(await s1.SyncAsync(), m => m.Command == "NOTICE" && m.Parameters[^1] == "Always-on is disabled on this server.");
+        Assert.Null((await server.Accounts.GetAsync(Account))!.AlwaysOn);
     }
 }

@@ -11,6 +11,10 @@ Ergo's config; this does the same for Parley, through its ordinary environment c
   ergo_config's accounts.multiclient.always-on -> Server:Accounts:Multiclient:AlwaysOn
     (read_marker.py's services case asks Ergo for always-on "opt-out"; Parley has the same
     policy under the same meaning, so the test asks Parley for it the same way)
+  a server run under faketime -> Server:Limits:PingIntervalSeconds = 600
+    (as irctest's Sable controller sets pingout_duration 600, "needs to be high for the
+    faketime tests": at 15x, chathistory.py's 8-second waits are 2 minutes for the server,
+    and the PING it sends after 120 s of silence would arrive where the test reads its reply)
 """
 
 
@@ -51,6 +55,8 @@ def pytest_configure(config):  # noqa: ARG001 (pytest hook signature)
 
     def _env(self):
         env = original_env(self)
+        if getattr(self, "_faketime_cmd", None):
+            env["PARLEY_Server__Limits__PingIntervalSeconds"] = "600"
         test_config = getattr(self, "test_config", None)
         if test_config is not None:
             def flag(value):

@@ -77,6 +77,41 @@ public sealed partial class IrcNetwork
         }
     }
 
+    /// <summary>The capabilities of the user's connections other than <paramref name="actor"/>, each set once.</summary>
+    public List<Capability> OtherSessionCaps(IrcUser user, IClientSink actor)
+    {
+        var list = new List<Capability>();
+        foreach (var (key, target) in user.Sink.Entries)
+        {
+            if (key != actor && !list.Contains(target.Caps))
+            {
+                list.Add(target.Caps);
+            }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Sends each of the user's connections other than <paramref name="actor"/> the lines made
+    /// for its capabilities (a JOIN's topic and NAMES, for the others; see <see cref="OtherSessionCaps"/>).
+    /// </summary>
+    public void DeliverToOtherSessions(IrcUser user, IClientSink actor, IReadOnlyDictionary<Capability, List<OutboundMessage>> lines)
+    {
+        lock (_gate)
+        {
+            foreach (var (key, target) in user.Sink.Entries)
+            {
+                if (key != actor && lines.TryGetValue(target.Caps, out var list))
+                {
+                    foreach (var line in list)
+                    {
+                        target.Deliver(line);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>How many connections the user has now.</summary>
     public int SessionCount(IrcUser user)
     {

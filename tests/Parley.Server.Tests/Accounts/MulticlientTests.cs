@@ -191,6 +191,8 @@ public sealed class MulticlientTests
         var seen = await s2.SyncAsync();
         var join = Assert.Single(seen, m => m.Command == "JOIN");
         Assert.Equal(["#a", "alice", "alice real"], join.Parameters); // extended-join, as s2 asked
+        Assert.Equal(["@bob", "alice"], Assert.Single(seen, m => m.Command == Numerics.RPL_NAMREPLY).Parameters[^1].Split(' '));
+        Assert.True(seen.FindIndex(m => m.Command == Numerics.RPL_ENDOFNAMES) > seen.FindIndex(m => m.Command == "JOIN"));
         Assert.Single(await bob.SyncAsync(), m => m.Command == "JOIN");
 
         await s2.SendAsync("PART #a :bye");

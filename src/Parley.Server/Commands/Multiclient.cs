@@ -33,10 +33,9 @@ internal static partial class Multiclient
         {
             return false;
         }
-        var ownUser = s.User.Id;
         s.AttachTo(attached.Target);
         s.AttachReplay = attached.Channels;
-        LogAttached(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), ownUser, attached.Target.Nick, attached.Target.Account ?? "");
+        LogAttached(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), s.Id, attached.Target.Nick, attached.Target.Account ?? "");
         return true;
     }
 

@@ -53,7 +53,7 @@ public sealed partial class IrcConnection
     public async Task RunAsync()
     {
         _server.Add(Session);
-        LogConnected(Session.User.Id, Session.User.RealHost);
+        LogConnected(Session.Id, Session.User.RealHost);
         var input = _transport.Input;
         var framer = new LineFramer(IrcLimits.MaxFramedLineBytes);
         var reason = "Connection closed";
@@ -111,7 +111,7 @@ public sealed partial class IrcConnection
         catch (Exception ex)
         {
             // One catch-all per connection: log it and close this connection only.
-            LogFailed(ex, Session.User.Id);
+            LogFailed(ex, Session.Id);
             reason = "Internal error";
         }
         finally
@@ -122,7 +122,7 @@ public sealed partial class IrcConnection
             await _transport.Output.CompleteAsync();
             _server.Remove(Session);
             Session.MarkClosed();
-            LogDisconnected(Session.User.Id, reason);
+            LogDisconnected(Session.Id, reason);
         }
     }
 

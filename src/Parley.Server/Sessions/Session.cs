@@ -37,6 +37,7 @@ public sealed class Session : IClientSink
         User = server.Network.Connect(this, server.Cloak?.Apply(host) ?? host, host);
         User.IsSecure = security is not null;
         User.CertFingerprint = security?.CertFingerprint;
+        Id = User.Id;
         _connectedStamp = server.Time.GetTimestamp();
         _lastReceivedStamp = _connectedStamp;
         Flood = new FloodControl(server.Options.Flood, server.Time);
@@ -44,6 +45,9 @@ public sealed class Session : IClientSink
     }
 
     public ServerContext Server { get; }
+
+    /// <summary>The connection's number (its first user's id): stable when it attaches to another user (multiclient).</summary>
+    public long Id { get; }
     public IrcNetwork Network => Server.Network;
     public Outbox Outbox { get; }
     /// <summary>

@@ -247,6 +247,7 @@ public sealed class MulticlientTests
         await WaitClosedAsync(s2);
         var meanwhile = await bob.SyncAsync();
         Assert.DoesNotContain(meanwhile, m => m.Command is "QUIT" or Numerics.RPL_MONOFFLINE);
+        Assert.Equal(2, server.Context.SessionCount); // s3 and bob: each connection is counted on its own
         Assert.DoesNotContain(await s3.SyncAsync(), m => m.Command == "QUIT");
         await bob.SendAsync("PRIVMSG alice :still there?");
         await bob.SyncAsync();

@@ -15,7 +15,39 @@ Ergo's config; this does the same for Parley, through its ordinary environment c
     (as irctest's Sable controller sets pingout_duration 600, "needs to be high for the
     faketime tests": at 15x, chathistory.py's 8-second waits are 2 minutes for the server,
     and the PING it sends after 120 s of silence would arrive where the test reads its reply)
+
+It also makes the controller's stop wait for the server itself. Under faketime the process
+the controller started is faketime, which forks the server and dies at once on SIGTERM; the
+server then closes its databases (SQLite removes parley.db-wal) while irctest already removes
+the directory, and the test errors at teardown with FileNotFoundError.
 """
+
+import os
+import select
+
+
+def _children(pid):
+    """The pids of a process's children (Linux /proc), or []."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _wait_exited(pids, timeout):
+    """Blocks until each process has exited (its pidfd is readable) or the timeout passes."""
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            continue  # already gone
+        try:
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            poller.poll(timeout * 1000)
+        finally:
+            os.close(fd)
 
 
 class _AutoDict(dict):
@@ -73,5 +105,13 @@ def pytest_configure(config):  # noqa: ARG001 (pytest hook signature)
                 env["PARLEY_Server__Accounts__Multiclient__AlwaysOn"] = always_on
         return env
 
+    original_kill_proc = controller.kill_proc
+
+    def kill_proc(self):
+        server = _children(self.proc.pid) if self.proc is not None and getattr(self, "_faketime_cmd", None) else []
+        original_kill_proc(self)
+        _wait_exited(server, timeout=15)
+
     controller._env = _env
+    controller.kill_proc = kill_proc
     controller._parley_test_config = True

@@ -48,6 +48,7 @@ internal static partial class ChannelCommands
                     await ReadMarkerCommand.SendOnJoinAsync(s, result.ChannelName);
                     SendNames(s, result.View!);
                     ShowOtherSessions(s, result.View!);
+                    MetadataCommands.SendOnJoin(s, result.ChannelName);
                     break;
                 case JoinError.AlreadyOn:
                     break;

@@ -25,6 +25,8 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden) store.markRead();
 });
 window.addEventListener('focus', () => store.markRead());
+// Back on the network (a phone leaving a tunnel): no need to wait for the backoff.
+window.addEventListener('online', () => store.client.retryNow());
 
 // For the browser tests and for debugging from the console.
 (window as unknown as { parley: Store }).parley = store;

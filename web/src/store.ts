@@ -91,6 +91,11 @@ export class Store {
   private names = new Map<string, Map<string, Member>>();
   private joinRequested = new Set<string>();
   private localSeq = 0;
+  /**
+   * A new device (no channels remembered here) whose account is also connected elsewhere under
+   * the account's own nick: that session's channels (WHOIS), joined once we know the account matches.
+   */
+  private discovery: { nick: string; channels: string[]; sameAccount: boolean } | null = null;
   private scheduled = false;
 
   constructor(url: string, private readonly notify: (title: string, body: string, conversation: string) => void) {
@@ -425,6 +430,10 @@ export class Store {
       }
     }
     if (!again && this.active === SERVER_KEY && channels.length > 0) this.active = this.fold(channels[0]!);
+    if (!again && channels.length === 0 && this.account && this.fold(nick) !== this.fold(this.account)) {
+      this.discovery = { nick: this.account, channels: [], sameAccount: false };
+      this.client.send('WHOIS', this.account);
+    }
     this.changed();
   }
 
@@ -448,7 +457,7 @@ export class Store {
     const c = this.conversations.get(key) ?? (this.isChannel(target) ? undefined : this.ensure(target, 'direct'));
     if (!c) return;
     const lines = msgs.map(m => this.toLine(m)).filter((l): l is Line => l !== null);
-    this.addLines(c, lines, true);
+    this.addLines(c, lines, kind === 'before' ? 'older' : 'history');
     if (kind === 'before') {
       c.loadingOlder = false;
       if (msgs.length < this.historyLimit()) c.complete = true;
@@ -653,6 +662,10 @@ export class Store {
         }
         return;
       case '330': // RPL_WHOISACCOUNT <me> <nick> <account> :is logged in as
+        if (this.discovering(m.params[1])) {
+          this.discovery!.sameAccount = this.fold(m.params[2] ?? '') === this.fold(this.account);
+          return;
+        }
         this.updateLookup(m.params[1], l => (l.account = m.params[2]));
         return;
       case '317': // RPL_WHOISIDLE <me> <nick> <secs> <signon> :seconds idle, signon time
@@ -662,12 +675,37 @@ export class Store {
         });
         return;
       case '319': // RPL_WHOISCHANNELS <me> <nick> :<channels>
+        if (this.discovering(m.params[1])) {
+          const { symbols } = this.prefixModes;
+          for (const ch of (m.params[2] ?? '').split(' ').filter(Boolean)) {
+            let i = 0;
+            while (i < ch.length && symbols.includes(ch[i]!)) i++;
+            this.discovery!.channels.push(ch.slice(i));
+          }
+          return;
+        }
         this.updateLookup(m.params[1], l => (l.channels = m.params[2]));
         return;
       case '318': // RPL_ENDOFWHOIS
+        if (this.discovering(m.params[1])) {
+          const found = this.discovery!;
+          this.discovery = null;
+          if (found.sameAccount) {
+            for (const ch of found.channels) {
+              this.ensure(ch, 'channel');
+              this.client.send('JOIN', ch);
+            }
+            if (this.active === SERVER_KEY && found.channels[0]) this.active = this.fold(found.channels[0]);
+          }
+          return;
+        }
         this.updateLookup(m.params[1], l => (l.loading = false));
         return;
       case '401': // ERR_NOSUCHNICK
+        if (this.discovering(m.params[1])) {
+          this.discovery = null;
+          return;
+        }
         if (this.lookup && this.fold(this.lookup.nick) === this.fold(m.params[1] ?? '')) {
           this.updateLookup(m.params[1], l => {
             l.online = false;
@@ -710,6 +748,10 @@ export class Store {
         text: m.params.slice(1).join(' ') || m.params.join(' '), self: false,
       });
     }
+  }
+
+  private discovering(nick: string | undefined): boolean {
+    return this.discovery !== null && this.fold(nick ?? '') === this.fold(this.discovery.nick);
   }
 
   private updateLookup(nick: string | undefined, change: (l: Lookup) => void): void {
@@ -766,17 +808,24 @@ export class Store {
   }
 
   private addLine(c: Conversation, line: Line): void {
-    this.addLines(c, [line], false);
+    this.addLines(c, [line], 'live');
     if (c.key === this.active) this.markRead();
   }
 
-  /** Adds lines in time order, leaving out those already there (history overlapping live lines). */
-  private addLines(c: Conversation, lines: Line[], fromHistory: boolean): void {
+  /**
+   * Adds lines in time order, leaving out those already there (history overlapping live lines).
+   * Several lines can share a millisecond, so order within a page is the server's: an older
+   * page goes in front whole, a newer one behind; only an overlap falls back to sorting.
+   */
+  private addLines(c: Conversation, lines: Line[], from: 'live' | 'history' | 'older'): void {
     const fresh = lines.filter(l => !c.ids.has(l.key));
     if (fresh.length === 0) return;
     for (const l of fresh) c.ids.add(l.key);
+    const first = c.lines[0];
     const last = c.lines[c.lines.length - 1];
-    if (!fromHistory || !last || fresh.every(l => l.time >= last.time)) {
+    if (from === 'older' && (!first || fresh.every(l => l.time <= first.time))) {
+      c.lines.unshift(...fresh);
+    } else if (from === 'live' || !last || fresh.every(l => l.time >= last.time)) {
       c.lines.push(...fresh);
     } else {
       c.lines = [...c.lines, ...fresh].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));

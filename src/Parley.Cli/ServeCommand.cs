@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -31,6 +32,10 @@ internal static class ServeCommand
           --tls-cert PEM       the TLS certificate (default: DATA-DIR/tls-cert.pem, as
                                parley mkcert writes it)
           --tls-key PEM        its private key (default: DATA-DIR/tls-key.pem)
+          --cluster CONNSTR    be a node of a cluster: the PostgreSQL database the nodes
+                               share ("Host=…;Database=…;Username=…;Password=…")
+          --silo-listen HOST:PORT  where this node talks to the other nodes; HOST is the
+                               IP address they reach it at (default: 127.0.0.1:11111)
           -h, --help           this help
 
         Every option can also be set in the config file or the environment: see
@@ -45,6 +50,8 @@ internal static class ServeCommand
         ["--motd"] = "Server:Motd",
         ["--tls-cert"] = "Server:Tls:Certificate",
         ["--tls-key"] = "Server:Tls:Key",
+        ["--cluster"] = "Server:Cluster:ConnectionString",
+        ["--silo-listen"] = "Server:Cluster:SiloListen",
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -80,19 +87,20 @@ internal static class ServeCommand
         }
 
         WebApplication app;
+        Func<ServerOptions> reload = () =>
+        {
+            try
+            {
+                return load();
+            }
+            catch (OptionsException ex)
+            {
+                throw new InvalidOperationException(ex.Message, ex);
+            }
+        };
         try
         {
-            app = ParleyServer.Build(options, () =>
-            {
-                try
-                {
-                    return load();
-                }
-                catch (OptionsException ex)
-                {
-                    throw new InvalidOperationException(ex.Message, ex);
-                }
-            });
+            app = options.Cluster.Enabled ? BuildClusterNode(options, reload) : ParleyServer.Build(options, reload);
         }
         catch (OptionsException ex)
         {
@@ -103,7 +111,9 @@ internal static class ServeCommand
         catch (StartupException ex)
         {
             stderr.WriteLine($"parley serve: {ex.Message}");
-            return 1;
+            // A cluster that cannot be joined (database unreachable, login refused, silo port
+            // taken) is a configuration error (issue 9): 2, as for a bad option.
+            return options.Cluster.Enabled ? 2 : 1;
         }
         try
         {
@@ -114,6 +124,12 @@ internal static class ServeCommand
             stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen.Concat(options.Tls.Listen))}: {Innermost(ex).Message}");
             return 1;
         }
+        catch (Exception ex) when (options.Cluster.Enabled)
+        {
+            // The silo could not join (Orleans' start failed after the checks above).
+            stderr.WriteLine($"parley serve: cannot join the cluster: {Innermost(ex).Message.Split('\n')[0].Trim()}");
+            return 2;
+        }
         foreach (var ep in ParleyServer.BoundEndpoints(app))
         {
             stdout.WriteLine($"parley: listening on {ep}");
@@ -122,11 +138,24 @@ internal static class ServeCommand
         {
             stdout.WriteLine($"parley: listening on {ep} (TLS)");
         }
+        if (options.Cluster.Enabled)
+        {
+            stdout.WriteLine($"parley: node of cluster '{options.Cluster.ClusterId}', talking to the other nodes on {options.Cluster.SiloListen}");
+        }
         stdout.WriteLine($"parley: server {options.Name} ready, data in {Path.GetFullPath(options.DataDir)}");
         stdout.Flush();
         app.WaitForShutdown();
         return 0;
     }
+
+    /// <summary>
+    /// The clustered mode's start-up. A method of its own, never inlined, so that only this path
+    /// makes the runtime load Parley.Cluster, Orleans and Npgsql. Blocking on the task here is
+    /// safe: this is the process's start, with no synchronization context.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WebApplication BuildClusterNode(ServerOptions options, Func<ServerOptions> reload)
+        => Parley.Cluster.ClusterHost.BuildAsync(options, reload).GetAwaiter().GetResult();
 
     internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values)
     {

@@ -38,6 +38,9 @@ public sealed class CommandTable
 
     public bool IsFloodExempt(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Exempt;
 
+    /// <summary>Whether the verb may run before the client's earlier commands are committed (<see cref="CommandSpec.Pipelined"/>).</summary>
+    public bool IsPipelined(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Pipelined;
+
     /// <summary>Runs the checks every command shares, then the handler.</summary>
     public ValueTask DispatchAsync(Session session, IrcMessage message)
     {

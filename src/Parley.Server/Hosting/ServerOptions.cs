@@ -58,6 +58,9 @@ public sealed record ServerOptions
     /// <summary>Message history and offline delivery.</summary>
     public HistoryOptions History { get; init; } = new();
 
+    /// <summary>The clustered mode: several nodes, one network (off unless a connection string is given).</summary>
+    public ClusterOptions Cluster { get; init; } = new();
+
     /// <summary>Operator blocks for OPER.</summary>
     public IReadOnlyList<OperatorOptions> Operators { get; init; } = [];
 

@@ -74,6 +74,7 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await alice.SayAsync("who is here?");
 
         await alice.Page.GetByRole(AriaRole.Button, new() { Name = "Members" }).ClickAsync();
+        await Expect(alice.Page.Locator(".panel .members li.away")).ToHaveTextAsync("@carol");
         await alice.Page.Locator(".panel .members").GetByText("carol").ClickAsync();
         var panel = alice.Page.GetByRole(AriaRole.Complementary, new() { Name = "Lookup" });
         await Expect(panel.Locator("h2")).ToHaveTextAsync("carol");
@@ -165,6 +166,8 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await carol.SayAsync("#marks", "third unread");
         await Expect(laptop.Badge("#marks")).ToHaveTextAsync("1");
         await phone.Page.GetByRole(AriaRole.Button, new() { Name = "Conversations" }).ClickAsync();
+        await Expect(phone.Badge("#marks")).ToHaveTextAsync("1");
+        await phone.ScreenshotAsync("phone-list.png");
         await phone.OpenAsync("#marks");
         await Expect(laptop.Badge("#marks")).ToHaveCountAsync(0);
         await Expect(phone.Line("third unread")).ToBeVisibleAsync();

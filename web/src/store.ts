@@ -504,6 +504,8 @@ export class Store {
           c.members.clear();
           this.saveChannels();
           this.requestHistory(c, c.lines.some(l => l.msgid) ? 'after' : 'latest');
+          // Who is away already (away-notify only tells of changes).
+          this.client.send('WHO', c.name);
           if (this.joinRequested.delete(c.key)) this.select(c.key);
         } else {
           c.members.set(this.fold(from), { nick: from, prefixes: '', away: false });
@@ -635,6 +637,17 @@ export class Store {
         this.names.set(key, pending);
         return;
       }
+      case '352': { // RPL_WHOREPLY <me> <channel> <user> <host> <server> <nick> <H|G>[*][prefixes] :<hops> <realname>
+        const c = this.conversations.get(this.fold(m.params[1] ?? ''));
+        const member = c?.members.get(this.fold(m.params[5] ?? ''));
+        if (member) {
+          member.away = (m.params[6] ?? '').startsWith('G');
+          this.changed();
+        }
+        return;
+      }
+      case '315': // RPL_ENDOFWHO
+        return;
       case '366': { // RPL_ENDOFNAMES
         const key = this.fold(m.params[1] ?? '');
         const c = this.conversations.get(key);

@@ -30,6 +30,8 @@ public sealed class WebUser : IAsyncDisposable
             ColorScheme = ColorScheme.Light,
             Locale = "en-GB",
             TimezoneId = "UTC",
+            // No sliding side list half-way through a screenshot.
+            ReducedMotion = ReducedMotion.Reduce,
         });
         var page = await context.NewPageAsync();
         await page.GotoAsync(server.WebUrl);

@@ -185,6 +185,7 @@ internal static class RegistrationCommands
         {
             s.Numeric(Numerics.RPL_ISUPPORT, [.. line, "are supported by this server"]);
         }
+        MetadataCommands.SendOwn(s);
         ServerQueryCommands.SendLusers(s);
         ServerQueryCommands.SendMotd(s);
     }

@@ -91,6 +91,12 @@ public sealed record FloodOptions
 
     /// <summary>Joins per minute sustained.</summary>
     public double JoinsPerMinute { get; init; } = 20;
+
+    /// <summary>Changes a client may make at once to its own metadata (METADATA SET/CLEAR; FAIL RATE_LIMITED beyond).</summary>
+    public int MetadataChangeBurst { get; init; } = 10;
+
+    /// <summary>Changes per minute to one's own metadata sustained.</summary>
+    public double MetadataChangesPerMinute { get; init; } = 10;
 }
 
 /// <summary>

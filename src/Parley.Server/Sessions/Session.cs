@@ -59,8 +59,14 @@ public sealed class Session : IClientSink
     public TokenBucket Joins => _joins ??= new TokenBucket(
         Server.Options.Flood.JoinBurst, Server.Options.Flood.JoinsPerMinute / 60, Server.Time);
 
+    /// <summary>The throttle on changes to one's own metadata (with flood control; operators are exempt).</summary>
+    /// <remarks>Each change reaches every subscriber in the user's channels, like a nick change.</remarks>
+    public TokenBucket MetadataChanges => _metadataChanges ??= new TokenBucket(
+        Server.Options.Flood.MetadataChangeBurst, Server.Options.Flood.MetadataChangesPerMinute / 60, Server.Time);
+
     private TokenBucket? _nickChanges;
     private TokenBucket? _joins;
+    private TokenBucket? _metadataChanges;
 
     /// <summary>Whether the nick-change and join throttles apply to this client now.</summary>
     public bool Throttled => Flood.Enabled && IsRegistered && !User.IsOperator;

@@ -179,11 +179,11 @@ public sealed class ServerContext : IDisposable
     public string NewBatchId()
         => "b" + Interlocked.Increment(ref _nextBatchId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    internal void Add(Session session) => _sessions[session.User.Id] = session;
+    internal void Add(Session session) => _sessions[session.Id] = session;
 
     internal void Remove(Session session)
     {
-        if (_sessions.TryRemove(session.User.Id, out _) && _sessions.IsEmpty)
+        if (_sessions.TryRemove(session.Id, out _) && _sessions.IsEmpty)
         {
             lock (_idleGate)
             {

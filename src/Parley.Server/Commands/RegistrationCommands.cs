@@ -99,10 +99,15 @@ internal static class RegistrationCommands
         }
         switch (result)
         {
+            case IrcNetwork.NickResult.InUse when !s.IsRegistered && Multiclient.MayAttachLater(s, nick):
+                s.AttachNick = nick;
+                TryCompleteRegistration(s);
+                break;
             case IrcNetwork.NickResult.InUse:
                 NickInUse(s, nick);
                 break;
             case IrcNetwork.NickResult.Ok when !s.IsRegistered:
+                s.AttachNick = null;
                 TryCompleteRegistration(s);
                 break;
         }
@@ -176,7 +181,7 @@ internal static class RegistrationCommands
     /// <summary>Completes registration once NICK and USER arrived and CAP negotiation ended.</summary>
     public static void TryCompleteRegistration(Session s)
     {
-        if (s.IsRegistered || s.CapNegotiating || s.PendingUsername is null || s.Nick == "*")
+        if (s.IsRegistered || s.CapNegotiating || s.PendingUsername is null || (s.Nick == "*" && s.AttachNick is null))
         {
             return;
         }
@@ -198,11 +203,26 @@ internal static class RegistrationCommands
         // "If the client completes registration … while the SASL authentication is still in
         // progress, the server SHOULD abort it and send a 906 numeric" (sasl-3.1).
         SaslCommands.AbortOnRegistration(s);
+        if (s.AttachNick is { } attachNick)
+        {
+            s.AttachNick = null;
+            if (Multiclient.TryAttach(s, attachNick))
+            {
+                SendWelcome(s);
+                return;
+            }
+            s.RequestedNick = attachNick;
+            s.Numeric(Numerics.ERR_NICKNAMEINUSE, attachNick, "Nickname is already in use");
+            if (s.Nick == "*")
+            {
+                return;
+            }
+        }
         s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
         SendWelcome(s);
     }
 
-    private static void SendWelcome(Session s)
+    internal static void SendWelcome(Session s)
     {
         var server = s.Server;
         var u = s.User;

@@ -71,6 +71,8 @@ public static class ClusterHost
             Configure = builder =>
             {
                 builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+                // Orleans' placement retries log every grain placement at Information.
+                builder.Logging.AddFilter("Polly", LogLevel.Warning);
                 // At every start these two warn of what we chose (workstation GC, see
                 // Parley.Cli.csproj) and of a watchdog check that has not run yet.
                 builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);

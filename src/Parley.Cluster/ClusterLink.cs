@@ -14,7 +14,7 @@ namespace Parley.Cluster;
 /// task (which first yields, so no grain call runs under the lock); releases are sent in the
 /// order they were made, and a claim waits for them (<see cref="ClaimNickAsync"/>).
 /// </remarks>
-public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails silo, ILogger<ClusterLink> logger) : INetworkLink
+public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails silo, IClusterMembershipService membership, ILogger<ClusterLink> logger) : INetworkLink
 {
     private readonly Lock _gate = new();
     private readonly string _node = silo.SiloAddress.ToParsableString();
@@ -28,6 +28,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     private IrcNetwork Network => _network ?? throw new InvalidOperationException("not attached");
 
     public void Attach(IrcNetwork network) => _network = network;
+
+    public IReadOnlyList<string> OtherNodes
+        => [.. membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
+            .Select(m => m.Name)
+            .Order(StringComparer.Ordinal)];
 
     /// <summary>This node's observer reference, made at first use (the silo runs by then).</summary>
     private INodeObserver Observer

@@ -28,6 +28,9 @@ public interface INetworkLink
     /// <summary>The local user no longer holds <paramref name="nick"/> (nick change, quit, a failed local take). Under the lock.</summary>
     void ReleaseNick(string nick, long userId);
 
+    /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
+    IReadOnlyList<string> OtherNodes { get; }
+
     /// <summary>
     /// Delivers a private message (PRIVMSG, NOTICE, TAGMSG; each line of a multiline message)
     /// to whoever holds <paramref name="nick"/> on another node, which stores the recipient's

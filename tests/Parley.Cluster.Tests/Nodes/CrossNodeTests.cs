@@ -55,6 +55,24 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task Links_ListsTheOtherNode()
+    {
+        await using var frank = await IrcLineClient.RegisterAsync(nodes.One.Port, "frank");
+        await frank.SendAsync("LINKS");
+        var links = new List<string>();
+        string line;
+        while (!(line = await frank.ReadAsync()).Contains(" 365 ", StringComparison.Ordinal))
+        {
+            if (line.Contains(" 364 ", StringComparison.Ordinal))
+            {
+                links.Add(line);
+            }
+        }
+        Assert.Contains(links, l => l.Contains(" 364 frank one.parley.test one.parley.test :0 ", StringComparison.Ordinal));
+        Assert.Contains(links, l => l.Contains(" 364 frank two.parley.test one.parley.test :1 Parley cluster node", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PrivateMessage_ToANickNoNodeHas_Is401()
     {
         await using var carol = await IrcLineClient.RegisterAsync(nodes.One.Port, "carol");

@@ -158,6 +158,8 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     /// <summary>What other nodes call on this one.</summary>
     private sealed class NodeObserver(ClusterLink link, IrcNetwork network) : INodeObserver
     {
+        public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(network.HoldsNick(nick, userId));
+
         public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
         {
             link.OnChannelEvent(channel, seq, e);

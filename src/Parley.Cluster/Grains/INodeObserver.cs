@@ -10,6 +10,9 @@ public interface INodeObserver : IGrainObserver
     /// <summary>A private message to the local user holding <paramref name="nick"/>; null if none does (any more).</summary>
     Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick);
 
+    /// <summary>Whether the local user <paramref name="userId"/> still holds <paramref name="nick"/> (a nick grain checking a holder before it gives the nick to another node).</summary>
+    Task<bool> HoldsNickAsync(string nick, long userId);
+
     /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
     Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
 }

@@ -17,16 +17,33 @@ public sealed class NickGrain(IClusterMembershipService membership) : Grain, INi
 
     private NickHolder? _holder;
 
-    public Task<bool> ClaimAsync(NickHolder claimant)
+    public async Task<bool> ClaimAsync(NickHolder claimant)
     {
         ForgetDeadHolder();
-        if (_holder is not null && (_holder.Node != claimant.Node || _holder.UserId != claimant.UserId))
+        if (_holder is not null && (_holder.Node != claimant.Node || _holder.UserId != claimant.UserId) && await StillHeldAsync(_holder))
         {
-            return Task.FromResult(false);
+            return false;
         }
         _holder = claimant;
         DelayDeactivation(HeldLifetime);
-        return Task.FromResult(true);
+        return true;
+    }
+
+    /// <summary>
+    /// Asks the holder's node whether its user still holds the nick: its release (sent after
+    /// the user quit or changed nick) may still be on its way, or lost. If the node does not
+    /// answer, the nick stays held: never two holders.
+    /// </summary>
+    private static async Task<bool> StillHeldAsync(NickHolder holder)
+    {
+        try
+        {
+            return await holder.Observer.HoldsNickAsync(holder.Nick, holder.UserId);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            return true;
+        }
     }
 
     public Task ReleaseAsync(string node, long userId)

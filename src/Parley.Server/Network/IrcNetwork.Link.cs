@@ -21,6 +21,15 @@ public sealed partial class IrcNetwork
         link.Attach(this);
     }
 
+    /// <summary>Whether the local user <paramref name="userId"/> holds <paramref name="nick"/> now (asked by the nick's grain).</summary>
+    public bool HoldsNick(string nick, long userId)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var holder) && holder.Id == userId;
+        }
+    }
+
     /// <summary>
     /// A private message from a user on another node to <paramref name="nick"/> here: the
     /// recipient's copy is stored, then delivered (through the pipeline, so it is stored before

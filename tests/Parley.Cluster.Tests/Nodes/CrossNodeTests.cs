@@ -37,6 +37,23 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task ANickFreedByAQuit_CanBeTakenOnTheOtherNodeAtOnce()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var nick = $"swap{round}";
+            var (from, to) = round % 2 == 0 ? (nodes.One, nodes.Two) : (nodes.Two, nodes.One);
+            await using var holder = await IrcLineClient.RegisterAsync(from.Port, nick);
+            await holder.SendAsync("QUIT");
+            await holder.ExpectAsync(l => l.StartsWith("ERROR", StringComparison.Ordinal));
+            // The release may still be on its way: the nick grain asks the holder's node.
+            await using var taker = await IrcLineClient.ConnectAsync(to.Port);
+            await taker.SendAsync($"NICK {nick}", "USER t 0 * :t");
+            Assert.Contains($" 001 {nick} ", await taker.ExpectAsync(l => IsWelcome(l) || IsNickInUse(l)), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task PrivateMessages_CrossNodes_InTheOrderSent_BothWays()
     {
         await using var alice = await IrcLineClient.RegisterAsync(nodes.One.Port, "alice");
@@ -52,6 +69,32 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
         await bob.SendAsync("NOTICE alice :got them", "PRIVMSG alice :thanks");
         Assert.EndsWith(" NOTICE alice :got them", await alice.ExpectAsync(l => l.Contains(" NOTICE alice ", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Matches(@"^:bob!\S+ PRIVMSG alice :?thanks$", await alice.ExpectAsync(l => l.Contains(" PRIVMSG alice ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Accounts_MadeWithTheCli_LogInOnEveryNode_AndHistoryWrittenOnOneNodeIsReadOnTheOther()
+    {
+        var (code, error) = await NodeProcess.RunToEndAsync(TimeSpan.FromSeconds(60),
+            "account", "create", "gina", "--password", "sesame", "--cluster", nodes.ConnectionString);
+        Assert.True(code == 0, error);
+        var (listed, _) = await NodeProcess.RunToEndAsync(TimeSpan.FromSeconds(60), "account", "list", "--cluster", nodes.ConnectionString);
+        Assert.Equal(0, listed);
+
+        await using var hank = await IrcLineClient.RegisterAsync(nodes.Two.Port, "hank");
+        await using (var gina = await IrcLineClient.LoginAsync(nodes.One.Port, "gina", "gina", "sesame"))
+        {
+            await gina.SendAsync("PRIVMSG hank :written on node one");
+            await hank.ExpectAsync(l => l.Contains("written on node one", StringComparison.Ordinal));
+            await gina.SendAsync("QUIT");
+            await gina.ExpectAsync(l => l.StartsWith("ERROR", StringComparison.Ordinal));
+        }
+
+        // The same account on the other node reads its side of the conversation.
+        await using var again = await IrcLineClient.LoginAsync(nodes.Two.Port, "gina", "gina", "sesame", "draft/chathistory batch server-time message-tags");
+        await again.SendAsync("CHATHISTORY LATEST hank * 10");
+        var line = await again.ExpectAsync(l => l.Contains(" PRIVMSG hank ", StringComparison.Ordinal) || l.StartsWith("BATCH -", StringComparison.Ordinal) || l.Contains("BATCH -", StringComparison.Ordinal));
+        Assert.Contains(":gina!", line, StringComparison.Ordinal);
+        Assert.Contains("written on node one", line, StringComparison.Ordinal);
     }
 
     [Fact]

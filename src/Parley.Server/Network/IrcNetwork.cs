@@ -148,6 +148,10 @@ public sealed partial class IrcNetwork
             if (oldNick != "*")
             {
                 _nicks.Remove(oldNick);
+                if (!CaseMapping.Equals(oldNick, nick))
+                {
+                    Link?.ReleaseNick(oldNick, user.Id);
+                }
             }
             user.Nick = nick;
             _nicks[nick] = user;
@@ -254,6 +258,7 @@ public sealed partial class IrcNetwork
             if (user.Nick != "*" && _nicks.TryGetValue(user.Nick, out var holder) && holder == user)
             {
                 _nicks.Remove(user.Nick);
+                Link?.ReleaseNick(user.Nick, user.Id);
                 if (user.IsRegistered)
                 {
                     NotifyMonitorsLocked(user.Nick, null);

@@ -138,7 +138,9 @@ public static class ParleyServer
                 {
                     k.Listen(new IPEndPoint(address, ep.Port), lo =>
                     {
-                        lo.Protocols = HttpProtocols.None;
+                        // IRC, and HTTPS (the web client, wss) for clients that speak HTTP: see
+                        // ProtocolSniffer. Kestrel's HTTP handling comes after our middleware.
+                        lo.Protocols = HttpProtocols.Http1;
                         // The certificate is asked for at every handshake, so REHASH can replace it.
                         lo.UseHttps(new HttpsConnectionAdapterOptions
                         {
@@ -147,8 +149,22 @@ public static class ParleyServer
                             // Client certificates are identities (certfp), not checked against any CA.
                             ClientCertificateValidation = (_, _, _) => true,
                             HandshakeTimeout = TimeSpan.FromSeconds(Math.Min(10, options.Limits.RegistrationTimeoutSeconds)),
+                            // No ALPN: IRC clients that offer a protocol of their own must not fail
+                            // the handshake for want of a match; browsers take HTTP/1.1 without it.
+                            OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null,
                         });
-                        lo.UseConnectionHandler<IrcConnectionHandler>();
+                        var web = new HttpRoleFeature(HttpRole.Web);
+                        lo.Use(next => async connection =>
+                        {
+                            var server = k.ApplicationServices.GetRequiredService<ServerContext>();
+                            if (await ProtocolSniffer.IsHttpAsync(connection.Transport.Input, ProtocolSniffer.Wait, server.Time, connection.ConnectionClosed))
+                            {
+                                connection.Features.Set(web);
+                                await next(connection);
+                                return;
+                            }
+                            await k.ApplicationServices.GetRequiredService<IrcConnectionHandler>().OnConnectedAsync(connection);
+                        });
                         listeners.Add(ListenerKind.IrcTls, lo);
                     });
                 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -43,6 +44,10 @@ internal static class ServeCommand
                                gives WebSocket clients' real addresses; repeatable
           --metrics-listen HOST:PORT  serve /metrics there instead of on the HTTP listener
           --no-metrics         no /metrics
+          --cluster CONNSTR    be a node of a cluster: the PostgreSQL database the nodes
+                               share ("Host=…;Database=…;Username=…;Password=…")
+          --silo-listen HOST:PORT  where this node talks to the other nodes; HOST is the
+                               IP address they reach it at (default: 127.0.0.1:11111)
           -h, --help           this help
 
         Every option can also be set in the config file or the environment: see
@@ -57,6 +62,8 @@ internal static class ServeCommand
         ["--motd"] = "Server:Motd",
         ["--tls-cert"] = "Server:Tls:Certificate",
         ["--tls-key"] = "Server:Tls:Key",
+        ["--cluster"] = "Server:Cluster:ConnectionString",
+        ["--silo-listen"] = "Server:Cluster:SiloListen",
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -101,19 +108,20 @@ internal static class ServeCommand
         }
 
         WebApplication app;
+        Func<ServerOptions> reload = () =>
+        {
+            try
+            {
+                return load();
+            }
+            catch (OptionsException ex)
+            {
+                throw new InvalidOperationException(ex.Message, ex);
+            }
+        };
         try
         {
-            app = ParleyServer.Build(options, () =>
-            {
-                try
-                {
-                    return load();
-                }
-                catch (OptionsException ex)
-                {
-                    throw new InvalidOperationException(ex.Message, ex);
-                }
-            });
+            app = options.Cluster.Enabled ? BuildClusterNode(options, reload) : ParleyServer.Build(options, reload);
         }
         catch (OptionsException ex)
         {
@@ -124,7 +132,9 @@ internal static class ServeCommand
         catch (StartupException ex)
         {
             stderr.WriteLine($"parley serve: {ex.Message}");
-            return 1;
+            // A cluster that cannot be joined (database unreachable, login refused, silo port
+            // taken) is a configuration error (issue 9): 2, as for a bad option.
+            return options.Cluster.Enabled ? 2 : 1;
         }
         try
         {
@@ -135,6 +145,12 @@ internal static class ServeCommand
             var all = options.Listen.Concat(options.Tls.Listen).Concat(options.Http.Enabled ? options.Http.Listen : []).Concat(options.Http.WebSocketListen).Concat(options.Metrics.Listen);
             stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", all)}: {Innermost(ex).Message}");
             return 1;
+        }
+        catch (Exception ex) when (options.Cluster.Enabled)
+        {
+            // The silo could not join (Orleans' start failed after the checks above).
+            stderr.WriteLine($"parley serve: cannot join the cluster: {Innermost(ex).Message.Split('\n')[0].Trim()}");
+            return 2;
         }
         foreach (var ep in ParleyServer.BoundEndpoints(app))
         {
@@ -155,6 +171,10 @@ internal static class ServeCommand
         foreach (var url in HttpUrls(app, ListenerKind.Metrics, options.Metrics.Listen))
         {
             stdout.WriteLine($"parley: metrics at {url}metrics");
+        }
+        if (options.Cluster.Enabled)
+        {
+            stdout.WriteLine($"parley: node of cluster '{options.Cluster.ClusterId}', talking to the other nodes on {options.Cluster.SiloListen}");
         }
         stdout.WriteLine($"parley: server {options.Name} ready, data in {Path.GetFullPath(options.DataDir)}");
         stdout.Flush();
@@ -197,6 +217,15 @@ internal static class ServeCommand
                 : ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"http://[{ep.Address}]:{ep.Port}/" : $"http://{ep.Address}:{ep.Port}/")
             .Distinct();
     }
+
+    /// <summary>
+    /// The clustered mode's start-up. A method of its own, never inlined, so that only this path
+    /// makes the runtime load Parley.Cluster, Orleans and Npgsql. Blocking on the task here is
+    /// safe: this is the process's start, with no synchronization context.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WebApplication BuildClusterNode(ServerOptions options, Func<ServerOptions> reload)
+        => Parley.Cluster.ClusterHost.BuildAsync(options, reload).GetAwaiter().GetResult();
 
     internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values)
     {

@@ -209,6 +209,18 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public void ClusterOptions_FromTheCommandLine()
+    {
+        var single = ServeCommand.Load(ServeCommand.Parse([]));
+        Assert.False(single.Cluster.Enabled);
+        var node = ServeCommand.Load(ServeCommand.Parse(["--cluster", "Host=db;Database=parley", "--silo-listen", "127.0.0.2:12000"]));
+        Assert.True(node.Cluster.Enabled);
+        Assert.Equal("Host=db;Database=parley", node.Cluster.ConnectionString);
+        Assert.Equal("127.0.0.2:12000", node.Cluster.SiloListen);
+        Assert.Equal("parley", node.Cluster.ClusterId);
+    }
+
+    [Fact]
     public void SampleConfig_InDocs_LoadsAndMatchesTheDefaults()
     {
         var sample = Path.Combine(RepoRoot(), "docs", "parley.sample.json");
@@ -219,6 +231,7 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(defaults.Flood, options.Flood);
         Assert.Equal(defaults.Limits, options.Limits);
         Assert.Equal(defaults.Admin, options.Admin);
+        Assert.Equal(defaults.Cluster, options.Cluster);
         Assert.Empty(options.Operators);
         Assert.Equal([ServeCommand.DefaultHttpListen], options.Http.Listen);
         Assert.True(options.Http.Enabled);

@@ -47,6 +47,7 @@ internal static partial class ChannelCommands
                     SendTopic(s, result.View!, quietIfNone: true);
                     await ReadMarkerCommand.SendOnJoinAsync(s, result.ChannelName);
                     SendNames(s, result.View!);
+                    MetadataCommands.SendOnJoin(s, result.ChannelName);
                     break;
                 case JoinError.AlreadyOn:
                     break;

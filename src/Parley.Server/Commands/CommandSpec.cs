@@ -16,10 +16,13 @@ public delegate ValueTask CommandHandler(Session session, IrcMessage message);
 /// <param name="BeforeRegistration">Allowed before registration completes (else 451).</param>
 /// <param name="OperOnly">Only IRC operators (else 481).</param>
 /// <param name="Exempt">Does not count against flood control (PONG).</param>
+/// <param name="Pipelined">May run while the client's earlier commands still wait for their history
+/// commit: it reads nothing from the history store (PRIVMSG, PING). Other commands wait first.</param>
 public sealed record CommandSpec(
     string Name,
     CommandHandler Handler,
     int MinParams = 0,
     bool BeforeRegistration = false,
     bool OperOnly = false,
-    bool Exempt = false);
+    bool Exempt = false,
+    bool Pipelined = false);

@@ -27,6 +27,7 @@ public sealed class CommandTable
         SaslCommands.Register(table);
         ChatHistoryCommands.Register(table);
         AccountRegistration.Register(table);
+        MetadataCommands.Register(table);
         return table;
     }
 
@@ -37,6 +38,9 @@ public sealed class CommandTable
     public bool TryGet(string verb, out CommandSpec spec) => _commands.TryGetValue(verb, out spec!);
 
     public bool IsFloodExempt(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Exempt;
+
+    /// <summary>Whether the verb may run before the client's earlier commands are committed (<see cref="CommandSpec.Pipelined"/>).</summary>
+    public bool IsPipelined(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Pipelined;
 
     /// <summary>Runs the checks every command shares, then the handler.</summary>
     public ValueTask DispatchAsync(Session session, IrcMessage message)

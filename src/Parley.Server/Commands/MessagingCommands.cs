@@ -10,11 +10,11 @@ internal static class MessagingCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new("PRIVMSG", (s, m) => SendAsync(s, m, "PRIVMSG")));
-        t.Add(new("NOTICE", (s, m) => SendAsync(s, m, "NOTICE")));
+        t.Add(new("PRIVMSG", (s, m) => SendAsync(s, m, "PRIVMSG"), Pipelined: true));
+        t.Add(new("NOTICE", (s, m) => SendAsync(s, m, "NOTICE"), Pipelined: true));
         // draft/message-redaction.
         t.Add(new("REDACT", RedactCommand.HandleAsync, MinParams: 2));
-        t.Add(new("TAGMSG", (s, m) => SendAsync(s, m, "TAGMSG"), MinParams: 1));
+        t.Add(new("TAGMSG", (s, m) => SendAsync(s, m, "TAGMSG"), MinParams: 1, Pipelined: true));
         // draft/multiline: one PRIVMSG or NOTICE of several lines.
         t.Add(new("BATCH", BatchCommand.HandleAsync, MinParams: 1));
     }

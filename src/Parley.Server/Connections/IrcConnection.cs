@@ -24,6 +24,14 @@ public sealed partial class IrcConnection
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
 
+    /// <summary>
+    /// How many of one client's commands may wait in the delivery pipeline for their group commit
+    /// before its read loop waits too. Enough for a client pipelining a burst of PRIVMSGs (the load
+    /// generator keeps 32 in flight) to put them all in one commit; small enough that the
+    /// pipeline's queue stays bounded by connections × this × one command's deliveries.
+    /// </summary>
+    internal const int MaxPendingCommands = 64;
+
     /// <param name="security">How the connection is secured (TLS), or null for plain text.</param>
     public IrcConnection(IDuplexPipe transport, ServerContext server, string remoteHost, TransportSecurity? security = null)
     {
@@ -172,6 +180,15 @@ public sealed partial class IrcConnection
             }
         }
 
+        if (Session.PendingCommands > 0
+            && (Session.PendingCommands >= MaxPendingCommands || !_server.Commands.IsPipelined(message.Command)))
+        {
+            // Most commands may read what the client's earlier commands stored (CHATHISTORY after
+            // PRIVMSG), so they wait until that is committed; and no client queues more than
+            // MaxPendingCommands commands' work in the delivery pipeline.
+            await Session.Network.Deliveries.WhenDeliveredAsync();
+        }
+
         Session.BeginCommand(message.GetTag("label"));
         try
         {
@@ -190,6 +207,10 @@ public sealed partial class IrcConnection
             if (Session.OfflineDeliveryDue && Session.IsRegistered && !Session.IsClosing)
             {
                 Session.OfflineDeliveryDue = false;
+                if (Session.PendingCommands > 0)
+                {
+                    await Session.Network.Deliveries.WhenDeliveredAsync();
+                }
                 await OfflineDelivery.DeliverAsync(Session);
             }
         }
@@ -197,7 +218,7 @@ public sealed partial class IrcConnection
         {
             if (!Session.IsClosing)
             {
-                await Session.EndCommandAsync();
+                Session.EndCommand();
             }
         }
     }
@@ -222,7 +243,8 @@ public sealed partial class IrcConnection
     {
         Session.BeginCommand(null);
         Session.Numeric(Numerics.ERR_INPUTTOOLONG, "Input line was too long");
-        return Session.EndCommandAsync();
+        Session.EndCommand();
+        return ValueTask.CompletedTask;
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Connection {Id} from {Host}")]

@@ -31,7 +31,8 @@ public static class ParleyServer
     /// </summary>
     /// <exception cref="OptionsException">An invalid listen address.</exception>
     /// <exception cref="StartupException">The database cannot be opened.</exception>
-    public static WebApplication Build(ServerOptions options, Func<ServerOptions>? reload = null, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="backends">Replacements for the single node's stores, and more services (the clustered mode); null: none.</param>
+    public static WebApplication Build(ServerOptions options, Func<ServerOptions>? reload = null, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null, ServerBackends? backends = null)
     {
         var endpoints = new List<ListenEndpoint>();
         foreach (var text in options.Listen)
@@ -65,7 +66,7 @@ public static class ParleyServer
         }
         var listeners = new Listeners();
 
-        var accounts = OpenAccounts(options, time ?? TimeProvider.System);
+        IAccountStore accounts = backends?.Accounts ?? OpenAccounts(options, time ?? TimeProvider.System);
         byte[] cloakKey;
         ServerBans bans;
         try
@@ -79,7 +80,11 @@ public static class ParleyServer
             throw new StartupException(ex.Message, ex);
         }
         IHistoryStore? history = null;
-        if (options.History.Enabled)
+        if (options.History.Enabled && backends?.History is not null)
+        {
+            history = backends.History;
+        }
+        else if (options.History.Enabled)
         {
             try
             {
@@ -101,6 +106,7 @@ public static class ParleyServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
+        backends?.Configure?.Invoke(builder);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history));
         builder.Services.AddSingleton<IrcConnectionHandler>();

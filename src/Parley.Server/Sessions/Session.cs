@@ -28,6 +28,8 @@ public sealed class Session : IClientSink
     private int _pingOutstanding;
     private int _closing;
     private Action? _hold;
+    private Action? _release;
+    private int _pendingCommands;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
     {
@@ -57,8 +59,14 @@ public sealed class Session : IClientSink
     public TokenBucket Joins => _joins ??= new TokenBucket(
         Server.Options.Flood.JoinBurst, Server.Options.Flood.JoinsPerMinute / 60, Server.Time);
 
+    /// <summary>The throttle on changes to one's own metadata (with flood control; operators are exempt).</summary>
+    /// <remarks>Each change reaches every subscriber in the user's channels, like a nick change.</remarks>
+    public TokenBucket MetadataChanges => _metadataChanges ??= new TokenBucket(
+        Server.Options.Flood.MetadataChangeBurst, Server.Options.Flood.MetadataChangesPerMinute / 60, Server.Time);
+
     private TokenBucket? _nickChanges;
     private TokenBucket? _joins;
+    private TokenBucket? _metadataChanges;
 
     /// <summary>Whether the nick-change and join throttles apply to this client now.</summary>
     public bool Throttled => Flood.Enabled && IsRegistered && !User.IsOperator;
@@ -161,35 +169,53 @@ public sealed class Session : IClientSink
     }
 
     /// <summary>
-    /// Ends a command: once everything sequenced so far is stored and delivered (the command's
-    /// own messages included, ARCHITECTURE.md rule 10), queues its replies, then what others
-    /// sent meanwhile. The read loop awaits it before the next command, so the next command's
-    /// replies come after.
-    /// </summary>
-    public async ValueTask EndCommandAsync()
-    {
-        var delivered = Network.Deliveries.WhenDeliveredAsync();
-        if (!delivered.IsCompletedSuccessfully)
-        {
-            await delivered;
-        }
-        EndCommand();
-    }
-
-    /// <summary>
-    /// Queues the command's replies now, without waiting for the delivery pipeline: only right
-    /// before <see cref="Close"/> (QUIT, a refused registration), whose ERROR ends the output.
+    /// Ends a command without waiting for it: its replies (echoes included) are encoded now and
+    /// sequenced in Network's delivery pipeline behind everything the command sequenced, so they
+    /// reach the client only after the command's own messages are stored (ARCHITECTURE.md rule
+    /// 10) and in command order; then the outbox releases what others sent meanwhile. The read
+    /// loop goes on to the next command at once, so a client's pipelined commands join the same
+    /// group commit; <see cref="PendingCommands"/> bounds how many wait.
     /// </summary>
     public void EndCommand()
     {
-        var caps = Caps;
-        foreach (var bytes in Replies.Encode(caps, Label, Server.Name, Server.NewBatchId))
+        List<byte[]>? lines = null;
+        if (Replies.Count > 0 || Label is not null)
         {
-            Outbox.EnqueueOwn(bytes);
+            lines = new List<byte[]>(Replies.Count);
+            foreach (var bytes in Replies.Encode(Caps, Label, Server.Name, Server.NewBatchId))
+            {
+                lines.Add(bytes);
+            }
         }
         Replies.Clear();
         Label = null;
+        Interlocked.Increment(ref _pendingCommands);
+        if (lines is null || lines.Count == 0)
+        {
+            Network.Deliveries.Run(_release ??= ReleaseCommand);
+            return;
+        }
+        Network.Deliveries.Run(() =>
+        {
+            foreach (var line in lines)
+            {
+                Outbox.EnqueueOwn(line);
+            }
+            ReleaseCommand();
+        });
+    }
+
+    /// <summary>
+    /// Commands whose replies still wait in the delivery pipeline (for a group commit). While it is
+    /// above zero, what this client's earlier commands stored may not be in history yet.
+    /// </summary>
+    public int PendingCommands => Volatile.Read(ref _pendingCommands);
+
+    // Run in the pipeline, in turn: the command's replies are queued; lines held back follow.
+    private void ReleaseCommand()
+    {
         Outbox.Release();
+        Interlocked.Decrement(ref _pendingCommands);
     }
 
     /// <summary>Sends one line now, outside any command (PING from the sweeper).</summary>
@@ -216,8 +242,10 @@ public sealed class Session : IClientSink
             return;
         }
         Network.Disconnect(User, quitReason);
-        var error = new OutboundMessage(null, "ERROR", $"Closing Link: {User.RealHost} ({errorReason})");
-        Outbox.Close(error.GetBytes(Capability.None));
+        var error = new OutboundMessage(null, "ERROR", $"Closing Link: {User.RealHost} ({errorReason})").GetBytes(Capability.None);
+        // In turn, after the replies of commands still waiting for their commit (a QUIT right
+        // after a PRIVMSG still gets the echo first).
+        Network.Deliveries.Run(() => Outbox.Close(error));
         _abortRead();
     }
 

@@ -26,7 +26,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="reload">What REHASH re-reads (the server name and flood setting are kept as here).</param>
     /// <param name="time">The clock (default: a fake one at 2026-11-25 12:00 UTC).</param>
     /// <param name="cloaks">Keep IP cloaking as the options say (off by default in tests, so hosts read 127.0.0.1).</param>
-    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null, bool cloaks = false)
+    /// <param name="wrapHistory">Wraps the history store (history.db) in one of the test's, e.g. to hold commits back.</param>
+    public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null, bool cloaks = false,
+        Func<IHistoryStore, IHistoryStore>? wrapHistory = null)
     {
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         ServerOptions ForTests(ServerOptions o) => o with
@@ -39,7 +41,11 @@ public sealed class TestServer : IAsyncDisposable
         DataDir = Directory.CreateTempSubdirectory("parley-test-").FullName;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
         var accounts = SqliteAccountStore.Open(SqliteDatabase.Open(DataDir), mapping, Time, Iterations, ownsDatabase: true);
-        var history = options.History.Enabled ? SqliteHistoryStore.Open(DataDir) : null;
+        IHistoryStore? history = options.History.Enabled ? SqliteHistoryStore.Open(DataDir) : null;
+        if (history is not null && wrapHistory is not null)
+        {
+            history = wrapHistory(history);
+        }
         Context = new ServerContext(options with { DataDir = DataDir }, Time, NullLoggerFactory.Instance,
             reload is null ? null : () => ForTests(reload()) with { DataDir = DataDir }, accounts, history: history);
     }

@@ -1,45 +1,38 @@
-using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Parley.Protocol;
 using Parley.Server.Storage;
 
-namespace Parley.Server.Tests.Accounts;
+namespace Parley.Server.Tests.Stores;
 
-public sealed class SqliteAccountStoreTests : IDisposable
+/// <summary>
+/// What every <see cref="IAccountStore"/> guarantees, written once and run against each back end:
+/// SQLite here (SqliteAccountStoreTests), PostgreSQL in Parley.Cluster.Tests, which
+/// compiles this file too. A fixture gives a fresh, empty backing store per test.
+/// </summary>
+public abstract class AccountStoreContract
 {
-    private const int Iterations = 4096;
+    /// <summary>Few PBKDF2 rounds: the tests are about storage, not hashing cost.</summary>
+    protected const int Iterations = 4096;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("parley-store-").FullName;
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-    private readonly List<IDisposable> _open = [];
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
 
-    public void Dispose()
-    {
-        foreach (var d in _open)
-        {
-            d.Dispose();
-        }
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private SqliteAccountStore Open(CaseMapping? mapping = null)
-    {
-        var store = SqliteAccountStore.Open(SqliteDatabase.Open(_dir), mapping, _time, Iterations, ownsDatabase: true);
-        _open.Add(store);
-        return store;
-    }
+    /// <summary>
+    /// Opens a store on this test's backing store (every call: the same file or database, as a
+    /// second process or node would), disposed by the fixture. Throws what opening throws.
+    /// </summary>
+    protected abstract Task<IAccountStore> OpenAsync(CaseMapping? mapping = null);
 
     [Fact]
     public async Task Create_ThenVerify_AcceptsOnlyThePassword()
     {
-        var store = Open();
+        var store = await OpenAsync();
         Assert.Equal(AccountResult.Ok, await store.CreateAsync("Jilles", "sesame", "j@example.org"));
 
         var ok = await store.VerifyAsync("jilles", "sesame");
         Assert.NotNull(ok);
         Assert.Equal("Jilles", ok.Name);
         Assert.Equal("j@example.org", ok.Email);
-        Assert.Equal(_time.GetUtcNow(), ok.CreatedAt);
+        Assert.Equal(Time.GetUtcNow(), ok.CreatedAt);
         Assert.Null(await store.VerifyAsync("jilles", "millet"));
         Assert.Null(await store.VerifyAsync("jilles", ""));
         Assert.Null(await store.VerifyAsync("nobody", "sesame"));
@@ -51,7 +44,7 @@ public sealed class SqliteAccountStoreTests : IDisposable
     [InlineData("JiLLeS")]
     public async Task Create_SameNameInAnotherCase_AlreadyExists(string second)
     {
-        var store = Open();
+        var store = await OpenAsync();
         Assert.Equal(AccountResult.Ok, await store.CreateAsync("Jilles", "sesame"));
         Assert.Equal(AccountResult.AlreadyExists, await store.CreateAsync(second, "other"));
         Assert.Equal("Jilles", (await store.GetAsync(second))!.Name);
@@ -60,7 +53,7 @@ public sealed class SqliteAccountStoreTests : IDisposable
     [Fact]
     public async Task Create_Rfc1459Mapping_FoldsBracketsAsBraces()
     {
-        var store = Open(CaseMapping.Rfc1459);
+        var store = await OpenAsync(CaseMapping.Rfc1459);
         Assert.Equal(AccountResult.Ok, await store.CreateAsync("a[b]", "pw"));
         Assert.Equal(AccountResult.AlreadyExists, await store.CreateAsync("A{B}", "pw"));
         Assert.NotNull(await store.GetAsync("a{b}"));
@@ -74,7 +67,7 @@ public sealed class SqliteAccountStoreTests : IDisposable
     [InlineData("a,b")]
     public async Task Create_InvalidName_IsRefused(string name)
     {
-        var store = Open();
+        var store = await OpenAsync();
         Assert.Equal(AccountResult.InvalidName, await store.CreateAsync(name, "sesame"));
     }
 
@@ -84,7 +77,7 @@ public sealed class SqliteAccountStoreTests : IDisposable
     [InlineData("nul\0here")]
     public async Task Create_InvalidPassword_IsRefused(string password)
     {
-        var store = Open();
+        var store = await OpenAsync();
         Assert.Equal(AccountResult.InvalidPassword, await store.CreateAsync("jilles", password));
         Assert.Null(await store.GetAsync("jilles"));
     }
@@ -92,18 +85,19 @@ public sealed class SqliteAccountStoreTests : IDisposable
     [Fact]
     public async Task SetPassword_ReplacesTheCredentials()
     {
-        var store = Open();
+        var store = await OpenAsync();
         await store.CreateAsync("jilles", "sesame");
         Assert.Equal(AccountResult.Ok, await store.SetPasswordAsync("JILLES", "millet"));
         Assert.Null(await store.VerifyAsync("jilles", "sesame"));
         Assert.NotNull(await store.VerifyAsync("jilles", "millet"));
         Assert.Equal(AccountResult.NotFound, await store.SetPasswordAsync("nobody", "x"));
+        Assert.Equal(AccountResult.InvalidPassword, await store.SetPasswordAsync("jilles", ""));
     }
 
     [Fact]
     public async Task Delete_RemovesTheAccount()
     {
-        var store = Open();
+        var store = await OpenAsync();
         await store.CreateAsync("jilles", "sesame");
         Assert.Equal(AccountResult.Ok, await store.DeleteAsync("Jilles"));
         Assert.Null(await store.GetAsync("jilles"));
@@ -114,7 +108,7 @@ public sealed class SqliteAccountStoreTests : IDisposable
     [Fact]
     public async Task List_GivesEveryAccountByFoldedName()
     {
-        var store = Open();
+        var store = await OpenAsync();
         await store.CreateAsync("bob", "x");
         await store.CreateAsync("Alice", "x", "alice@example.org");
         var list = await store.ListAsync();
@@ -124,10 +118,46 @@ public sealed class SqliteAccountStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task TwoStoresOnOneFile_SeeEachOthersWritesAtOnce()
+    public async Task CertFps_AreAddedFoundListedAndRemoved()
     {
-        var server = Open(CaseMapping.Rfc1459);
-        var cli = Open();
+        var store = await OpenAsync();
+        await store.CreateAsync("jilles", "sesame");
+        await store.CreateAsync("bob", "x");
+        var fp = new string('a', 64);
+        var other = new string('b', 64);
+        Assert.Equal(AccountResult.Ok, await store.AddCertFpAsync("JILLES", fp.ToUpperInvariant()));
+        Assert.Equal(AccountResult.Ok, await store.AddCertFpAsync("jilles", other));
+        Assert.Equal(AccountResult.AlreadyExists, await store.AddCertFpAsync("bob", fp));
+        Assert.Equal(AccountResult.NotFound, await store.AddCertFpAsync("nobody", new string('c', 64)));
+        Assert.Equal(AccountResult.InvalidName, await store.AddCertFpAsync("jilles", "not hex"));
+
+        Assert.Equal([fp, other], await store.ListCertFpsAsync("jilles"));
+        Assert.Equal("jilles", (await store.FindByCertFpAsync(fp))!.Name);
+        Assert.Null(await store.FindByCertFpAsync(new string('c', 64)));
+
+        Assert.Equal(AccountResult.Ok, await store.RemoveCertFpAsync("jilles", other));
+        Assert.Equal(AccountResult.NotFound, await store.RemoveCertFpAsync("jilles", other));
+        Assert.Equal([fp], await store.ListCertFpsAsync("jilles"));
+    }
+
+    [Fact]
+    public async Task Delete_ForgetsTheCertFps()
+    {
+        var store = await OpenAsync();
+        await store.CreateAsync("jilles", "sesame");
+        var fp = new string('a', 64);
+        await store.AddCertFpAsync("jilles", fp);
+        await store.DeleteAsync("jilles");
+        Assert.Null(await store.FindByCertFpAsync(fp));
+        await store.CreateAsync("bob", "x");
+        Assert.Equal(AccountResult.Ok, await store.AddCertFpAsync("bob", fp));
+    }
+
+    [Fact]
+    public async Task TwoStoresOnOneBackingStore_SeeEachOthersWritesAtOnce()
+    {
+        var server = await OpenAsync(CaseMapping.Rfc1459);
+        var cli = await OpenAsync();
         Assert.Equal(CaseMapping.Rfc1459, cli.CaseMapping);
 
         Assert.Equal(AccountResult.Ok, await cli.CreateAsync("jilles", "sesame"));
@@ -142,90 +172,43 @@ public sealed class SqliteAccountStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ConcurrentWritersOnOneFile_AllSucceed()
+    public async Task ConcurrentWriters_AllSucceed_AndOneNameIsCreatedOnce()
     {
-        var a = Open();
-        var b = Open();
+        var a = await OpenAsync();
+        var b = await OpenAsync();
         var tasks = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
             await (i % 2 == 0 ? a : b).CreateAsync("user" + i, "pw"))).ToArray();
         var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.All(results, r => Assert.Equal(AccountResult.Ok, r));
         Assert.Equal(20, (await a.ListAsync()).Count);
-    }
 
-    [Fact]
-    public void Open_NewFile_IsInWalModeAtTheLatestSchema()
-    {
-        var db = SqliteDatabase.Open(_dir);
-        _open.Add(db);
-        Assert.Equal(SqliteSchema.Migrations.Count, db.SchemaVersion);
-        using var connection = db.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode;";
-        Assert.Equal("wal", command.ExecuteScalar());
-        command.CommandText = "SELECT version FROM schema_version;";
-        Assert.Equal((long)SqliteSchema.Migrations.Count, command.ExecuteScalar());
-    }
-
-    [Fact]
-    public void Open_FileFromANewerParley_Throws()
-    {
-        using (var db = SqliteDatabase.Open(_dir))
-        using (var connection = db.OpenConnection())
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "UPDATE schema_version SET version = 999;";
-            command.ExecuteNonQuery();
-        }
-        var ex = Assert.Throws<InvalidOperationException>(() => SqliteDatabase.Open(_dir));
-        Assert.Contains("999", ex.Message);
+        var race = Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+            await (i % 2 == 0 ? a : b).CreateAsync(i % 3 == 0 ? "Racer" : "racer", "pw"))).ToArray();
+        var raced = await Task.WhenAll(race).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Single(raced, r => r == AccountResult.Ok);
+        Assert.Equal(9, raced.Count(r => r == AccountResult.AlreadyExists));
     }
 
     [Fact]
     public async Task Open_WithAnotherCaseMapping_RefoldsNames()
     {
-        var ascii = Open(CaseMapping.Ascii);
+        var ascii = await OpenAsync(CaseMapping.Ascii);
         await ascii.CreateAsync("a[b]", "pw");
         Assert.Null(await ascii.GetAsync("a{b}"));
 
-        var rfc = Open(CaseMapping.Rfc1459);
+        var rfc = await OpenAsync(CaseMapping.Rfc1459);
         Assert.NotNull(await rfc.GetAsync("A{B}"));
     }
 
     [Fact]
     public async Task Open_RefoldThatWouldMergeTwoAccounts_Throws()
     {
-        var ascii = Open(CaseMapping.Ascii);
+        var ascii = await OpenAsync(CaseMapping.Ascii);
         await ascii.CreateAsync("a[b]", "pw");
         await ascii.CreateAsync("a{b}", "pw");
-        var ex = Assert.Throws<InvalidOperationException>(() => SqliteAccountStore.Open(SqliteDatabase.Open(_dir), CaseMapping.Rfc1459, _time));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => OpenAsync(CaseMapping.Rfc1459));
         Assert.Contains("a[b]", ex.Message);
         Assert.NotNull(await ascii.GetAsync("a[b]"));
-    }
-
-    [Fact]
-    public async Task TheDatabase_NeverHoldsThePassword()
-    {
-        var store = Open();
-        const string password = "correct horse battery staple";
-        await store.CreateAsync("jilles", password);
-        _open.ForEach(d => d.Dispose());
-        _open.Clear();
-        foreach (var file in Directory.GetFiles(_dir))
-        {
-            var bytes = File.ReadAllBytes(file);
-            Assert.DoesNotContain(password, Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
-            Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.Unicode.GetBytes(password)));
-        }
-    }
-
-    [Fact]
-    public async Task InMemory_WorksAndIsPrivate()
-    {
-        using var a = SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), null, _time, Iterations, ownsDatabase: true);
-        using var b = SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), null, _time, Iterations, ownsDatabase: true);
-        await a.CreateAsync("jilles", "sesame");
-        Assert.NotNull(await a.VerifyAsync("jilles", "sesame"));
-        Assert.Null(await b.GetAsync("jilles"));
+        Assert.Equal(CaseMapping.Ascii, (await OpenAsync()).CaseMapping);
     }
 }

@@ -369,6 +369,8 @@ internal static class ServeCommand
             Http = options.Http with
             {
                 Listen = Whole(parsed.Lists.HttpListen, "Http:Listen") ?? [DefaultHttpListen],
+                // The default is a convenience, and so optional; an address asked for must bind.
+                ListenIfFree = options.Http.ListenIfFree || Whole(parsed.Lists.HttpListen, "Http:Listen") is null,
                 WebSocketListen = Whole(parsed.Lists.WebSocketListen, "Http:WebSocketListen") ?? [],
                 WebSocketOrigins = Whole(parsed.Lists.WebSocketOrigins, "Http:WebSocketOrigins") ?? [],
                 TrustedProxies = Whole(parsed.Lists.TrustedProxies, "Http:TrustedProxies") ?? [],

@@ -148,6 +148,9 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(options.Http.Enabled);
         Assert.Equal([ServeCommand.DefaultHttpListen], options.Http.Listen);
         Assert.Equal("localhost:8080", ServeCommand.DefaultHttpListen);
+        // The default may be skipped when taken; an address asked for may not.
+        Assert.True(options.Http.ListenIfFree);
+        Assert.False(ServeCommand.Load(ServeCommand.Parse(["--http-listen", "localhost:8080"])).Http.ListenIfFree);
         Assert.Empty(options.Http.WebSocketListen);
         Assert.Empty(options.Http.WebSocketOrigins);
         Assert.Empty(options.Http.TrustedProxies);

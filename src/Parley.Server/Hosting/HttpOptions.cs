@@ -18,6 +18,14 @@ public sealed record HttpOptions
     public IReadOnlyList<string> Listen { get; init; } = [];
 
     /// <summary>
+    /// An address of <see cref="Listen"/> that is taken when the server starts is skipped with a
+    /// warning instead of failing the start. <c>parley serve</c> sets it for its default
+    /// (<c>localhost:8080</c>), so servers started side by side do not fail for a port they do
+    /// not need; an address asked for explicitly must bind.
+    /// </summary>
+    public bool ListenIfFree { get; init; }
+
+    /// <summary>
     /// Listeners for IRC over WebSocket only (<c>--websocket</c>): every upgrade on any path
     /// goes to the IRC transport; anything else gets 426 Upgrade Required. Health endpoints are
     /// served here too.

@@ -31,6 +31,26 @@ public sealed class Listeners
 {
     private readonly Lock _gate = new();
     private readonly List<(ListenerKind Kind, ListenOptions Options)> _all = [];
+    private readonly HashSet<EndPoint> _optional = [];
+    private readonly HashSet<EndPoint> _skipped = [];
+
+    /// <summary>An address that may be skipped when taken (<see cref="HttpOptions.ListenIfFree"/>).</summary>
+    internal void AddOptional(EndPoint endpoint)
+    {
+        lock (_gate)
+        {
+            _optional.Add(endpoint);
+        }
+    }
+
+    /// <summary>Whether binding <paramref name="endpoint"/> may fail (it is then noted as skipped).</summary>
+    internal bool SkipIfOptional(EndPoint endpoint)
+    {
+        lock (_gate)
+        {
+            return _optional.Contains(endpoint) && _skipped.Add(endpoint);
+        }
+    }
 
     internal void Add(ListenerKind kind, ListenOptions options)
     {
@@ -45,7 +65,7 @@ public sealed class Listeners
     {
         lock (_gate)
         {
-            return [.. _all.Where(l => l.Kind == kind && l.Options.IPEndPoint is not null).Select(l => l.Options.IPEndPoint!)];
+            return [.. _all.Where(l => l.Kind == kind && l.Options.IPEndPoint is not null && !_skipped.Contains(l.Options.IPEndPoint)).Select(l => l.Options.IPEndPoint!)];
         }
     }
 }

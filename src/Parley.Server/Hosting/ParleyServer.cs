@@ -175,7 +175,7 @@ public static class ParleyServer
                     });
                 }
             }
-            ListenHttp(k, httpEndpoints, HttpRole.Web, ListenerKind.Http, listeners);
+            ListenHttp(k, httpEndpoints, HttpRole.Web, ListenerKind.Http, listeners, optional: options.Http.ListenIfFree);
             ListenHttp(k, webSocketEndpoints, HttpRole.WebSocket, ListenerKind.WebSocket, listeners);
             ListenHttp(k, metricsEndpoints, HttpRole.Metrics, ListenerKind.Metrics, listeners);
         });
@@ -207,13 +207,17 @@ public static class ParleyServer
     }
 
     /// <summary>HTTP/1.1 listeners; each tells its requests what it serves (<see cref="HttpRoleFeature"/>).</summary>
-    private static void ListenHttp(KestrelServerOptions k, List<ListenEndpoint> endpoints, HttpRole role, ListenerKind kind, Listeners listeners)
+    private static void ListenHttp(KestrelServerOptions k, List<ListenEndpoint> endpoints, HttpRole role, ListenerKind kind, Listeners listeners, bool optional = false)
     {
         var feature = new HttpRoleFeature(role);
         foreach (var ep in endpoints)
         {
             foreach (var address in ep.Resolve())
             {
+                if (optional && ep.Port != 0)
+                {
+                    listeners.AddOptional(new IPEndPoint(address, ep.Port));
+                }
                 k.Listen(new IPEndPoint(address, ep.Port), lo =>
                 {
                     lo.Protocols = HttpProtocols.Http1;

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Parley.Server.Hosting;
 using Parley.Server.Tests.Infrastructure;
 
@@ -36,5 +37,43 @@ public sealed class HttpListenerTests
         Assert.Null(server.HttpEndPoint);
         Assert.Null(server.WebSocketEndPoint);
         Assert.Single(ParleyServer.BoundEndpoints(server.App));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HttpAddressInUse_IsSkippedOnlyWhenOptional(bool listenIfFree)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var dir = Directory.CreateTempSubdirectory("parley-http-").FullName;
+        try
+        {
+            var options = new ServerOptions
+            {
+                Listen = ["127.0.0.1:0"],
+                DataDir = dir,
+                Http = new HttpOptions { Listen = [$"127.0.0.1:{port}"], ListenIfFree = listenIfFree },
+            };
+            await using var app = ParleyServer.Build(options, logging: l => l.ClearProviders());
+            if (listenIfFree)
+            {
+                await app.StartAsync();
+                Assert.Empty(ParleyServer.Bound(app, ListenerKind.Http));
+                await using var irc = await TcpLineClient.ConnectAsync(ParleyServer.BoundEndpoints(app)[0]);
+                await irc.RegisterAsync("stillhere");
+                await app.StopAsync();
+            }
+            else
+            {
+                var ex = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+                Assert.True(ParleyServer.IsBindFailure(ex));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -230,13 +230,22 @@ internal static class MetadataCommands
     /// <summary>After a JOIN (once NAMES is sent): the channel's and its members' values the joiner subscribes to.</summary>
     public static void SendOnJoin(Session s, string channel)
     {
-        if (!s.Has(Capability.Metadata))
+        var hasCap = s.Has(Capability.Metadata);
+        // The owning session may read its own user's fields without the lock: with no metadata
+        // and no subscriptions (the common case) there is nothing to tell or to ask Network.
+        if (s.User.Metadata is null && (s.User.MetadataSubs is null || !hasCap))
         {
-            // Others still learn the joiner's values; the joiner asked for none.
-            _ = s.Network.MetadataOnJoin(s.User, channel);
+            if (hasCap)
+            {
+                SendEntries(s, channel, []);
+            }
             return;
         }
-        var result = s.Network.MetadataOnJoin(s.User, channel);
+        var result = s.Network.MetadataOnJoin(s.User, channel, sync: hasCap);
+        if (!hasCap)
+        {
+            return;
+        }
         if (result.Error != MetadataError.None)
         {
             return;

@@ -253,7 +253,8 @@ public sealed partial class IrcNetwork
     /// <see cref="MetadataLimits.JoinSyncMaxLines"/>); and members who did not share a channel
     /// with the joiner yet are told the joiner's values for the keys they subscribe to.
     /// </summary>
-    public MetadataSyncResult MetadataOnJoin(IrcUser user, string channelName)
+    /// <param name="sync">Collect the joiner's values (it has the capability).</param>
+    public MetadataSyncResult MetadataOnJoin(IrcUser user, string channelName, bool sync)
     {
         lock (_gate)
         {
@@ -279,7 +280,7 @@ public sealed partial class IrcNetwork
                 }
             }
             var entries = new List<MetadataEntry>();
-            if (user.MetadataSubs is { } subs
+            if (sync && user.MetadataSubs is { } subs
                 && !CollectChannelLocked(channel, subs, entries, except: user, seen: null, MetadataLimits.JoinSyncMaxLines))
             {
                 return new MetadataSyncResult(MetadataError.None, channel.Name, [], Later: true);

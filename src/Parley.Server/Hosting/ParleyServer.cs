@@ -97,7 +97,9 @@ public static class ParleyServer
         logging?.Invoke(builder.Logging);
         backends?.Configure?.Invoke(builder);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history));
+        // A cluster node registers its INetworkLink (ServerBackends.Configure); a single node has none.
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history,
+            sp.GetService<Network.INetworkLink>()));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));

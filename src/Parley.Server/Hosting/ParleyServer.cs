@@ -94,6 +94,7 @@ public static class ParleyServer
         builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history));
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddHostedService<ShutdownService>();
+        builder.Services.AddHostedService<HeapTrimService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));
         builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
         builder.WebHost.UseKestrelCore();

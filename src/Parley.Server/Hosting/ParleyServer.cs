@@ -108,7 +108,8 @@ public static class ParleyServer
             {
                 foreach (var address in ep.Resolve())
                 {
-                    k.Listen(new IPEndPoint(address, ep.Port), lo =>
+                    // Plain IRC: the lean transport (an idle connection holds no buffers).
+                    k.Listen(new LeanEndPoint(address, ep.Port), lo =>
                     {
                         lo.Protocols = HttpProtocols.None;
                         lo.UseConnectionHandler<IrcConnectionHandler>();

@@ -12,7 +12,7 @@ namespace Parley.Server.Connections;
 /// </summary>
 public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandler
 {
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    public override Task OnConnectedAsync(ConnectionContext connection)
     {
         var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         var dline = address is null ? null : server.Bans.MatchAddress(address);
@@ -31,18 +31,21 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
         }
         if (admission is not { Admitted: true })
         {
-            await RefuseAsync(connection, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
-            return;
+            return RefuseAsync(connection, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
         }
+        // Not an async method: the connection's lifetime is RunAsync's task, and no second
+        // state machine stays allocated per connection for the whole of it (issue 7).
+        IrcConnection irc;
         try
         {
-            var irc = new IrcConnection(connection.Transport, server, host, security);
-            await irc.RunAsync();
+            irc = new IrcConnection(connection.Transport, server, host, security);
         }
-        finally
+        catch
         {
             admission.Release();
+            throw;
         }
+        return irc.RunAsync(admission);
     }
 
     /// <summary>Tells a refused client why (one ERROR line, as for any closing link) and closes.</summary>

@@ -32,7 +32,7 @@ public sealed class Outbox : IThreadPoolWorkItem
     private bool _draining;
     private bool _closed;
     private bool _completed;
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazySignal _drained;
 
     /// <param name="writer">The transport's output.</param>
     /// <param name="maxBytes">The SendQ limit.</param>
@@ -220,7 +220,7 @@ public sealed class Outbox : IThreadPoolWorkItem
                         if (_closed && !_completed)
                         {
                             _completed = true;
-                            _drained.TrySetResult();
+                            _drained.Set();
                         }
                         return;
                     }
@@ -267,7 +267,7 @@ public sealed class Outbox : IThreadPoolWorkItem
                 _queue.Clear();
                 StopHolding();
             }
-            _drained.TrySetResult();
+            _drained.Set();
         }
     }
 }

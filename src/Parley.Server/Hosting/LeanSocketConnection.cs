@@ -36,6 +36,8 @@ internal sealed class LeanSocketConnection : ConnectionContext, IDuplexPipe
     public LeanSocketConnection(Socket socket, int maxBufferedInput)
     {
         _socket = socket;
+        // Sends are tried synchronously first (SocketWriter); asynchronous operations are not affected.
+        socket.Blocking = false;
         _input = new SocketReader(socket, maxBufferedInput);
         _output = new SocketWriter(socket);
         Transport = this;

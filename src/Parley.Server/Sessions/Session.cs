@@ -18,7 +18,7 @@ namespace Parley.Server.Sessions;
 public sealed class Session : IClientSink
 {
     private readonly Action _abortRead;
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazySignal _closed;
     private long _caps;
     // Monotonic timestamps (TimeProvider.GetTimestamp), never wall-clock time: a clock that is
     // set back or jumps forward must not time anyone out.
@@ -244,7 +244,7 @@ public sealed class Session : IClientSink
     }
 
     /// <summary>Called by the connection when it is done: completes <see cref="Closed"/>.</summary>
-    internal void MarkClosed() => _closed.TrySetResult();
+    internal void MarkClosed() => _closed.Set();
 
     /// <summary>Registration timeout and ping keepalive; called by the sweeper.</summary>
     internal void CheckTimeouts(long now, LimitOptions limits)

@@ -40,8 +40,9 @@ public sealed partial class IrcConnection
         _transport = transport;
         _server = server;
         _logger = server.ConnectionLogger;
-        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes, reason => Session?.Close(reason, reason));
+        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes);
         Session = new Session(server, outbox, remoteHost, AbortRead, security);
+        outbox.Owner = Session;
     }
 
     public Session Session { get; }

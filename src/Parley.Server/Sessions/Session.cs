@@ -27,8 +27,6 @@ public sealed class Session : IClientSink
     private long _pingSentStamp;
     private int _pingOutstanding;
     private int _closing;
-    private Action? _hold;
-    private Action? _release;
     private int _pendingCommands;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
@@ -159,7 +157,7 @@ public sealed class Session : IClientSink
     {
         Label = label;
         Replies.Clear();
-        Network.Deliveries.Run(_hold ??= Outbox.Hold);
+        Network.Deliveries.Run(static o => ((Outbox)o!).Hold(), Outbox);
     }
 
     /// <summary>
@@ -186,7 +184,7 @@ public sealed class Session : IClientSink
         Interlocked.Increment(ref _pendingCommands);
         if (lines is null || lines.Count == 0)
         {
-            Network.Deliveries.Run(_release ??= ReleaseCommand);
+            Network.Deliveries.Run(static s => ((Session)s!).ReleaseCommand(), this);
             return;
         }
         Network.Deliveries.Run(() =>

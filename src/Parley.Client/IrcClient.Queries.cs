@@ -19,6 +19,7 @@ public sealed partial class IrcClient
             {
                 Numerics.RPL_ENDOFWHOIS or "402" => QueryStep.TakeAndEnd,
                 "311" or "312" or "313" or "317" or "319" or "301" or "330" or "671" or "276" or "320" or "338" or "378" or "401" => QueryStep.Take,
+                Numerics.RPL_WHOISKEYVALUE => QueryStep.Take,
                 _ => QueryStep.Skip,
             };
         }, cancellationToken);
@@ -51,9 +52,15 @@ public sealed partial class IrcClient
                 case "319":
                     result = result with { Channels = m.Parameters[^1] };
                     break;
+                case Numerics.RPL_WHOISKEYVALUE when m.Param(2) == DirectChatKey:
+                    // 760 <me> <target> <key> <visibility> :<value>
+                    result = result with { DirectChat = m.Parameters[^1] };
+                    break;
             }
         }
-        if (result.Online && HasCap("draft/metadata-2"))
+        // A server that shows metadata in WHOIS (760) shows all of it: no 760 for the key means
+        // none published. One that shows none is asked.
+        if (result.Online && HasCap(MetadataCap) && !replies.Any(m => m.Command == Numerics.RPL_WHOISKEYVALUE))
         {
             var endpoint = await GetMetadataAsync(nick, DirectChatKey, cancellationToken);
             result = result with { DirectChat = endpoint };
@@ -64,29 +71,50 @@ public sealed partial class IrcClient
     /// <summary>The metadata key under which a user publishes where it accepts direct chats ("address port").</summary>
     public const string DirectChatKey = "parley/dcc";
 
-    /// <summary>One metadata value of a user (draft/metadata-2), or null.</summary>
+    /// <summary>The metadata capability: https://ircv3.net/specs/extensions/metadata</summary>
+    public const string MetadataCap = "draft/metadata-3";
+
+    /// <summary>One metadata value of a user or channel (draft/metadata-3), or null when not set or not visible.</summary>
     public async Task<string?> GetMetadataAsync(string target, string key, CancellationToken cancellationToken = default)
     {
-        if (!HasCap("draft/metadata-2"))
+        if (!HasCap(MetadataCap))
         {
             return null;
         }
+        // The reply is a metadata batch holding one line for the one key: 761 RPL_KEYVALUE
+        // <me> <target> <key> <visibility> :<value>, or 766 RPL_KEYNOTSET, or a FAIL; a FAIL
+        // for the target (INVALID_TARGET, KEY_NO_PERMISSION) comes without a batch.
         var replies = await QueryAsync(new IrcMessage("METADATA", target, "GET", key), m => m.Command switch
         {
-            "761" when m.Param(2) == key => QueryStep.Take, // RPL_KEYVALUE <me> <target> <key> <visibility> :<value>
-            "766" when m.Param(2) == key => QueryStep.TakeAndEnd, // RPL_KEYNOTSET
-            "762" => QueryStep.TakeAndEnd, // RPL_METADATAEND
+            Numerics.RPL_KEYVALUE or Numerics.RPL_KEYNOTSET when m.Param(2) == key && IsTarget(m.Param(1)) => QueryStep.TakeAndEnd,
             "FAIL" when m.Param(0) == "METADATA" => QueryStep.TakeAndEnd,
             _ => QueryStep.Skip,
         }, cancellationToken);
-        return replies.FirstOrDefault(m => m.Command == "761")?.Parameters[^1];
+        return replies.FirstOrDefault(m => m.Command == Numerics.RPL_KEYVALUE)?.Parameters[^1];
+
+        bool IsTarget(string? replied) => target == "*" || (replied is not null && CaseMapping.Equals(replied, target));
     }
 
-    /// <summary>Publishes a metadata value for ourselves (draft/metadata-2); false when the server has no metadata.</summary>
-    public ValueTask<bool> SetMetadataAsync(string key, string? value) =>
-        !HasCap("draft/metadata-2") ? ValueTask.FromResult(false)
-        : value is null ? SendAsync(new IrcMessage("METADATA", "*", "SET", key))
-        : SendAsync(new IrcMessage("METADATA", "*", "SET", key, value));
+    /// <summary>
+    /// Publishes (or with a null value removes) a metadata value of ourselves (draft/metadata-3)
+    /// and waits for the server's answer: false when the server has no metadata or refused it
+    /// (a FAIL: key, value, limit, rate).
+    /// </summary>
+    public async Task<bool> SetMetadataAsync(string key, string? value, CancellationToken cancellationToken = default)
+    {
+        if (!HasCap(MetadataCap))
+        {
+            return false;
+        }
+        var request = value is null ? new IrcMessage("METADATA", "*", "SET", key) : new IrcMessage("METADATA", "*", "SET", key, value);
+        var replies = await QueryAsync(request, m => m.Command switch
+        {
+            Numerics.RPL_KEYVALUE or Numerics.RPL_KEYNOTSET when m.Param(2) == key => QueryStep.TakeAndEnd,
+            "FAIL" when m.Param(0) == "METADATA" => QueryStep.TakeAndEnd,
+            _ => QueryStep.Skip,
+        }, cancellationToken);
+        return replies.Any(m => m.Command != "FAIL");
+    }
 
     /// <summary>The nicks in a channel, with their prefixes (@, +).</summary>
     public async Task<IReadOnlyList<string>> NamesAsync(string channel, CancellationToken cancellationToken = default)

@@ -12,7 +12,7 @@ public sealed partial class IrcClient
     private static readonly string[] WantedCaps =
     [
         "multi-prefix", "server-time", "message-tags", "batch", "account-notify", "away-notify",
-        "extended-join", "cap-notify", "chghost", "draft/chathistory", "draft/metadata-2", "sasl",
+        "extended-join", "cap-notify", "chghost", "draft/chathistory", MetadataCap, "sasl",
     ];
 
     /// <summary>In order of preference: SCRAM never sends the password.</summary>

@@ -94,6 +94,27 @@ public sealed class ParleyServerTests
     }
 
     [Fact]
+    public async Task Whois_ShowsTheDirectChatEndpointAPeerPublished()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await using var alice = await LoggedInAsync(server, "alice");
+        await using var bob = await LoggedInAsync(server, "bob");
+        Assert.Contains(IrcClient.MetadataCap, bob.EnabledCaps);
+
+        Assert.True(await bob.SetMetadataAsync(IrcClient.DirectChatKey, "127.0.0.7 5000"));
+        var published = await alice.WhoisAsync("bob");
+        var got = await alice.GetMetadataAsync("BOB", IrcClient.DirectChatKey);
+        Assert.True(await bob.SetMetadataAsync(IrcClient.DirectChatKey, null));
+        var withdrawn = await alice.WhoisAsync("bob");
+
+        Assert.Equal("127.0.0.7 5000", published.DirectChat);
+        Assert.Equal("127.0.0.7 5000", got);
+        Assert.Null(withdrawn.DirectChat);
+        Assert.Null(await alice.GetMetadataAsync("bob", IrcClient.DirectChatKey));
+        Assert.False(await bob.SetMetadataAsync("Bad-Key", "x"));
+    }
+
+    [Fact]
     public async Task JoinNamesAndChannelMessages()
     {
         await using var server = await ParleyLoopback.StartAsync();

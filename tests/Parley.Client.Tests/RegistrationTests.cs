@@ -157,16 +157,16 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public async Task Metadata_WhenOffered_LookupShowsTheDirectChatEndpoint()
+    public async Task Metadata_WhenOffered_LookupAsksForTheDirectChatEndpoint()
     {
         await using var server = new ScriptedServer();
         await using var client = new IrcClient(Options(server));
         var login = client.StartAsync();
         var c = await server.AcceptAsync();
         await c.ExpectAsync("CAP LS");
-        await c.SendAsync(":s CAP * LS :draft/metadata-2");
-        await c.ExpectAsync("CAP REQ");
-        await c.SendAsync(":s CAP alice ACK :draft/metadata-2");
+        await c.SendAsync(":s CAP * LS :batch draft/metadata-3=before-connect,max-subs=100");
+        Assert.Equal("CAP REQ :batch draft/metadata-3", await c.ExpectAsync("CAP REQ"));
+        await c.SendAsync(":s CAP alice ACK :batch draft/metadata-3");
         await c.ExpectAsync("CAP END");
         await c.SendAsync(":s 001 alice :Welcome");
         await login;
@@ -175,9 +175,61 @@ public sealed class RegistrationTests
         await c.ExpectAsync("WHOIS bob");
         await c.SendAsync(":s 311 alice bob ~b host * :Bob", ":s 318 alice bob :End of /WHOIS list");
         Assert.Equal("METADATA bob GET parley/dcc", await c.ExpectAsync("METADATA"));
-        await c.SendAsync(":s 761 alice bob parley/dcc * :127.0.0.7 5000", ":s 762 alice :end of metadata");
+        await c.SendAsync(":s BATCH +m1 metadata bob", "@batch=m1 :s 761 alice bob parley/dcc * :127.0.0.7 5000", ":s BATCH -m1");
         var result = await lookup;
         Assert.True(result.Online);
         Assert.Equal("127.0.0.7 5000", result.DirectChat);
+    }
+
+    [Fact]
+    public async Task Metadata_InWhois_IsTakenWithoutAsking_AndItsAbsenceMeansNone()
+    {
+        await using var server = new ScriptedServer();
+        await using var client = new IrcClient(Options(server));
+        var login = client.StartAsync();
+        var c = await server.AcceptAsync();
+        await c.ExpectAsync("CAP LS");
+        await c.SendAsync(":s CAP * LS :draft/metadata-3");
+        await c.ExpectAsync("CAP REQ");
+        await c.SendAsync(":s CAP alice ACK :draft/metadata-3");
+        await c.ExpectAsync("CAP END");
+        await c.SendAsync(":s 001 alice :Welcome");
+        await login;
+
+        var withEndpoint = client.WhoisAsync("bob");
+        await c.ExpectAsync("WHOIS bob");
+        await c.SendAsync(":s 311 alice bob ~b host * :Bob", ":s 760 alice bob parley/dcc * :127.0.0.7 5000", ":s 318 alice bob :End of /WHOIS list");
+        Assert.Equal("127.0.0.7 5000", (await withEndpoint).DirectChat);
+
+        var without = client.WhoisAsync("carol");
+        await c.ExpectAsync("WHOIS carol");
+        await c.SendAsync(":s 311 alice carol ~c host * :Carol", ":s 760 alice carol display-name * :Carol", ":s 318 alice carol :End of /WHOIS list");
+        Assert.Null((await without).DirectChat);
+    }
+
+    [Fact]
+    public async Task SetMetadata_WaitsForTheAnswer_AndReportsARefusal()
+    {
+        await using var server = new ScriptedServer();
+        await using var client = new IrcClient(Options(server));
+        var login = client.StartAsync();
+        var c = await server.AcceptAsync();
+        await c.ExpectAsync("CAP LS");
+        await c.SendAsync(":s CAP * LS :draft/metadata-3");
+        await c.ExpectAsync("CAP REQ");
+        await c.SendAsync(":s CAP alice ACK :draft/metadata-3");
+        await c.ExpectAsync("CAP END");
+        await c.SendAsync(":s 001 alice :Welcome");
+        await login;
+
+        var accepted = client.SetMetadataAsync("parley/dcc", "127.0.0.7 5000");
+        Assert.Equal("METADATA * SET parley/dcc :127.0.0.7 5000", await c.ExpectAsync("METADATA"));
+        await c.SendAsync(":s 761 alice alice parley/dcc * :127.0.0.7 5000");
+        Assert.True(await accepted);
+
+        var refused = client.SetMetadataAsync("parley/dcc", "127.0.0.7 5001");
+        await c.ExpectAsync("METADATA");
+        await c.SendAsync(":s FAIL METADATA RATE_LIMITED * parley/dcc 5 :too many changes");
+        Assert.False(await refused);
     }
 }

@@ -246,9 +246,22 @@ internal sealed partial class ChatSession : IAsyncDisposable
             : password is null ? "as a guest, no account"
             : "the server has no accounts: the password was not checked";
         Info($"logged in as {client.Nick} ({how})");
-        if (listenAddress is not null)
+        if (listenAddress is not null && client.EnabledCaps.Contains(IrcClient.MetadataCap))
         {
-            await client.SetMetadataAsync(IrcClient.DirectChatKey, $"{listenAddress} {listenPort}");
+            // Published as metadata, so a /lookup by others shows where we accept direct chats.
+            bool published;
+            try
+            {
+                published = await client.SetMetadataAsync(IrcClient.DirectChatKey, $"{listenAddress} {listenPort}");
+            }
+            catch (Exception e) when (e is TimeoutException or IOException)
+            {
+                published = false;
+            }
+            if (!published)
+            {
+                Error("the server did not take the direct-chat endpoint: others' /lookup will not show it");
+            }
         }
         _pump = pump;
     }

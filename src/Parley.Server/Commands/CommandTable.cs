@@ -27,6 +27,7 @@ public sealed class CommandTable
         SaslCommands.Register(table);
         ChatHistoryCommands.Register(table);
         AccountRegistration.Register(table);
+        MetadataCommands.Register(table);
         return table;
     }
 

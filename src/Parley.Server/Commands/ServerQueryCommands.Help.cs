@@ -29,7 +29,14 @@ internal static partial class ServerQueryCommands
         ["LIST"] = ["LIST [<channel>{,<channel>}] [<filter>]", "Lists channels with their member counts and topics."],
         ["LUSERS"] = ["LUSERS", "Shows how many users, operators and channels there are."],
         ["MARKREAD"] = ["MARKREAD <target> [timestamp=<time>]", "Gets or sets how far you have read a conversation (draft/read-marker)."],
-        ["METADATA"] = ["METADATA <target> <subcommand> ...", "Gets or sets metadata of a user or channel (draft/metadata-2)."],
+        ["METADATA"] =
+        [
+            "METADATA <target> GET <key>{ <key>} | LIST | SET <key> [:<value>] | CLEAR | SYNC   METADATA * SUB|UNSUB <key>{ <key>} | SUBS",
+            "Key/value metadata of users and channels (draft/metadata-3); <target> is a nick, a channel, or * for yourself.",
+            "You set your own keys (also before registration), channel operators their channel's; a channel's keys are for its members.",
+            "Keys are a-z 0-9 _ . / - (up to 64); values up to 256 bytes; 20 keys each. SET without a value removes the key.",
+            "SUB (up to 100 keys): you are told of changes to those keys for yourself, your channels, their members, and whom you MONITOR.",
+        ],
         ["MODE"] = ["MODE <target> [<modes> [<arguments>]]", "Shows or changes user or channel modes."],
         ["MONITOR"] = ["MONITOR + <nick>{,<nick>} | - <nick>{,<nick>} | C | L | S", "Watches nicks: you are told when they come online or leave. C clears, L lists, S shows their state."],
         ["MOTD"] = ["MOTD [<server>]", "Shows the message of the day."],

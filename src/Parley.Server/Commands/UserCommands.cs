@@ -93,6 +93,7 @@ internal static class UserCommands
         var nicks = targets.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(n => NickRules.IsValid(n, nickLength)).ToList();
         var (added, rejected) = s.Network.MonitorAdd(s.User, nicks);
         SendStatus(s, added);
+        MetadataCommands.SendForMonitor(s, added.Where(a => a.Online is not null).Select(a => a.Online!));
         if (rejected.Count > 0)
         {
             s.Numeric(Numerics.ERR_MONLISTFULL, IrcNetwork.MaxMonitorTargets.ToString(System.Globalization.CultureInfo.InvariantCulture),

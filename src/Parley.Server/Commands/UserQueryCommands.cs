@@ -132,6 +132,7 @@ internal static class UserQueryCommands
             return ValueTask.CompletedTask;
         }
         SendWhois(s, info);
+        MetadataCommands.SendWhois(s, info.Nick);
         s.Numeric(Numerics.RPL_ENDOFWHOIS, ReplyLines.SafeParam(query), "End of /WHOIS list");
         return ValueTask.CompletedTask;
     }

@@ -62,14 +62,15 @@ public sealed partial class IrcConnection
     }
 
     /// <summary>Runs until the client leaves or is dropped; returns after the outbox drained.</summary>
-    public Task RunAsync() => RunAsync(null);
+    public Task RunAsync() => RunAsync(null, null);
 
     /// <inheritdoc cref="RunAsync()"/>
     /// <param name="admission">The connection limiter's admission, released when the connection ends.</param>
-    public async Task RunAsync(ConnectionLimiter.Admission? admission)
+    /// <param name="kind">The transport counted in the connection metrics, uncounted when the connection ends.</param>
+    public async Task RunAsync(ConnectionLimiter.Admission? admission, IrcTransport? kind)
     {
         _server.Add(Session);
-        LogConnected(Session.User.Id, Session.User.RealHost);
+        LogConnected(Session.Id, Session.User.RealHost);
         var input = _transport.Input;
         var framer = new LineFramer(IrcLimits.MaxFramedLineBytes);
         var reason = "Connection closed";
@@ -127,19 +128,23 @@ public sealed partial class IrcConnection
         catch (Exception ex)
         {
             // One catch-all per connection: log it and close this connection only.
-            LogFailed(ex, Session.User.Id);
+            LogFailed(ex, Session.Id);
             reason = "Internal error";
         }
         finally
         {
             admission?.Release();
+            if (kind is { } counted)
+            {
+                _server.Metrics.Disconnected(counted);
+            }
             Session.Close(reason, reason);
             await Task.WhenAny(Session.Outbox.Completion, Task.Delay(TimeSpan.FromSeconds(5), _server.Time));
             await input.CompleteAsync();
             await _transport.Output.CompleteAsync();
             _server.Remove(Session);
             Session.MarkClosed();
-            LogDisconnected(Session.User.Id, reason);
+            LogDisconnected(Session.Id, reason);
         }
     }
 
@@ -213,6 +218,16 @@ public sealed partial class IrcConnection
                 return;
             }
             await _server.Commands.DispatchAsync(Session, message);
+            if (Session.AttachReplay is { } replay && !Session.IsClosing)
+            {
+                Session.AttachReplay = null;
+                await Multiclient.ReplayAsync(Session, replay);
+            }
+            if (Session.AlwaysOnDue && Session.IsRegistered && !Session.IsClosing)
+            {
+                Session.AlwaysOnDue = false;
+                await Multiclient.ApplyAlwaysOnAsync(Session);
+            }
             if (Session.OfflineDeliveryDue && Session.IsRegistered && !Session.IsClosing)
             {
                 Session.OfflineDeliveryDue = false;

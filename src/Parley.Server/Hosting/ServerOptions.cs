@@ -58,6 +58,15 @@ public sealed record ServerOptions
     /// <summary>Message history and offline delivery.</summary>
     public HistoryOptions History { get; init; } = new();
 
+    /// <summary>The web client, IRC over WebSocket, health endpoints.</summary>
+    public HttpOptions Http { get; init; } = new();
+
+    /// <summary>Prometheus metrics.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
+    /// <summary>The clustered mode: several nodes, one network (off unless a connection string is given).</summary>
+    public ClusterOptions Cluster { get; init; } = new();
+
     /// <summary>Operator blocks for OPER.</summary>
     public IReadOnlyList<OperatorOptions> Operators { get; init; } = [];
 
@@ -88,6 +97,12 @@ public sealed record FloodOptions
 
     /// <summary>Joins per minute sustained.</summary>
     public double JoinsPerMinute { get; init; } = 20;
+
+    /// <summary>Changes a client may make at once to its own metadata (METADATA SET/CLEAR; FAIL RATE_LIMITED beyond).</summary>
+    public int MetadataChangeBurst { get; init; } = 10;
+
+    /// <summary>Changes per minute to one's own metadata sustained.</summary>
+    public double MetadataChangesPerMinute { get; init; } = 10;
 }
 
 /// <summary>

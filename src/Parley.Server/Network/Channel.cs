@@ -33,6 +33,9 @@ public sealed class Channel
     /// <summary>Users invited since they last joined (INVITE lets them past +i, +l, +k and bans).</summary>
     internal HashSet<IrcUser> Invited { get; } = [];
 
+    /// <summary>The channel's metadata (draft/metadata-3), null while none; it ends with the channel.</summary>
+    internal Dictionary<string, string>? Metadata { get; set; }
+
     public int MemberCount => Members.Count;
 
     public bool Has(ChannelModeFlags flag) => (Flags & flag) != 0;

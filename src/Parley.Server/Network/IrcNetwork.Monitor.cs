@@ -110,6 +110,10 @@ public sealed partial class IrcNetwork
                 ? FromServer(Protocol.Numerics.RPL_MONONLINE, watcher.Nick, online.Prefix)
                 : FromServer(Protocol.Numerics.RPL_MONOFFLINE, watcher.Nick, nick);
             watcher.Sink.Deliver(message);
+            if (online is not null)
+            {
+                SendMetadataToWatcherLocked(watcher, online);
+            }
         }
     }
 

@@ -32,6 +32,9 @@ public enum Capability : long
     MessageRedaction = 1L << 42,
     ReadMarker = 1L << 43,
 
+    /// <summary>draft/metadata-3 (user and channel metadata, subscriptions).</summary>
+    Metadata = 1L << 44,
+
     /// <summary>The capabilities that change how a relayed message is encoded (see OutboundMessage).</summary>
     EncodingMask = MessageTags | ServerTime | AccountTag,
 }

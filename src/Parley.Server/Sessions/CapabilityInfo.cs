@@ -39,6 +39,7 @@ public static class Capabilities
         new("draft/event-playback", Capability.EventPlayback),
         new("draft/message-redaction", Capability.MessageRedaction),
         new("draft/read-marker", Capability.ReadMarker),
+        new("draft/metadata-3", Capability.Metadata, Network.MetadataLimits.CapValue),
     ];
 
     /// <summary>The capabilities that exist only while history is on (Server:History:Enabled).</summary>

@@ -19,6 +19,15 @@ public sealed class ReplyBuffer
 
     private static readonly List<(OutboundMessage Message, string? Batch)> NoItems = [];
 
+    /// <summary>
+    /// The connection whose command this is (its own sink), or null. With multiclient, Network
+    /// sends what the actor's connection gets here to the user's other connections as well.
+    /// </summary>
+    public IClientSink? Owner { get; init; }
+
+    /// <summary>The capabilities of the connection whose command this is (None without one).</summary>
+    public Capability OwnerCaps => Owner?.Caps ?? Capability.None;
+
     public int Count => _list?.Count ?? 0;
 
     public IReadOnlyList<(OutboundMessage Message, string? Batch)> Items => All;

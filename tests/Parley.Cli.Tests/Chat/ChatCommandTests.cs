@@ -92,11 +92,14 @@ public sealed class ChatCommandTests
         await using var bob = new ChatDriver("bob", server.Address);
 
         await alice.SendAndExpectAsync("/login alice wonderland", "-- logged in as alice (account alice)");
-        await bob.SendAndExpectAsync("/LOGIN bob builder", "-- logged in as bob (account bob)");
+        // bob says where he accepts direct chats: it is published as metadata (draft/metadata-3).
+        await bob.SendAndExpectAsync("/LOGIN bob builder 127.0.0.1 45999", "-- logged in as bob (account bob)");
         var online = await alice.SendAndExpectAsync("/lookup", "-- online (2)");
         Assert.Contains("bob", online, StringComparison.Ordinal);
-        await alice.SendAndExpectAsync("/lookup bob", "-- bob: online, account bob");
-        await bob.SendAndExpectAsync("/Lookup alice", "-- alice: online, account alice");
+        var lookedUp = await alice.SendAndExpectAsync("/lookup bob", "-- bob: online, account bob");
+        Assert.Contains("direct chat at 127.0.0.1 45999", lookedUp, StringComparison.Ordinal);
+        var notPublished = await bob.SendAndExpectAsync("/Lookup alice", "-- alice: online, account alice");
+        Assert.DoesNotContain("direct chat at", notPublished, StringComparison.Ordinal);
         await alice.SendAndExpectAsync("/lookup nobody", "!! nobody is not online (unknown nick)");
 
         await alice.SendAndExpectAsync("/msg bob hello through the server", "-> bob: hello through the server");

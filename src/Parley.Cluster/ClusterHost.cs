@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Parley.Cluster.Storage;
+using Parley.Protocol;
+using Parley.Server.Hosting;
+using Parley.Server.Network;
+using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
+
+namespace Parley.Cluster;
+
+/// <summary>
+/// Builds a cluster node: the ordinary server (<see cref="ParleyServer.Build"/>) with its
+/// accounts and history in the cluster's PostgreSQL database and an Orleans silo in the same
+/// host, which joins the other nodes through the membership table in that database.
+/// </summary>
+public static class ClusterHost
+{
+    /// <summary>
+    /// Failure detection tuned to about a second (../shared/notes/orleans.md: a SIGKILLed node
+    /// was declared dead in 0.57-0.78 s with these, 6-14 s with the defaults).
+    /// </summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Opens the database, applies the schemas and builds the host; the silo starts with it.</summary>
+    /// <exception cref="OptionsException">An invalid silo address.</exception>
+    /// <exception cref="StartupException">
+    /// The database is unreachable, refuses the login, or lacks; or the silo port is taken:
+    /// one line that says which (the CLI exits 2).
+    /// </exception>
+    public static async Task<WebApplication> BuildAsync(ServerOptions options, Func<ServerOptions>? reload = null, TimeProvider? time = null,
+        Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var cluster = options.Cluster;
+        if (!cluster.Enabled)
+        {
+            throw new ArgumentException("the clustered mode needs Server:Cluster:ConnectionString", nameof(options));
+        }
+        var silo = ParseSiloEndpoint(cluster.SiloListen);
+        CheckPortFree(silo);
+        var mapping = CaseMapping.TryGet(options.CaseMapping, out var m) ? m : CaseMapping.Rfc1459;
+
+        var db = await PostgresDatabase.OpenAsync(cluster.ConnectionString!, cancellationToken);
+        PostgresAccountStore accounts;
+        PostgresHistoryStore history;
+        try
+        {
+            await OrleansSchema.ApplyAsync(db, cancellationToken);
+            accounts = await PostgresAccountStore.OpenAsync(db, mapping, time ?? TimeProvider.System, ownsDatabase: true, cancellationToken: cancellationToken);
+            history = new PostgresHistoryStore(db);
+        }
+        catch (Exception ex) when (PostgresDatabase.Describe(ex, db.DataSource) is { } message)
+        {
+            await db.DisposeAsync();
+            throw new StartupException(message, ex);
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+
+        var backends = new ServerBackends
+        {
+            Accounts = accounts,
+            History = history,
+            Configure = builder =>
+            {
+                builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+                // At every start these two warn of what we chose (workstation GC, see
+                // Parley.Cli.csproj) and of a watchdog check that has not run yet.
+                builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+                builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+                builder.UseOrleans(siloBuilder => ConfigureSilo(siloBuilder, options.Name, cluster, silo));
+                builder.Services.AddSingleton<INetworkLink, ClusterLink>();
+            },
+        };
+        return ParleyServer.Build(options, reload, time, logging, backends);
+    }
+
+    internal static void ConfigureSilo(ISiloBuilder silo, string serverName, Parley.Server.Hosting.ClusterOptions cluster, IPEndPoint endpoint)
+    {
+        // The server's name names the node in Orleans' membership table (and, to come, LINKS).
+        silo.Configure<SiloOptions>(o => o.SiloName = serverName);
+        silo.Configure<OrleansClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = "parley";
+        });
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = cluster.ConnectionString;
+        });
+        // Nodes talk silo to silo only: no Orleans client gateway.
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.AdvertisedIPAddress = endpoint.Address;
+            o.SiloPort = endpoint.Port;
+            o.GatewayPort = 0;
+            o.SiloListeningEndpoint = endpoint;
+        });
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = ProbeTimeout;
+            o.NumMissedProbesLimit = 2;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+        });
+    }
+
+    /// <summary>HOST:PORT, HOST an IP address or localhost (127.0.0.1): what the other nodes are told to connect to.</summary>
+    internal static IPEndPoint ParseSiloEndpoint(string text)
+    {
+        if (!ListenEndpoint.TryParse(text, out var ep, out var error))
+        {
+            throw new OptionsException("--silo-listen: " + error);
+        }
+        if (ep.Port == 0)
+        {
+            throw new OptionsException($"--silo-listen: '{text}' needs a fixed port (the other nodes learn it from the membership table)");
+        }
+        if (ep.IsLocalhost)
+        {
+            return new IPEndPoint(IPAddress.Loopback, ep.Port);
+        }
+        if (ep.IsAny || !IPAddress.TryParse(ep.Host, out var address))
+        {
+            throw new OptionsException($"--silo-listen: '{text}': HOST must be the IP address the other nodes reach this node at (127.0.0.1 on one machine)");
+        }
+        return new IPEndPoint(address, ep.Port);
+    }
+
+    /// <summary>A taken silo port is a configuration error, said in one line before anything starts.</summary>
+    private static void CheckPortFree(IPEndPoint endpoint)
+    {
+        try
+        {
+            using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(endpoint);
+        }
+        catch (SocketException ex)
+        {
+            throw new StartupException($"cannot listen for the other nodes on {endpoint}: {ex.Message}", ex);
+        }
+    }
+}

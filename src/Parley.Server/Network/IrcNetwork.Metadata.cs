@@ -1,0 +1,504 @@
+using Parley.Protocol;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Network;
+
+public enum MetadataError
+{
+    None,
+
+    /// <summary>No such user or channel (or, before registration, anything but <c>*</c>).</summary>
+    InvalidTarget,
+
+    /// <summary>Not the actor's own (users), not a channel operator (channels), not a member (reading a channel).</summary>
+    NoPermission,
+
+    /// <summary>Removing a key that is not set.</summary>
+    KeyNotSet,
+
+    /// <summary>The target holds <see cref="MetadataLimits.MaxKeys"/> keys already.</summary>
+    LimitReached,
+}
+
+/// <summary>One metadata value of one target (a nick, or a channel), as replies show it.</summary>
+public readonly record struct MetadataEntry(string Target, string Key, string Value);
+
+/// <summary>A target's metadata as one reader may see it, taken under the lock.</summary>
+/// <param name="Target">The target's name as it is spelled now (<c>*</c> for oneself before registration).</param>
+public sealed record MetadataView(MetadataError Error, string Target, IReadOnlyList<KeyValuePair<string, string>> Values);
+
+/// <summary>Values for the keys a client subscribes to; <paramref name="Later"/>: too many to send now (774).</summary>
+public sealed record MetadataSyncResult(MetadataError Error, string Target, IReadOnlyList<MetadataEntry> Entries, bool Later = false);
+
+/// <summary>What <c>METADATA * SUB</c> did.</summary>
+/// <param name="Subscribed">The keys now subscribed to, in the order given (RPL_METADATASUBOK).</param>
+/// <param name="TooMany">The first key not processed because the list is full (TOO_MANY_SUBS), or null.</param>
+/// <param name="Current">The current values of the newly subscribed keys for the targets the client gets updates for.</param>
+/// <param name="SyncLater">Channels whose values were too many to send now (RPL_METADATASYNCLATER).</param>
+public sealed record MetadataSubscription(IReadOnlyList<string> Subscribed, string? TooMany, IReadOnlyList<MetadataEntry> Current, IReadOnlyList<string> SyncLater);
+
+// draft/metadata-3: https://ircv3.net/specs/extensions/metadata
+// A user's metadata and subscriptions live on its IrcUser (the connection) and end with it; a
+// channel's live on the Channel and end when it empties. Nothing here is persisted.
+// Notifications go out as 761/766 numerics with "*" for the recipient (one encoding for all),
+// as Ergo does and irctest's metadata_3.py expects.
+public sealed partial class IrcNetwork
+{
+    /// <summary>A target's metadata, for GET, LIST and WHOIS. Channels: members and IRC operators only.</summary>
+    public MetadataView ReadMetadata(IrcUser viewer, string target)
+    {
+        lock (_gate)
+        {
+            if (!TryResolveMetadataLocked(viewer, target, out var user, out var channel))
+            {
+                return new MetadataView(MetadataError.InvalidTarget, target, []);
+            }
+            var name = MetadataName(user, channel);
+            if (!CanReadMetadata(viewer, channel))
+            {
+                return new MetadataView(MetadataError.NoPermission, name, []);
+            }
+            var map = channel is not null ? channel.Metadata : user!.Metadata;
+            return new MetadataView(MetadataError.None, name, map is null ? [] : [.. map]);
+        }
+    }
+
+    /// <summary>
+    /// Sets (<paramref name="value"/> not null) or removes a key; subscribers who receive updates
+    /// for the target are told, the actor not (its reply says it). Validation of key and value is
+    /// the caller's.
+    /// </summary>
+    public (MetadataError Error, string Target) SetMetadata(IrcUser actor, string target, string key, string? value)
+    {
+        lock (_gate)
+        {
+            if (!TryResolveMetadataLocked(actor, target, out var user, out var channel))
+            {
+                return (MetadataError.InvalidTarget, target);
+            }
+            var name = MetadataName(user, channel);
+            if (!CanWriteMetadata(actor, user, channel))
+            {
+                return (MetadataError.NoPermission, name);
+            }
+            var map = channel is not null ? channel.Metadata : user!.Metadata;
+            if (value is null)
+            {
+                if (map is null || !map.Remove(key))
+                {
+                    return (MetadataError.KeyNotSet, name);
+                }
+                if (map.Count == 0)
+                {
+                    StoreMap(user, channel, null);
+                }
+            }
+            else
+            {
+                if (map is not null && map.TryGetValue(key, out var old))
+                {
+                    if (old == value)
+                    {
+                        return (MetadataError.None, name);
+                    }
+                }
+                else if (map is not null && map.Count >= MetadataLimits.MaxKeys)
+                {
+                    return (MetadataError.LimitReached, name);
+                }
+                if (map is null)
+                {
+                    map = new Dictionary<string, string>(StringComparer.Ordinal);
+                    StoreMap(user, channel, map);
+                }
+                map[key] = value;
+            }
+            NotifyMetadataLocked(actor, user, channel, name, key, value);
+            return (MetadataError.None, name);
+        }
+    }
+
+    /// <summary>Removes every key of the target; returns the keys removed. Subscribers are told of each.</summary>
+    public (MetadataError Error, string Target, IReadOnlyList<string> Cleared) ClearMetadata(IrcUser actor, string target)
+    {
+        lock (_gate)
+        {
+            if (!TryResolveMetadataLocked(actor, target, out var user, out var channel))
+            {
+                return (MetadataError.InvalidTarget, target, []);
+            }
+            var name = MetadataName(user, channel);
+            if (!CanWriteMetadata(actor, user, channel))
+            {
+                return (MetadataError.NoPermission, name, []);
+            }
+            var map = channel is not null ? channel.Metadata : user!.Metadata;
+            if (map is null)
+            {
+                return (MetadataError.None, name, []);
+            }
+            StoreMap(user, channel, null);
+            var keys = map.Keys.ToList();
+            foreach (var key in keys)
+            {
+                NotifyMetadataLocked(actor, user, channel, name, key, null);
+            }
+            return (MetadataError.None, name, keys);
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to <paramref name="keys"/> (valid ones) in order, until the list is full. Once
+    /// registered, the result holds the newly subscribed keys' current values for the targets the
+    /// client gets updates for (itself, its channels and their members, whom it monitors).
+    /// </summary>
+    public MetadataSubscription SubscribeMetadata(IrcUser user, IReadOnlyList<string> keys)
+    {
+        lock (_gate)
+        {
+            var subs = user.MetadataSubs ?? new HashSet<string>(StringComparer.Ordinal);
+            var ok = new List<string>();
+            var added = new HashSet<string>(StringComparer.Ordinal);
+            string? tooMany = null;
+            foreach (var key in keys)
+            {
+                if (!subs.Contains(key))
+                {
+                    if (subs.Count >= MetadataLimits.MaxSubs)
+                    {
+                        tooMany = key;
+                        break;
+                    }
+                    subs.Add(key);
+                    added.Add(key);
+                }
+                ok.Add(key);
+            }
+            user.MetadataSubs = subs.Count == 0 ? null : subs;
+            var current = new List<MetadataEntry>();
+            var later = new List<string>();
+            if (user.IsRegistered && added.Count > 0)
+            {
+                CollectForSubscriberLocked(user, added, current, later);
+            }
+            return new MetadataSubscription(ok, tooMany, current, later);
+        }
+    }
+
+    /// <summary>Drops these keys from the subscriptions (those not subscribed to are no error).</summary>
+    public void UnsubscribeMetadata(IrcUser user, IEnumerable<string> keys)
+    {
+        lock (_gate)
+        {
+            if (user.MetadataSubs is not { } subs)
+            {
+                return;
+            }
+            foreach (var key in keys)
+            {
+                subs.Remove(key);
+            }
+            if (subs.Count == 0)
+            {
+                user.MetadataSubs = null;
+            }
+        }
+    }
+
+    /// <summary>The keys the user subscribes to, sorted.</summary>
+    public List<string> MetadataSubscriptions(IrcUser user)
+    {
+        lock (_gate)
+        {
+            return user.MetadataSubs is { } subs ? [.. subs.Order(StringComparer.Ordinal)] : [];
+        }
+    }
+
+    /// <summary>
+    /// METADATA SYNC: the target's values for the keys the viewer subscribes to, and for a
+    /// channel its members' too. Channels: members and IRC operators only.
+    /// </summary>
+    public MetadataSyncResult SyncMetadata(IrcUser viewer, string target)
+    {
+        lock (_gate)
+        {
+            if (!TryResolveMetadataLocked(viewer, target, out var user, out var channel))
+            {
+                return new MetadataSyncResult(MetadataError.InvalidTarget, target, []);
+            }
+            var name = MetadataName(user, channel);
+            if (!CanReadMetadata(viewer, channel))
+            {
+                return new MetadataSyncResult(MetadataError.NoPermission, name, []);
+            }
+            var entries = new List<MetadataEntry>();
+            if (viewer.MetadataSubs is { } subs)
+            {
+                if (channel is not null)
+                {
+                    CollectChannelLocked(channel, subs, entries, except: null, seen: null, int.MaxValue);
+                }
+                else
+                {
+                    AddValues(entries, name, user!.Metadata, subs);
+                }
+            }
+            return new MetadataSyncResult(MetadataError.None, name, entries);
+        }
+    }
+
+    /// <summary>
+    /// After <paramref name="user"/> joined <paramref name="channelName"/>: the channel's and its
+    /// members' values for the keys the joiner subscribes to (Later when there are more than
+    /// <see cref="MetadataLimits.JoinSyncMaxLines"/>); and members who did not share a channel
+    /// with the joiner yet are told the joiner's values for the keys they subscribe to.
+    /// </summary>
+    public MetadataSyncResult MetadataOnJoin(IrcUser user, string channelName)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(channelName, out var channel) || !channel.Members.ContainsKey(user))
+            {
+                return new MetadataSyncResult(MetadataError.InvalidTarget, channelName, []);
+            }
+            if (user.Metadata is { Count: > 0 } mine)
+            {
+                foreach (var member in channel.Members.Keys)
+                {
+                    if (member != user && member.MetadataSubs is { } theirs && (member.Sink.Caps & Capability.Metadata) != 0
+                        && !SharesAnotherChannel(member, user, channel))
+                    {
+                        foreach (var (key, value) in mine)
+                        {
+                            if (theirs.Contains(key))
+                            {
+                                member.Sink.Deliver(KeyValueNotice(user.Nick, key, value));
+                            }
+                        }
+                    }
+                }
+            }
+            var entries = new List<MetadataEntry>();
+            if (user.MetadataSubs is { } subs
+                && !CollectChannelLocked(channel, subs, entries, except: user, seen: null, MetadataLimits.JoinSyncMaxLines))
+            {
+                return new MetadataSyncResult(MetadataError.None, channel.Name, [], Later: true);
+            }
+            return new MetadataSyncResult(MetadataError.None, channel.Name, entries);
+        }
+    }
+
+    /// <summary>The values of these (online) users for the keys the viewer subscribes to (MONITOR +).</summary>
+    public List<MetadataEntry> SubscribedMetadataOf(IrcUser viewer, IEnumerable<IrcUser> users)
+    {
+        var entries = new List<MetadataEntry>();
+        lock (_gate)
+        {
+            if (viewer.MetadataSubs is { } subs)
+            {
+                foreach (var u in users)
+                {
+                    if (u.IsRegistered)
+                    {
+                        AddValues(entries, u.Nick, u.Metadata, subs);
+                    }
+                }
+            }
+        }
+        return entries;
+    }
+
+    // --- under the lock ---------------------------------------------------------------------
+
+    /// <summary><c>*</c> is the actor (before registration, the only target); else a registered nick or an existing channel.</summary>
+    private bool TryResolveMetadataLocked(IrcUser actor, string target, out IrcUser? user, out Channel? channel)
+    {
+        user = null;
+        channel = null;
+        if (target == "*")
+        {
+            user = actor;
+            return true;
+        }
+        if (!actor.IsRegistered)
+        {
+            return false;
+        }
+        if (ChannelNames.IsChannel(target))
+        {
+            return _channels.TryGetValue(target, out channel);
+        }
+        if (_nicks.TryGetValue(target, out var found) && found.IsRegistered)
+        {
+            user = found;
+            return true;
+        }
+        return false;
+    }
+
+    private static string MetadataName(IrcUser? user, Channel? channel)
+        => channel?.Name ?? (user!.IsRegistered ? user.Nick : "*");
+
+    /// <summary>A user's metadata is public; a channel's is for its members (as its topic) and IRC operators.</summary>
+    private static bool CanReadMetadata(IrcUser viewer, Channel? channel)
+        => channel is null || channel.Members.ContainsKey(viewer) || viewer.IsOperator;
+
+    /// <summary>Users set their own, channel operators their channel's; IRC operators anyone's.</summary>
+    private static bool CanWriteMetadata(IrcUser actor, IrcUser? user, Channel? channel)
+        => actor.IsOperator || (channel is not null ? ChannelRules.IsOperator(channel, actor) : user == actor);
+
+    private static void StoreMap(IrcUser? user, Channel? channel, Dictionary<string, string>? map)
+    {
+        if (channel is not null)
+        {
+            channel.Metadata = map;
+        }
+        else
+        {
+            user!.Metadata = map;
+        }
+    }
+
+    private static bool IsSubscribed(IrcUser u, string key)
+        => u.MetadataSubs is { } subs && subs.Contains(key) && (u.Sink.Caps & Capability.Metadata) != 0;
+
+    /// <summary>
+    /// Tells subscribers of <paramref name="key"/> who get updates for the target: a channel's
+    /// members; a user's fellow members, watchers (MONITOR) and the user itself. Not the actor.
+    /// </summary>
+    private void NotifyMetadataLocked(IrcUser actor, IrcUser? user, Channel? channel, string target, string key, string? value)
+    {
+        OutboundMessage? message = null;
+        if (channel is not null)
+        {
+            foreach (var member in channel.Members.Keys)
+            {
+                if (member != actor && IsSubscribed(member, key))
+                {
+                    member.Sink.Deliver(message ??= Notice());
+                }
+            }
+            return;
+        }
+        if (!user!.IsRegistered)
+        {
+            return;
+        }
+        var recipients = CommonUsers(user);
+        recipients.Add(user);
+        if (_monitors.TryGetValue(user.Nick, out var watchers))
+        {
+            recipients.UnionWith(watchers);
+        }
+        foreach (var r in recipients)
+        {
+            if (r != actor && IsSubscribed(r, key))
+            {
+                r.Sink.Deliver(message ??= Notice());
+            }
+        }
+
+        OutboundMessage Notice() => value is null
+            ? FromServer(Numerics.RPL_KEYNOTSET, "*", target, key, "key not set")
+            : KeyValueNotice(target, key, value);
+    }
+
+    /// <summary>761 with <c>*</c> for the recipient, so one encoding serves all.</summary>
+    private OutboundMessage KeyValueNotice(string target, string key, string value)
+        => FromServer(Numerics.RPL_KEYVALUE, "*", target, key, "*", value);
+
+    /// <summary>A watcher learns the values it subscribes to of a user who came online (after 730).</summary>
+    private void SendMetadataToWatcherLocked(IrcUser watcher, IrcUser online)
+    {
+        if (online.Metadata is not { } map || watcher.MetadataSubs is not { } subs || (watcher.Sink.Caps & Capability.Metadata) == 0)
+        {
+            return;
+        }
+        foreach (var (key, value) in map)
+        {
+            if (subs.Contains(key))
+            {
+                watcher.Sink.Deliver(KeyValueNotice(online.Nick, key, value));
+            }
+        }
+    }
+
+    private static bool SharesAnotherChannel(IrcUser a, IrcUser b, Channel except)
+    {
+        foreach (var channel in b.Channels)
+        {
+            if (channel != except && channel.Members.ContainsKey(a))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void AddValues(List<MetadataEntry> entries, string target, Dictionary<string, string>? map, IReadOnlySet<string> keys)
+    {
+        if (map is null)
+        {
+            return;
+        }
+        foreach (var (key, value) in map)
+        {
+            if (keys.Contains(key))
+            {
+                entries.Add(new MetadataEntry(target, key, value));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a channel's values and its members' (each member once across calls when
+    /// <paramref name="seen"/> is given) for <paramref name="keys"/>; false, with the entries
+    /// of this channel taken back, once there are more than <paramref name="maxEntries"/>.
+    /// </summary>
+    private static bool CollectChannelLocked(Channel channel, IReadOnlySet<string> keys, List<MetadataEntry> entries,
+        IrcUser? except, HashSet<IrcUser>? seen, int maxEntries)
+    {
+        var start = entries.Count;
+        AddValues(entries, channel.Name, channel.Metadata, keys);
+        foreach (var member in channel.Members.Keys)
+        {
+            if (member != except && (seen is null || seen.Add(member)))
+            {
+                AddValues(entries, member.Nick, member.Metadata, keys);
+                if (entries.Count - start > maxEntries)
+                {
+                    entries.RemoveRange(start, entries.Count - start);
+                    return false;
+                }
+            }
+        }
+        return entries.Count - start <= maxEntries;
+    }
+
+    /// <summary>The current values of <paramref name="keys"/> for everything a subscriber gets updates for.</summary>
+    private void CollectForSubscriberLocked(IrcUser user, IReadOnlySet<string> keys, List<MetadataEntry> entries, List<string> later)
+    {
+        // One budget for the whole reply: a channel that does not fit is left for METADATA SYNC
+        // (774), and so are monitored users once it is spent (they are sent when they come online).
+        var seen = new HashSet<IrcUser> { user };
+        AddValues(entries, user.Nick, user.Metadata, keys);
+        foreach (var channel in user.Channels)
+        {
+            if (!CollectChannelLocked(channel, keys, entries, except: null, seen, Math.Max(0, MetadataLimits.JoinSyncMaxLines - entries.Count)))
+            {
+                later.Add(channel.Name);
+            }
+        }
+        foreach (var folded in user.Monitoring)
+        {
+            if (entries.Count >= MetadataLimits.JoinSyncMaxLines)
+            {
+                break;
+            }
+            if (_nicks.TryGetValue(folded, out var watched) && watched.IsRegistered && seen.Add(watched))
+            {
+                AddValues(entries, watched.Nick, watched.Metadata, keys);
+            }
+        }
+    }
+}

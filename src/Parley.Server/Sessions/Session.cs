@@ -18,7 +18,7 @@ namespace Parley.Server.Sessions;
 public sealed class Session : IClientSink
 {
     private readonly Action _abortRead;
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazySignal _closed;
     private long _caps;
     // Monotonic timestamps (TimeProvider.GetTimestamp), never wall-clock time: a clock that is
     // set back or jumps forward must not time anyone out.
@@ -27,8 +27,6 @@ public sealed class Session : IClientSink
     private long _pingSentStamp;
     private int _pingOutstanding;
     private int _closing;
-    private Action? _hold;
-    private Action? _release;
     private int _pendingCommands;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
@@ -190,7 +188,7 @@ public sealed class Session : IClientSink
     {
         Label = label;
         Replies.Clear();
-        Network.Deliveries.Run(_hold ??= Outbox.Hold);
+        Network.Deliveries.Run(static o => ((Outbox)o!).Hold(), Outbox);
     }
 
     /// <summary>
@@ -217,7 +215,7 @@ public sealed class Session : IClientSink
         Interlocked.Increment(ref _pendingCommands);
         if (lines is null || lines.Count == 0)
         {
-            Network.Deliveries.Run(_release ??= ReleaseCommand);
+            Network.Deliveries.Run(static s => ((Session)s!).ReleaseCommand(), this);
             return;
         }
         Network.Deliveries.Run(() =>
@@ -281,7 +279,7 @@ public sealed class Session : IClientSink
     internal void AttachTo(IrcUser user) => User = user;
 
     /// <summary>Called by the connection when it is done: completes <see cref="Closed"/>.</summary>
-    internal void MarkClosed() => _closed.TrySetResult();
+    internal void MarkClosed() => _closed.Set();
 
     /// <summary>Registration timeout and ping keepalive; called by the sweeper.</summary>
     internal void CheckTimeouts(long now, LimitOptions limits)

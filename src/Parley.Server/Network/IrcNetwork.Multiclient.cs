@@ -51,6 +51,7 @@ public sealed partial class IrcNetwork
             RemoveMonitorsLocked(user);
             target.Sink.Attach(user.Sink);
             user.AttachedTo = target;
+            AdoptMetadataLocked(user, target, user.Sink.Entries[0].Key);
             if (target.AutoAway)
             {
                 target.AutoAway = false;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Parley.Server.Commands;
 using Parley.Server.Connections;
+using Parley.Server.Diagnostics;
 using Parley.Server.Hosting;
 using Parley.Server.Network;
 using Parley.Server.Security;
@@ -45,8 +46,9 @@ public sealed class ServerContext : IDisposable
     /// passes the data directory's when Server:History:Enabled.
     /// </param>
     /// <param name="link">The rest of the network when this node is one of a cluster (Parley.Cluster); null: a single node.</param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null, INetworkLink? link = null)
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null, INetworkLink? link = null, ParleyMetrics? metrics = null)
     {
+        Metrics = metrics ?? new ParleyMetrics();
         Bans = bans ?? ServerBans.InMemory(time);
         _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
@@ -75,6 +77,11 @@ public sealed class ServerContext : IDisposable
     private readonly ITimer? _pruner;
     private int _pruning;
 
+    /// <summary>The logger every connection shares (one wrapper, not one per connection).</summary>
+    internal ILogger ConnectionLogger => _connectionLogger ??= LoggerFactory.CreateLogger<IrcConnection>();
+
+    private ILogger? _connectionLogger;
+
     /// <summary>The history store, or null when history is off.</summary>
     public IHistoryStore? History { get; }
 
@@ -102,6 +109,9 @@ public sealed class ServerContext : IDisposable
     }
 
     public ServerOptions Options { get; private set; } = new();
+
+    /// <summary>The server's instruments (exported at /metrics).</summary>
+    public ParleyMetrics Metrics { get; }
     public TimeProvider Time { get; }
     public ILoggerFactory LoggerFactory { get; }
     public IrcNetwork Network { get; }
@@ -285,5 +295,6 @@ public sealed class ServerContext : IDisposable
         _pruner?.Dispose();
         History?.Dispose();
         Accounts.Dispose();
+        Metrics.Dispose();
     }
 }

@@ -56,7 +56,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private static async Task<NodeProcess> StartAsync(string name, int siloPort, string[] extra)
     {
         var dataDir = Directory.CreateTempSubdirectory("parley-node-").FullName;
-        var process = Run(["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--name", name, "--no-flood-limits", .. extra]);
+        var process = Run(["serve", "--listen", "127.0.0.1:0", "--no-http", "--data-dir", dataDir, "--name", name, "--no-flood-limits", .. extra]);
         var node = new NodeProcess(process, dataDir, name, siloPort);
         process.ErrorDataReceived += (_, e) =>
         {

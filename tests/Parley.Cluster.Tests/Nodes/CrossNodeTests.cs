@@ -98,6 +98,20 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task OneAddress_HasOneCloakedHost_OnEveryNode()
+    {
+        await using var one = await IrcLineClient.ConnectAsync(nodes.One.Port);
+        await using var two = await IrcLineClient.ConnectAsync(nodes.Two.Port);
+        await one.SendAsync("NICK cloak1", "USER c 0 * :c");
+        await two.SendAsync("NICK cloak2", "USER c 0 * :c");
+        static string Host(string welcome) => welcome[(welcome.LastIndexOf('@') + 1)..];
+        var host1 = Host(await one.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal)));
+        var host2 = Host(await two.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal)));
+        Assert.EndsWith(".parley", host1, StringComparison.Ordinal);
+        Assert.Equal(host1, host2);
+    }
+
+    [Fact]
     public async Task Links_ListsTheOtherNode()
     {
         await using var frank = await IrcLineClient.RegisterAsync(nodes.One.Port, "frank");

@@ -32,6 +32,18 @@ internal static class ServeCommand
           --tls-cert PEM       the TLS certificate (default: DATA-DIR/tls-cert.pem, as
                                parley mkcert writes it)
           --tls-key PEM        its private key (default: DATA-DIR/tls-key.pem)
+          --http-listen HOST:PORT  where to serve the web client, IRC over WebSocket,
+                               /healthz, /readyz and /metrics; repeatable (default:
+                               localhost:8080, skipped with a note if that port is taken)
+          --no-http            no HTTP listener
+          --websocket HOST:PORT  a listener for IRC over WebSocket only; repeatable
+          --ws-origin ORIGIN   a browser origin allowed to open an IRC WebSocket
+                               (https://chat.example.org, https://*.example.org or *);
+                               repeatable (default: the page's own origin only)
+          --trusted-proxy CIDR  a reverse proxy whose Forwarded / X-Forwarded-For header
+                               gives WebSocket clients' real addresses; repeatable
+          --metrics-listen HOST:PORT  serve /metrics there instead of on the HTTP listener
+          --no-metrics         no /metrics
           --cluster CONNSTR    be a node of a cluster: the PostgreSQL database the nodes
                                share ("Host=…;Database=…;Username=…;Password=…")
           --silo-listen HOST:PORT  where this node talks to the other nodes; HOST is the
@@ -86,6 +98,15 @@ internal static class ServeCommand
             return 2;
         }
 
+        if (options.Http.Enabled && options.Http.Listen is [DefaultHttpListen] && !PortIsFree(DefaultHttpListen))
+        {
+            // The default is a convenience: a second server on this machine (tests, benchmarks,
+            // irctest) must not fail because the first one has it. Asked for explicitly, a port
+            // in use is an error like any other.
+            stdout.WriteLine($"parley: {DefaultHttpListen} is in use: no web client this time (choose a port with --http-listen HOST:PORT, or --no-http)");
+            options = options with { Http = options.Http with { Listen = [] } };
+        }
+
         WebApplication app;
         Func<ServerOptions> reload = () =>
         {
@@ -121,7 +142,8 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ParleyServer.IsBindFailure(ex))
         {
-            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", options.Listen.Concat(options.Tls.Listen))}: {Innermost(ex).Message}");
+            var all = options.Listen.Concat(options.Tls.Listen).Concat(options.Http.Enabled ? options.Http.Listen : []).Concat(options.Http.WebSocketListen).Concat(options.Metrics.Listen);
+            stderr.WriteLine($"parley serve: cannot listen on {string.Join(", ", all)}: {Innermost(ex).Message}");
             return 1;
         }
         catch (Exception ex) when (options.Cluster.Enabled)
@@ -138,6 +160,18 @@ internal static class ServeCommand
         {
             stdout.WriteLine($"parley: listening on {ep} (TLS)");
         }
+        foreach (var url in HttpUrls(app, ListenerKind.Http, options.Http.Listen))
+        {
+            stdout.WriteLine($"parley: web client at {url} (open it in a browser)");
+        }
+        foreach (var url in HttpUrls(app, ListenerKind.WebSocket, options.Http.WebSocketListen))
+        {
+            stdout.WriteLine($"parley: IRC over WebSocket at {url.Replace("http://", "ws://", StringComparison.Ordinal)}");
+        }
+        foreach (var url in HttpUrls(app, ListenerKind.Metrics, options.Metrics.Listen))
+        {
+            stdout.WriteLine($"parley: metrics at {url}metrics");
+        }
         if (options.Cluster.Enabled)
         {
             stdout.WriteLine($"parley: node of cluster '{options.Cluster.ClusterId}', talking to the other nodes on {options.Cluster.SiloListen}");
@@ -146,6 +180,42 @@ internal static class ServeCommand
         stdout.Flush();
         app.WaitForShutdown();
         return 0;
+    }
+
+    /// <summary>Whether HOST:PORT can be bound now (every address it stands for).</summary>
+    internal static bool PortIsFree(string listen)
+    {
+        if (!ListenEndpoint.TryParse(listen, out var ep, out _))
+        {
+            return false;
+        }
+        foreach (var address in ep.Resolve())
+        {
+            try
+            {
+                using var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new System.Net.IPEndPoint(address, ep.Port));
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                return false;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // That address does not exist here (no IPv6): the server will say so if it matters.
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The URLs of the bound listeners of one kind: "localhost" where that is what was configured.</summary>
+    private static IEnumerable<string> HttpUrls(WebApplication app, ListenerKind kind, IReadOnlyList<string> configured)
+    {
+        var localhost = configured.Any(l => l.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase));
+        return ParleyServer.Bound(app, kind)
+            .Select(ep => System.Net.IPAddress.IsLoopback(ep.Address) && localhost ? $"http://localhost:{ep.Port}/"
+                : ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"http://[{ep.Address}]:{ep.Port}/" : $"http://{ep.Address}:{ep.Port}/")
+            .Distinct();
     }
 
     /// <summary>
@@ -160,13 +230,28 @@ internal static class ServeCommand
     internal sealed record Parsed(string? ConfigFile, List<string> Listen, Dictionary<string, string?> Values)
     {
         public List<string> TlsListen { get; } = [];
+        public ListOptions Lists { get; init; } = new();
     }
+
+    /// <summary>The repeatable options of the HTTP side, as given on the command line.</summary>
+    internal sealed record ListOptions
+    {
+        public List<string> HttpListen { get; } = [];
+        public List<string> WebSocketListen { get; } = [];
+        public List<string> WebSocketOrigins { get; } = [];
+        public List<string> TrustedProxies { get; } = [];
+        public List<string> MetricsListen { get; } = [];
+    }
+
+    /// <summary>Where <c>parley serve</c> serves the web client when nothing else is configured.</summary>
+    public const string DefaultHttpListen = "localhost:8080";
 
     internal static Parsed Parse(string[] args)
     {
         string? config = null;
         var listen = new List<string>();
         var tlsListen = new List<string>();
+        var lists = new ListOptions();
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Length; i++)
         {
@@ -200,6 +285,27 @@ internal static class ServeCommand
                 case "--no-history":
                     values["Server:History:Enabled"] = "false";
                     break;
+                case "--http-listen":
+                    lists.HttpListen.Add(Value());
+                    break;
+                case "--no-http":
+                    values["Server:Http:Enabled"] = "false";
+                    break;
+                case "--websocket":
+                    lists.WebSocketListen.Add(Value());
+                    break;
+                case "--ws-origin":
+                    lists.WebSocketOrigins.Add(Value());
+                    break;
+                case "--trusted-proxy":
+                    lists.TrustedProxies.Add(Value());
+                    break;
+                case "--metrics-listen":
+                    lists.MetricsListen.Add(Value());
+                    break;
+                case "--no-metrics":
+                    values["Server:Metrics:Enabled"] = "false";
+                    break;
                 default:
                     if (ValueOptions.TryGetValue(arg, out var key))
                     {
@@ -209,7 +315,7 @@ internal static class ServeCommand
                     throw new OptionsException($"unknown option '{args[i]}' (see parley serve --help)");
             }
         }
-        var parsed = new Parsed(config, listen, values);
+        var parsed = new Parsed(config, listen, values) { Lists = lists };
         parsed.TlsListen.AddRange(tlsListen);
         return parsed;
     }
@@ -257,6 +363,20 @@ internal static class ServeCommand
         {
             options = options with { Connections = options.Connections with { Exempt = exempt } };
         }
+        List<string>? Whole(List<string> given, string key) => given.Count > 0 ? given : section.GetSection(key).Get<List<string>>();
+        options = options with
+        {
+            Http = options.Http with
+            {
+                Listen = Whole(parsed.Lists.HttpListen, "Http:Listen") ?? [DefaultHttpListen],
+                // The default is a convenience, and so optional; an address asked for must bind.
+                ListenIfFree = options.Http.ListenIfFree || Whole(parsed.Lists.HttpListen, "Http:Listen") is null,
+                WebSocketListen = Whole(parsed.Lists.WebSocketListen, "Http:WebSocketListen") ?? [],
+                WebSocketOrigins = Whole(parsed.Lists.WebSocketOrigins, "Http:WebSocketOrigins") ?? [],
+                TrustedProxies = Whole(parsed.Lists.TrustedProxies, "Http:TrustedProxies") ?? [],
+            },
+            Metrics = options.Metrics with { Listen = Whole(parsed.Lists.MetricsListen, "Metrics:Listen") ?? [] },
+        };
         var tlsListen = parsed.TlsListen.Count > 0 ? parsed.TlsListen : section.GetSection("Tls:Listen").Get<List<string>>();
         options = options with { Tls = options.Tls with { Listen = tlsListen ?? [] } };
         if (options.Tls.Listen.Count > 0)
@@ -286,6 +406,31 @@ internal static class ServeCommand
             if (!ListenEndpoint.TryParse(l, out _, out var error))
             {
                 throw new OptionsException(error);
+            }
+        }
+        foreach (var (option, list) in new[] { ("--http-listen", o.Http.Listen), ("--websocket", o.Http.WebSocketListen), ("--metrics-listen", o.Metrics.Listen) })
+        {
+            foreach (var l in list)
+            {
+                if (!ListenEndpoint.TryParse(l, out _, out var error))
+                {
+                    throw new OptionsException(option + ": " + error);
+                }
+            }
+        }
+        try
+        {
+            Parley.Server.Connections.ConnectionLimiter.ParseNetworks(o.Http.TrustedProxies);
+        }
+        catch (FormatException ex)
+        {
+            throw new OptionsException("--trusted-proxy: " + ex.Message);
+        }
+        foreach (var origin in o.Http.WebSocketOrigins)
+        {
+            if (origin != "*" && !Uri.TryCreate(origin.Replace("://*.", "://wildcard.", StringComparison.Ordinal), UriKind.Absolute, out _))
+            {
+                throw new OptionsException($"--ws-origin: '{origin}' is not an origin (for example https://chat.example.org, https://*.example.org or *)");
             }
         }
         if (!LooksLikeHostName(o.Name))

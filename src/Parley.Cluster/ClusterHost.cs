@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Parley.Cluster.Storage;
 using Parley.Protocol;
 using Parley.Server.Hosting;
+using Parley.Server.Network;
 using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
 
 namespace Parley.Cluster;
@@ -74,12 +76,13 @@ public static class ClusterHost
                 builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
                 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
                 builder.UseOrleans(siloBuilder => ConfigureSilo(siloBuilder, options.Name, cluster, silo));
+                builder.Services.AddSingleton<INetworkLink, ClusterLink>();
             },
         };
         return ParleyServer.Build(options, reload, time, logging, backends);
     }
 
-    private static void ConfigureSilo(ISiloBuilder silo, string serverName, Parley.Server.Hosting.ClusterOptions cluster, IPEndPoint endpoint)
+    internal static void ConfigureSilo(ISiloBuilder silo, string serverName, Parley.Server.Hosting.ClusterOptions cluster, IPEndPoint endpoint)
     {
         // The server's name names the node in Orleans' membership table (and, to come, LINKS).
         silo.Configure<SiloOptions>(o => o.SiloName = serverName);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Parley.Server.Commands;
 using Parley.Server.Connections;
+using Parley.Server.Diagnostics;
 using Parley.Server.Hosting;
 using Parley.Server.Network;
 using Parley.Server.Security;
@@ -44,8 +45,10 @@ public sealed class ServerContext : IDisposable
     /// The history store, disposed with the context; null: history off. <see cref="ParleyServer"/>
     /// passes the data directory's when Server:History:Enabled.
     /// </param>
-    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null)
+    /// <param name="link">The rest of the network when this node is one of a cluster (Parley.Cluster); null: a single node.</param>
+    public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null, INetworkLink? link = null, ParleyMetrics? metrics = null)
     {
+        Metrics = metrics ?? new ParleyMetrics();
         Bans = bans ?? ServerBans.InMemory(time);
         _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
@@ -54,6 +57,10 @@ public sealed class ServerContext : IDisposable
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
         History = history;
         Network = new IrcNetwork(options.Name, mapping, time, new DeliveryPipeline(history, loggerFactory.CreateLogger<DeliveryPipeline>()));
+        if (link is not null)
+        {
+            Network.AttachLink(link);
+        }
         Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();
         Limiter = new ConnectionLimiter(() => Options.Connections, time, ConnectionLimiter.ReadDescriptorLimit());
@@ -97,6 +104,9 @@ public sealed class ServerContext : IDisposable
     }
 
     public ServerOptions Options { get; private set; } = new();
+
+    /// <summary>The server's instruments (exported at /metrics).</summary>
+    public ParleyMetrics Metrics { get; }
     public TimeProvider Time { get; }
     public ILoggerFactory LoggerFactory { get; }
     public IrcNetwork Network { get; }
@@ -174,11 +184,11 @@ public sealed class ServerContext : IDisposable
     public string NewBatchId()
         => "b" + Interlocked.Increment(ref _nextBatchId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    internal void Add(Session session) => _sessions[session.User.Id] = session;
+    internal void Add(Session session) => _sessions[session.Id] = session;
 
     internal void Remove(Session session)
     {
-        if (_sessions.TryRemove(session.User.Id, out _) && _sessions.IsEmpty)
+        if (_sessions.TryRemove(session.Id, out _) && _sessions.IsEmpty)
         {
             lock (_idleGate)
             {
@@ -280,5 +290,6 @@ public sealed class ServerContext : IDisposable
         _pruner?.Dispose();
         History?.Dispose();
         Accounts.Dispose();
+        Metrics.Dispose();
     }
 }

@@ -166,7 +166,7 @@ public sealed partial class CrashTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])[dll, "serve", "--listen", "127.0.0.1:0", "--data-dir", _dir, "--no-flood-limits", "--name", "crash.test"])
+        foreach (var a in (string[])[dll, "serve", "--listen", "127.0.0.1:0", "--no-http", "--data-dir", _dir, "--no-flood-limits", "--name", "crash.test"])
         {
             psi.ArgumentList.Add(a);
         }

@@ -21,6 +21,11 @@ public sealed class ServeCommandTests : IDisposable
     [InlineData("--motd", "/nonexistent/motd.txt")]
     [InlineData("--config", "/nonexistent/parley.json")]
     [InlineData("--password", "")]
+    [InlineData("--http-listen", "8080")]
+    [InlineData("--websocket", "localhost")]
+    [InlineData("--metrics-listen", "[::1]8080")]
+    [InlineData("--trusted-proxy", "not-a-block")]
+    [InlineData("--ws-origin", "chat.example.org")]
     public void Run_WithBadOption_PrintsOneLineAndExits2(params string[] args)
     {
         var stdout = new StringWriter();
@@ -136,6 +141,64 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(options.Flood.Enabled);
     }
 
+    [Fact]
+    public void Load_HttpDefaults_WebClientOnLocalhost8080_MetricsOn()
+    {
+        var options = ServeCommand.Load(ServeCommand.Parse([]));
+        Assert.True(options.Http.Enabled);
+        Assert.Equal([ServeCommand.DefaultHttpListen], options.Http.Listen);
+        Assert.Equal("localhost:8080", ServeCommand.DefaultHttpListen);
+        // The default may be skipped when taken; an address asked for may not.
+        Assert.True(options.Http.ListenIfFree);
+        Assert.False(ServeCommand.Load(ServeCommand.Parse(["--http-listen", "localhost:8080"])).Http.ListenIfFree);
+        Assert.Empty(options.Http.WebSocketListen);
+        Assert.Empty(options.Http.WebSocketOrigins);
+        Assert.Empty(options.Http.TrustedProxies);
+        Assert.True(options.Metrics.Enabled);
+        Assert.Empty(options.Metrics.Listen);
+    }
+
+    [Fact]
+    public void Load_HttpOptions_FromTheCommandLine()
+    {
+        var options = ServeCommand.Load(ServeCommand.Parse([
+            "--http-listen", "127.0.0.1:18080", "--http-listen", "[::1]:18080",
+            "--websocket", "127.0.0.1:18081",
+            "--ws-origin", "https://chat.example.org", "--ws-origin", "https://*.example.net",
+            "--trusted-proxy", "10.0.0.0/8",
+            "--metrics-listen", "127.0.0.1:19090", "--no-metrics", "--no-http",
+        ]));
+        Assert.Equal(["127.0.0.1:18080", "[::1]:18080"], options.Http.Listen);
+        Assert.Equal(["127.0.0.1:18081"], options.Http.WebSocketListen);
+        Assert.Equal(["https://chat.example.org", "https://*.example.net"], options.Http.WebSocketOrigins);
+        Assert.Equal(["10.0.0.0/8"], options.Http.TrustedProxies);
+        Assert.Equal(["127.0.0.1:19090"], options.Metrics.Listen);
+        Assert.False(options.Metrics.Enabled);
+        Assert.False(options.Http.Enabled);
+    }
+
+    [Fact]
+    public void Load_HttpLists_FromTheConfigFile_ReplaceTheDefault()
+    {
+        var config = Path.Combine(_dir, "http.json");
+        File.WriteAllText(config, """{ "Server": { "Http": { "Listen": [ "127.0.0.1:18090" ], "WebSocketOrigins": [ "*" ] }, "Metrics": { "Listen": [ "127.0.0.1:19091" ] } } }""");
+        var options = ServeCommand.Load(ServeCommand.Parse(["--config", config]));
+        Assert.Equal(["127.0.0.1:18090"], options.Http.Listen);
+        Assert.Equal(["*"], options.Http.WebSocketOrigins);
+        Assert.Equal(["127.0.0.1:19091"], options.Metrics.Listen);
+    }
+
+    [Fact]
+    public void PortIsFree_IsFalseForABoundPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        Assert.False(ServeCommand.PortIsFree($"127.0.0.1:{port}"));
+        listener.Stop();
+        Assert.True(ServeCommand.PortIsFree($"127.0.0.1:{port}"));
+    }
+
     [Theory]
     [InlineData("127.0.0.1:6667", "127.0.0.1", 6667)]
     [InlineData("[::1]:6697", "::1", 6697)]
@@ -173,6 +236,12 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(defaults.Admin, options.Admin);
         Assert.Equal(defaults.Cluster, options.Cluster);
         Assert.Empty(options.Operators);
+        Assert.Equal([ServeCommand.DefaultHttpListen], options.Http.Listen);
+        Assert.True(options.Http.Enabled);
+        Assert.Empty(options.Http.WebSocketListen);
+        Assert.Empty(options.Http.WebSocketOrigins);
+        Assert.Empty(options.Http.TrustedProxies);
+        Assert.Equal(defaults.Metrics.Enabled, options.Metrics.Enabled);
     }
 
     private static string RepoRoot()

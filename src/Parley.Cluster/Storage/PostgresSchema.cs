@@ -64,5 +64,10 @@ public static class PostgresSchema
             PRIMARY KEY (owner, target)
         );
         """,
+
+        // 2: the account's always-on setting (multiclient; see SqliteSchema 3), NULL the server's default.
+        """
+        ALTER TABLE accounts ADD COLUMN always_on boolean;
+        """,
     ];
 }

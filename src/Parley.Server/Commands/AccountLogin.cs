@@ -43,7 +43,7 @@ internal static partial class AccountLogin
     {
         s.Server.AccountThrottle.Fail(s.Server.Accounts.CaseMapping.Fold(name));
         s.Server.AddressThrottle.Fail(s.User.RealIp);
-        LogFailed(Logger(s), s.User.Id, s.User.RealIp, name, mechanism);
+        LogFailed(Logger(s), s.Id, s.User.RealIp, name, mechanism);
     }
 
     public static void RecordSuccess(Session s, string name)
@@ -58,7 +58,7 @@ internal static partial class AccountLogin
         var wait = ThrottleWait(s, name);
         if (wait > TimeSpan.Zero)
         {
-            LogThrottled(Logger(s), s.User.Id, s.User.RealIp, name, mechanism);
+            LogThrottled(Logger(s), s.Id, s.User.RealIp, name, mechanism);
             return new Result(Outcome.Throttled, Wait: wait);
         }
         AccountRecord? account;
@@ -68,7 +68,7 @@ internal static partial class AccountLogin
         }
         catch (DbException ex)
         {
-            LogStoreFailed(Logger(s), ex, s.User.Id);
+            LogStoreFailed(Logger(s), ex, s.Id);
             return new Result(Outcome.Error);
         }
         if (account is null)
@@ -97,7 +97,8 @@ internal static partial class AccountLogin
         }
         s.Network.SetAccount(s.User, account, s.Replies);
         s.OfflineDeliveryDue = true;
-        LogLoggedIn(Logger(s), s.User.Id, account, mechanism);
+        s.AlwaysOnDue = true;
+        LogLoggedIn(Logger(s), s.Id, account, mechanism);
     }
 
     /// <summary>Logs the session out: 901 RPL_LOGGEDOUT and account-notify <c>ACCOUNT *</c>.</summary>
@@ -128,5 +129,5 @@ internal static partial class AccountLogin
     private static partial void LogStoreFailed(ILogger logger, Exception ex, long id);
 
     /// <summary>Logs a store failure met by a handler that calls the store itself.</summary>
-    public static void ReportStoreFailure(Session s, Exception ex) => LogStoreFailed(Logger(s), ex, s.User.Id);
+    public static void ReportStoreFailure(Session s, Exception ex) => LogStoreFailed(Logger(s), ex, s.Id);
 }

@@ -127,7 +127,7 @@ internal static class BanCommands
                 : System.Net.IPAddress.TryParse(u.RealHost, out var ip) && actor.Server.Bans.MatchAddress(ip) == ban;
             if (matches)
             {
-                u.Sink.Disconnect(ClosingReason(ban));
+                other.Disconnect(ClosingReason(ban));
                 n++;
             }
         }

@@ -47,6 +47,7 @@ internal static partial class ChannelCommands
                     SendTopic(s, result.View!, quietIfNone: true);
                     await ReadMarkerCommand.SendOnJoinAsync(s, result.ChannelName);
                     SendNames(s, result.View!);
+                    ShowOtherSessions(s, result.View!);
                     MetadataCommands.SendOnJoin(s, result.ChannelName);
                     break;
                 case JoinError.AlreadyOn:
@@ -118,25 +119,53 @@ internal static partial class ChannelCommands
 
     /// <summary>RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC.</summary>
     internal static void SendTopic(Session s, ChannelView view, bool quietIfNone)
+        => WriteTopic(s, view, quietIfNone, m => s.Reply(m));
+
+    /// <summary>RPL_NAMREPLY lines (each under 512 bytes), then RPL_ENDOFNAMES unless <paramref name="end"/> is false.</summary>
+    internal static void SendNames(Session s, ChannelView view, bool end = true)
+        => WriteNames(s, view, end, s.Caps, m => s.Reply(m));
+
+    /// <summary>
+    /// Multiclient: the user's other connections saw its JOIN; they get the topic and NAMES
+    /// too, each in the form its capabilities ask for (as Ergo).
+    /// </summary>
+    private static void ShowOtherSessions(Session s, ChannelView view)
+    {
+        var variants = s.Network.OtherSessionCaps(s.User, s);
+        if (variants.Count == 0)
+        {
+            return;
+        }
+        var lines = new Dictionary<Capability, List<OutboundMessage>>();
+        foreach (var caps in variants)
+        {
+            var list = new List<OutboundMessage>();
+            WriteTopic(s, view, quietIfNone: true, list.Add);
+            WriteNames(s, view, end: true, caps, list.Add);
+            lines[caps] = list;
+        }
+        s.Network.DeliverToOtherSessions(s.User, s, lines);
+    }
+
+    private static void WriteTopic(Session s, ChannelView view, bool quietIfNone, Action<OutboundMessage> emit)
     {
         if (string.IsNullOrEmpty(view.Topic))
         {
             if (!quietIfNone)
             {
-                s.Numeric(Numerics.RPL_NOTOPIC, view.Name, "No topic is set");
+                emit(s.Network.FromServer(Numerics.RPL_NOTOPIC, s.Nick, view.Name, "No topic is set"));
             }
             return;
         }
-        s.Numeric(Numerics.RPL_TOPIC, view.Name, view.Topic);
-        s.Numeric(Numerics.RPL_TOPICWHOTIME, view.Name, view.TopicSetBy ?? s.Server.Name,
-            view.TopicSetAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        emit(s.Network.FromServer(Numerics.RPL_TOPIC, s.Nick, view.Name, view.Topic));
+        emit(s.Network.FromServer(Numerics.RPL_TOPICWHOTIME, s.Nick, view.Name, view.TopicSetBy ?? s.Server.Name,
+            view.TopicSetAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>RPL_NAMREPLY lines (each under 512 bytes), then RPL_ENDOFNAMES unless <paramref name="end"/> is false.</summary>
-    internal static void SendNames(Session s, ChannelView view, bool end = true)
+    private static void WriteNames(Session s, ChannelView view, bool end, Capability caps, Action<OutboundMessage> emit)
     {
-        var multi = s.Has(Capability.MultiPrefix);
-        var full = s.Has(Capability.UserhostInNames);
+        var multi = caps.HasFlag(Capability.MultiPrefix);
+        var full = caps.HasFlag(Capability.UserhostInNames);
         var isMember = view.Members.Any(mv => mv.Nick == s.Nick);
         var symbol = view.Secret ? "@" : "=";
         // ":server 353 nick = #chan :" plus the names must stay within 512 bytes.
@@ -152,7 +181,7 @@ internal static partial class ChannelCommands
                 + (full ? $"{member.Nick}!{member.Username}@{member.Host}" : member.Nick);
             if (line.Length > 0 && line.Length + 1 + entry.Length > budget)
             {
-                s.Numeric(Numerics.RPL_NAMREPLY, symbol, view.Name, line.ToString());
+                emit(s.Network.FromServer(Numerics.RPL_NAMREPLY, s.Nick, symbol, view.Name, line.ToString()));
                 line.Clear();
             }
             if (line.Length > 0)
@@ -163,11 +192,11 @@ internal static partial class ChannelCommands
         }
         if (line.Length > 0)
         {
-            s.Numeric(Numerics.RPL_NAMREPLY, symbol, view.Name, line.ToString());
+            emit(s.Network.FromServer(Numerics.RPL_NAMREPLY, s.Nick, symbol, view.Name, line.ToString()));
         }
         if (end)
         {
-            s.Numeric(Numerics.RPL_ENDOFNAMES, view.Name, "End of /NAMES list");
+            emit(s.Network.FromServer(Numerics.RPL_ENDOFNAMES, s.Nick, view.Name, "End of /NAMES list"));
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Parley.Server.Network;
 using Parley.Server.Sessions;
@@ -84,11 +85,56 @@ internal static class MessagingCommands
                 Bot = s.User.IsBot,
                 ClientTags = clientTags,
             };
-            if (Deliver(s, target, message, echo, required, isNotice) && !isTagmsg)
+            if (!Deliver(s, target, message, echo, required, isNotice) || await DeliverRemoteAsync(s, target, message, echo, isNotice))
+            {
+                continue;
+            }
+            if (!isTagmsg && s.Network.Deliveries.Enabled)
             {
                 await DeliverOfflineAsync(s, target, message, echo, isNotice);
             }
+            else if (!s.Network.Deliveries.Enabled && !isNotice)
+            {
+                s.Numeric(Numerics.ERR_NOSUCHNICK, target, "No such nick/channel");
+            }
         }
+    }
+
+    /// <summary>
+    /// A message to a nick no user of this node holds, in a cluster: delivered to the node
+    /// whose user holds it (through the Network seam, <see cref="INetworkLink"/>), the sender's
+    /// copy stored here and echoed. False on a single node, or when nobody holds the nick.
+    /// </summary>
+    private static async ValueTask<bool> DeliverRemoteAsync(Session s, string nick, OutboundMessage message, bool echo, bool quiet)
+    {
+        if (s.Network.Link is not { } link)
+        {
+            return false;
+        }
+        RemoteRecipient? recipient;
+        try
+        {
+            recipient = await link.SendToUserAsync(nick, [message], s.User.Nick);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.MessagingCommands").LogWarning(ex, "delivery to {Nick} on another node failed", nick);
+            if (!quiet)
+            {
+                s.Numeric(Numerics.ERR_NOSUCHNICK, nick, "No such nick/channel (its node did not answer)");
+            }
+            return true;
+        }
+        if (recipient is null)
+        {
+            return false;
+        }
+        s.Network.RecordSentToRemote(s.User, recipient.Nick, message, echo ? s.Replies : null);
+        if (!quiet && recipient.AwayMessage is not null && message.Command == "PRIVMSG")
+        {
+            s.Numeric(Numerics.RPL_AWAY, recipient.Nick, recipient.AwayMessage);
+        }
+        return true;
     }
 
     /// <summary>
@@ -133,7 +179,8 @@ internal static class MessagingCommands
     /// <summary>
     /// Delivers one message (a line or a multiline message) to one target (a nick, a channel, or
     /// @#channel / +#channel). Returns true, having replied nothing, when the target is a nick
-    /// nobody holds and history is on: the caller decides between offline delivery and 401.
+    /// no local user holds and history is on or this node is in a cluster: the caller decides
+    /// between another node, offline delivery and 401.
     /// </summary>
     internal static bool Deliver(Session s, string target, RelayedMessage message, bool echo, Capability required, bool quiet)
     {
@@ -170,7 +217,7 @@ internal static class MessagingCommands
         }
 
         var userResult = s.Network.SendToUser(s.User, target, message, s.Replies, echo, required);
-        if (userResult.Status == SendStatus.NoSuchNick && s.Network.Deliveries.Enabled)
+        if (userResult.Status == SendStatus.NoSuchNick && (s.Network.Deliveries.Enabled || s.Network.Link is not null))
         {
             return true;
         }

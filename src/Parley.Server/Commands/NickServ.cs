@@ -30,6 +30,8 @@ internal static class NickServ
         "  CERT ADD [fingerprint]          let a TLS client certificate log you in (SASL EXTERNAL);",
         "                                  without a fingerprint, the one you are connected with",
         "  CERT DEL <fingerprint>          forget one; CERT LIST shows them",
+        "  SET ALWAYS-ON ON|OFF|DEFAULT    stay online (nick, channels, messages kept) with no",
+        "                                  connection, when the server allows it",
         "  HELP                            this text",
         "Clients that support SASL (PLAIN, SCRAM-SHA-256 or EXTERNAL) should use it instead.",
     ];
@@ -79,9 +81,13 @@ internal static class NickServ
                 {
                     await PasswdAsync(s, set.Length > 1 ? set[1] : "");
                 }
+                else if (set.Length > 0 && set[0].Equals("ALWAYS-ON", StringComparison.OrdinalIgnoreCase))
+                {
+                    await Multiclient.SetAlwaysOnAsync(s, set.Length > 1 ? set[1] : "", text => Notice(s, text));
+                }
                 else
                 {
-                    Notice(s, "Syntax: SET PASSWORD <current> <new>");
+                    Notice(s, "Syntax: SET PASSWORD <current> <new> | SET ALWAYS-ON ON|OFF|DEFAULT");
                 }
                 break;
             case "DROP" or "UNREGISTER":

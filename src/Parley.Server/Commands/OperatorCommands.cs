@@ -106,6 +106,8 @@ internal static class OperatorCommands
             s.Close(reason, reason);
             return ValueTask.CompletedTask;
         }
+        // The user leaves whole (an always-on one too), then each of its connections closes.
+        s.Network.Disconnect(target, reason);
         target.Sink.Disconnect(reason);
         return ValueTask.CompletedTask;
     }

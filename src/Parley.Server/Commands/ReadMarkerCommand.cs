@@ -48,7 +48,7 @@ internal static class ReadMarkerCommand
         s.Reply(reply);
         if (s.User.Account is not null)
         {
-            s.Network.DeliverToOtherSessions(s.User, reply, Capability.ReadMarker);
+            s.Network.DeliverToOtherSessions(s.User, s, reply, Capability.ReadMarker);
         }
     }
 

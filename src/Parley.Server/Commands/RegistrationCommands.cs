@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using Parley.Protocol;
 using Parley.Server.Network;
@@ -54,38 +55,71 @@ internal static class RegistrationCommands
     }
 
     // NICK <nickname>  https://modern.ircdocs.horse/#nick-message
-    private static ValueTask NickAsync(Session s, IrcMessage m)
+    private static async ValueTask NickAsync(Session s, IrcMessage m)
     {
         var nick = m.Param(0);
         if (string.IsNullOrEmpty(nick))
         {
             s.Numeric(Numerics.ERR_NONICKNAMEGIVEN, "No nickname given");
-            return ValueTask.CompletedTask;
+            return;
         }
         if (!NickRules.IsValid(nick, s.Server.Options.Limits.NickLength) || NickServ.IsReserved(s.Network, nick))
         {
             s.Numeric(Numerics.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname");
-            return ValueTask.CompletedTask;
+            return;
         }
         if (s.Throttled && !s.Network.CaseMapping.Equals(nick, s.Nick) && !s.NickChanges.TryTake(out var wait))
         {
             s.Numeric(Numerics.ERR_NICKTOOFAST, nick, $"Nick change too fast. Please wait {Seconds(wait)} seconds");
-            return ValueTask.CompletedTask;
+            return;
         }
-        switch (s.Network.ChangeNick(s.User, nick, s.Replies))
+        // In a cluster the nick is claimed network-wide first (the nick grain decides races).
+        var link = s.Network.Link;
+        var claimed = false;
+        if (link is not null && !s.Network.CaseMapping.Equals(nick, s.Nick))
         {
+            try
+            {
+                claimed = await link.ClaimNickAsync(nick, s.User.Id, s.User.Account);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.RegistrationCommands").LogWarning(ex, "claiming the nick {Nick} failed", nick);
+            }
+            if (!claimed)
+            {
+                NickInUse(s, nick);
+                return;
+            }
+        }
+        var result = s.Network.ChangeNick(s.User, nick, s.Replies);
+        if (claimed && result != IrcNetwork.NickResult.Ok)
+        {
+            link!.ReleaseNick(nick, s.User.Id);
+        }
+        switch (result)
+        {
+            case IrcNetwork.NickResult.InUse when !s.IsRegistered && Multiclient.MayAttachLater(s, nick):
+                s.AttachNick = nick;
+                TryCompleteRegistration(s);
+                break;
             case IrcNetwork.NickResult.InUse:
-                if (!s.IsRegistered)
-                {
-                    s.RequestedNick = nick;
-                }
-                s.Numeric(Numerics.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
+                NickInUse(s, nick);
                 break;
             case IrcNetwork.NickResult.Ok when !s.IsRegistered:
+                s.AttachNick = null;
                 TryCompleteRegistration(s);
                 break;
         }
-        return ValueTask.CompletedTask;
+    }
+
+    private static void NickInUse(Session s, string nick)
+    {
+        if (!s.IsRegistered)
+        {
+            s.RequestedNick = nick;
+        }
+        s.Numeric(Numerics.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
     }
 
     /// <summary>A wait in whole seconds, rounded up.</summary>
@@ -147,7 +181,7 @@ internal static class RegistrationCommands
     /// <summary>Completes registration once NICK and USER arrived and CAP negotiation ended.</summary>
     public static void TryCompleteRegistration(Session s)
     {
-        if (s.IsRegistered || s.CapNegotiating || s.PendingUsername is null || s.Nick == "*")
+        if (s.IsRegistered || s.CapNegotiating || s.PendingUsername is null || (s.Nick == "*" && s.AttachNick is null))
         {
             return;
         }
@@ -169,11 +203,26 @@ internal static class RegistrationCommands
         // "If the client completes registration … while the SASL authentication is still in
         // progress, the server SHOULD abort it and send a 906 numeric" (sasl-3.1).
         SaslCommands.AbortOnRegistration(s);
+        if (s.AttachNick is { } attachNick)
+        {
+            s.AttachNick = null;
+            if (Multiclient.TryAttach(s, attachNick))
+            {
+                SendWelcome(s);
+                return;
+            }
+            s.RequestedNick = attachNick;
+            s.Numeric(Numerics.ERR_NICKNAMEINUSE, attachNick, "Nickname is already in use");
+            if (s.Nick == "*")
+            {
+                return;
+            }
+        }
         s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
         SendWelcome(s);
     }
 
-    private static void SendWelcome(Session s)
+    internal static void SendWelcome(Session s)
     {
         var server = s.Server;
         var u = s.User;

@@ -61,7 +61,7 @@ public sealed partial class IrcConnection
     public async Task RunAsync()
     {
         _server.Add(Session);
-        LogConnected(Session.User.Id, Session.User.RealHost);
+        LogConnected(Session.Id, Session.User.RealHost);
         var input = _transport.Input;
         var framer = new LineFramer(IrcLimits.MaxFramedLineBytes);
         var reason = "Connection closed";
@@ -119,7 +119,7 @@ public sealed partial class IrcConnection
         catch (Exception ex)
         {
             // One catch-all per connection: log it and close this connection only.
-            LogFailed(ex, Session.User.Id);
+            LogFailed(ex, Session.Id);
             reason = "Internal error";
         }
         finally
@@ -130,7 +130,7 @@ public sealed partial class IrcConnection
             await _transport.Output.CompleteAsync();
             _server.Remove(Session);
             Session.MarkClosed();
-            LogDisconnected(Session.User.Id, reason);
+            LogDisconnected(Session.Id, reason);
         }
     }
 
@@ -204,6 +204,16 @@ public sealed partial class IrcConnection
                 return;
             }
             await _server.Commands.DispatchAsync(Session, message);
+            if (Session.AttachReplay is { } replay && !Session.IsClosing)
+            {
+                Session.AttachReplay = null;
+                await Multiclient.ReplayAsync(Session, replay);
+            }
+            if (Session.AlwaysOnDue && Session.IsRegistered && !Session.IsClosing)
+            {
+                Session.AlwaysOnDue = false;
+                await Multiclient.ApplyAlwaysOnAsync(Session);
+            }
             if (Session.OfflineDeliveryDue && Session.IsRegistered && !Session.IsClosing)
             {
                 Session.OfflineDeliveryDue = false;

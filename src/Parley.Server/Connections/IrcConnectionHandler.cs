@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -12,53 +13,69 @@ namespace Parley.Server.Connections;
 /// </summary>
 public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandler
 {
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    public override Task OnConnectedAsync(ConnectionContext connection)
     {
-        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var dline = address is null ? null : server.Bans.MatchAddress(address);
-        var admission = dline is null ? server.Limiter.TryAdmit(address) : null;
-        var host = connection.RemoteEndPoint switch
-        {
-            IPEndPoint ip => FormatHost(ip.Address),
-            { } other => other.ToString() ?? "unknown",
-            null => "unknown",
-        };
         TransportSecurity? security = null;
         if (connection.Features.Get<ITlsHandshakeFeature>() is not null)
         {
             var certificate = connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
             security = new TransportSecurity(certificate is null ? null : TlsCertificate.Fingerprint(certificate));
         }
+        return ServeAsync(connection.Transport, connection.RemoteEndPoint, security, security is null ? IrcTransport.Tcp : IrcTransport.Tls);
+    }
+
+    /// <summary>
+    /// Admits one client (bans, connection limits) and runs its IRC connection over
+    /// <paramref name="transport"/> until it ends. The TCP and TLS listeners and the WebSocket
+    /// transport (<see cref="Web.WebSocketPipe"/>) all come here, so every limit applies alike.
+    /// </summary>
+    /// <param name="remote">The client's address (for WebSockets behind a trusted proxy, the one it forwarded).</param>
+    /// <param name="started">Called with the session once it exists (the WebSocket transport closes it on bad frames).</param>
+    public async Task ServeAsync(IDuplexPipe transport, EndPoint? remote, TransportSecurity? security, IrcTransport kind, Action<Sessions.Session>? started = null)
+    {
+        var address = (remote as IPEndPoint)?.Address;
+        var dline = address is null ? null : server.Bans.MatchAddress(address);
+        var admission = dline is null ? server.Limiter.TryAdmit(address) : null;
+        var host = remote switch
+        {
+            IPEndPoint ip => FormatHost(ip.Address),
+            { } other => other.ToString() ?? "unknown",
+            null => "unknown",
+        };
         if (admission is not { Admitted: true })
         {
-            await RefuseAsync(connection, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
+            await RefuseAsync(transport, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
             return;
         }
+        server.Metrics.Connected(kind);
         try
         {
-            var irc = new IrcConnection(connection.Transport, server, host, security);
+            var irc = new IrcConnection(transport, server, host, security);
+            started?.Invoke(irc.Session);
             await irc.RunAsync();
         }
         finally
         {
             admission.Release();
+            server.Metrics.Disconnected(kind);
         }
     }
 
     /// <summary>Tells a refused client why (one ERROR line, as for any closing link) and closes.</summary>
-    private async Task RefuseAsync(ConnectionContext connection, string host, string reason)
+    private async Task RefuseAsync(IDuplexPipe transport, string host, string reason)
     {
         var line = System.Text.Encoding.UTF8.GetBytes($"ERROR :Closing Link: {host} ({reason})\r\n");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), server.Time);
         try
         {
-            await connection.Transport.Output.WriteAsync(line, timeout.Token);
+            await transport.Output.WriteAsync(line, timeout.Token);
         }
         catch (OperationCanceledException)
         {
             // It does not read: it is closed all the same.
         }
-        await connection.Transport.Output.CompleteAsync();
+        await transport.Output.CompleteAsync();
+        await transport.Input.CompleteAsync();
     }
 
     /// <summary>An address as a host name: IPv4-mapped IPv6 shown as IPv4; a leading ':' avoided
@@ -72,6 +89,14 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
         var s = address.ToString();
         return s.StartsWith(':') ? "0" + s : s;
     }
+}
+
+/// <summary>How a client reached the server (the <c>transport</c> tag of the connection metrics).</summary>
+public enum IrcTransport
+{
+    Tcp,
+    Tls,
+    WebSocket,
 }
 
 /// <summary>A connection over TLS, with the client certificate's fingerprint when it gave one.</summary>

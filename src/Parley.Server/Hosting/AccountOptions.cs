@@ -33,4 +33,36 @@ public sealed record AccountOptions
     /// not protected. Checked by the sweeper, so the rename comes up to 5 s later.
     /// </summary>
     public int NickEnforcementSeconds { get; init; } = 30;
+
+    /// <summary>Several connections to one account (section <c>Multiclient</c>).</summary>
+    public MulticlientOptions Multiclient { get; init; } = new();
+}
+
+/// <summary>
+/// Multiclient, as Ergo's <c>accounts.multiclient</c>: connections that log in to one account
+/// (SASL or <c>PASS account:password</c> before registration) and ask for the nick a
+/// connection of that account holds share that user: its nick, channels and messages.
+/// https://github.com/ergochat/ergo/blob/master/docs/MANUAL.md#multiclient-bouncer
+/// </summary>
+public sealed record MulticlientOptions
+{
+    /// <summary>Whether connections may share an account's user. Off: each connection needs a nick of its own (433).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// Always-on (Ergo's <c>always-on</c>): a user whose last connection ends stays, with its
+    /// nick and channels, receiving messages into history, until it logs in again.
+    /// <c>Disabled</c> (the default), <c>OptIn</c> (accounts turn it on with
+    /// <c>NickServ SET ALWAYS-ON ON</c>), <c>OptOut</c> (on unless turned off), <c>Mandatory</c>.
+    /// </summary>
+    public AlwaysOnPolicy AlwaysOn { get; init; } = AlwaysOnPolicy.Disabled;
+}
+
+/// <summary>Who is always-on (<see cref="MulticlientOptions.AlwaysOn"/>).</summary>
+public enum AlwaysOnPolicy
+{
+    Disabled,
+    OptIn,
+    OptOut,
+    Mandatory,
 }

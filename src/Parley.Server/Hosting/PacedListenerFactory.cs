@@ -15,7 +15,7 @@ namespace Parley.Server.Hosting;
 /// capped at the RecvQ (<see cref="LimitOptions.RecvQBytes"/>). Connections themselves are
 /// Kestrel's (<see cref="SocketConnectionContextFactory"/>): the same pipes and buffers.
 /// </summary>
-public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, TimeProvider time, ServerContext server) : IConnectionListenerFactory, IConnectionListenerFactorySelector
+public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, TimeProvider time, ServerContext server, Listeners listeners) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     public static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(1);
@@ -46,6 +46,12 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             socket.Dispose();
+            if (listeners.SkipIfOptional(ip))
+            {
+                // A default address someone else has (Server:Http:ListenIfFree): go on without it.
+                LogSkipped(loggerFactory.CreateLogger<PacedListenerFactory>(), ip);
+                return new ValueTask<IConnectionListener>(new Skipped(ip));
+            }
             throw new AddressInUseException(e.Message, e);
         }
         catch
@@ -165,6 +171,37 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
             return ValueTask.CompletedTask;
         }
     }
+
+    /// <summary>Stands for an optional address that was taken: accepts nothing, ever.</summary>
+    private sealed class Skipped(EndPoint endPoint) : IConnectionListener
+    {
+        private readonly TaskCompletionSource _unbound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public EndPoint EndPoint { get; } = endPoint;
+
+        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await _unbound.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return null;
+        }
+
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            _unbound.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => UnbindAsync();
+    }
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "{EndPoint} is in use: serving no HTTP there (the default address; choose one with --http-listen)")]
+    private static partial void LogSkipped(ILogger logger, EndPoint endPoint);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning,
         Message = "Cannot accept on {EndPoint}: {Reason}; pausing new connections, serving those connected ({Count} failures, logged at most every {Seconds} s)")]

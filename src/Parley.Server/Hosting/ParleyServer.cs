@@ -3,8 +3,6 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +14,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Parley.Server.Connections;
 using Parley.Server.Security;
 using Parley.Server.Storage;
+using Parley.Server.Web;
 
 namespace Parley.Server.Hosting;
 
@@ -54,6 +53,18 @@ public static class ParleyServer
             tlsEndpoints.Add(ep);
         }
         CheckTls(options.Tls);
+        var httpEndpoints = ParseAll(options.Http.Enabled ? options.Http.Listen : [], "--http-listen");
+        var webSocketEndpoints = ParseAll(options.Http.WebSocketListen, "--websocket");
+        var metricsEndpoints = ParseAll(options.Metrics.Listen, "--metrics-listen");
+        try
+        {
+            ConnectionLimiter.ParseNetworks(options.Http.TrustedProxies);
+        }
+        catch (FormatException ex)
+        {
+            throw new OptionsException("Server:Http:TrustedProxies: " + ex.Message);
+        }
+        var listeners = new Listeners();
 
         IAccountStore accounts = backends?.Accounts ?? OpenAccounts(options, time ?? TimeProvider.System);
         byte[] cloakKey;
@@ -97,8 +108,16 @@ public static class ParleyServer
         logging?.Invoke(builder.Logging);
         backends?.Configure?.Invoke(builder);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history));
+        // A cluster node registers its INetworkLink (ServerBackends.Configure); a single node has none.
+        builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history,
+            sp.GetService<Network.INetworkLink>()));
         builder.Services.AddSingleton<IrcConnectionHandler>();
+        builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton(WebAssets.FromServerAssembly());
+        builder.Services.AddSingleton<WebSocketEndpoint>();
+        builder.Services.AddSingleton<HttpFrontEnd>();
+        builder.Services.AddSingleton<IReadinessCheck, AccountStoreCheck>();
+        builder.Services.AddSingleton<IReadinessCheck, HistoryStoreCheck>();
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));
         builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
@@ -117,6 +136,7 @@ public static class ParleyServer
                     {
                         lo.Protocols = HttpProtocols.None;
                         lo.UseConnectionHandler<IrcConnectionHandler>();
+                        listeners.Add(ListenerKind.Irc, lo);
                     });
                 }
             }
@@ -126,7 +146,9 @@ public static class ParleyServer
                 {
                     k.Listen(new IPEndPoint(address, ep.Port), lo =>
                     {
-                        lo.Protocols = HttpProtocols.None;
+                        // IRC, and HTTPS (the web client, wss) for clients that speak HTTP: see
+                        // ProtocolSniffer. Kestrel's HTTP handling comes after our middleware.
+                        lo.Protocols = HttpProtocols.Http1;
                         // The certificate is asked for at every handshake, so REHASH can replace it.
                         lo.UseHttps(new HttpsConnectionAdapterOptions
                         {
@@ -135,13 +157,81 @@ public static class ParleyServer
                             // Client certificates are identities (certfp), not checked against any CA.
                             ClientCertificateValidation = (_, _, _) => true,
                             HandshakeTimeout = TimeSpan.FromSeconds(Math.Min(10, options.Limits.RegistrationTimeoutSeconds)),
+                            // No ALPN: IRC clients that offer a protocol of their own must not fail
+                            // the handshake for want of a match; browsers take HTTP/1.1 without it.
+                            OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null,
                         });
-                        lo.UseConnectionHandler<IrcConnectionHandler>();
+                        var web = new HttpRoleFeature(HttpRole.Web);
+                        lo.Use(next => async connection =>
+                        {
+                            var server = k.ApplicationServices.GetRequiredService<ServerContext>();
+                            if (await ProtocolSniffer.IsHttpAsync(connection.Transport.Input, ProtocolSniffer.Wait, server.Time, connection.ConnectionClosed))
+                            {
+                                connection.Features.Set(web);
+                                await next(connection);
+                                return;
+                            }
+                            await k.ApplicationServices.GetRequiredService<IrcConnectionHandler>().OnConnectedAsync(connection);
+                        });
+                        listeners.Add(ListenerKind.IrcTls, lo);
                     });
                 }
             }
+            ListenHttp(k, httpEndpoints, HttpRole.Web, ListenerKind.Http, listeners, optional: options.Http.ListenIfFree);
+            ListenHttp(k, webSocketEndpoints, HttpRole.WebSocket, ListenerKind.WebSocket, listeners);
+            ListenHttp(k, metricsEndpoints, HttpRole.Metrics, ListenerKind.Metrics, listeners);
         });
-        return builder.Build();
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = WebSocketKeepAlive });
+        var frontEnd = app.Services.GetRequiredService<HttpFrontEnd>();
+        app.Run(frontEnd.InvokeAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// How often the WebSocket layer sends a ping frame to a quiet client: keeps proxies from
+    /// closing an idle connection. Liveness itself is IRC's PING, as on TCP.
+    /// </summary>
+    public static readonly TimeSpan WebSocketKeepAlive = TimeSpan.FromSeconds(60);
+
+    private static List<ListenEndpoint> ParseAll(IEnumerable<string> texts, string option)
+    {
+        var list = new List<ListenEndpoint>();
+        foreach (var text in texts)
+        {
+            if (!ListenEndpoint.TryParse(text, out var ep, out var error))
+            {
+                throw new OptionsException(option + ": " + error);
+            }
+            list.Add(ep);
+        }
+        return list;
+    }
+
+    /// <summary>HTTP/1.1 listeners; each tells its requests what it serves (<see cref="HttpRoleFeature"/>).</summary>
+    private static void ListenHttp(KestrelServerOptions k, List<ListenEndpoint> endpoints, HttpRole role, ListenerKind kind, Listeners listeners, bool optional = false)
+    {
+        var feature = new HttpRoleFeature(role);
+        foreach (var ep in endpoints)
+        {
+            foreach (var address in ep.Resolve())
+            {
+                if (optional && ep.Port != 0)
+                {
+                    listeners.AddOptional(new IPEndPoint(address, ep.Port));
+                }
+                k.Listen(new IPEndPoint(address, ep.Port), lo =>
+                {
+                    lo.Protocols = HttpProtocols.Http1;
+                    lo.Use(next => connection =>
+                    {
+                        connection.Features.Set(feature);
+                        return next(connection);
+                    });
+                    listeners.Add(kind, lo);
+                });
+            }
+        }
     }
 
     /// <summary>TLS listeners need a certificate and key that load: checked before anything listens.</summary>
@@ -182,27 +272,14 @@ public static class ParleyServer
         }
     }
 
-    /// <summary>The plain-text addresses actually bound (ports resolved when 0 was asked), after start.</summary>
-    public static IReadOnlyList<IPEndPoint> BoundEndpoints(WebApplication app) => Bound(app.Services, tls: false);
+    /// <summary>The plain-text IRC addresses actually bound (ports resolved when 0 was asked), after start.</summary>
+    public static IReadOnlyList<IPEndPoint> BoundEndpoints(WebApplication app) => Bound(app, ListenerKind.Irc);
 
     /// <summary>The TLS addresses actually bound, after start.</summary>
-    public static IReadOnlyList<IPEndPoint> BoundTlsEndpoints(WebApplication app) => Bound(app.Services, tls: true);
+    public static IReadOnlyList<IPEndPoint> BoundTlsEndpoints(WebApplication app) => Bound(app, ListenerKind.IrcTls);
 
-    private static List<IPEndPoint> Bound(IServiceProvider services, bool tls)
-    {
-        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var list = new List<IPEndPoint>();
-        foreach (var a in addresses)
-        {
-            var uri = new Uri(a);
-            var host = uri.Host.Trim('[', ']');
-            if (uri.Scheme == (tls ? "https" : "http") && IPAddress.TryParse(host, out var ip))
-            {
-                list.Add(new IPEndPoint(ip, uri.Port));
-            }
-        }
-        return list;
-    }
+    /// <summary>The addresses of one kind of listener actually bound, after start.</summary>
+    public static IReadOnlyList<IPEndPoint> Bound(WebApplication app, ListenerKind kind) => app.Services.GetRequiredService<Listeners>().Bound(kind);
 
     /// <summary>Whether an exception from start-up means an address could not be bound.</summary>
     public static bool IsBindFailure(Exception ex)
@@ -215,7 +292,7 @@ public static class ParleyServer
     /// <see cref="IHostedLifecycleService.StoppingAsync"/>, which the host calls before it stops
     /// any service, Kestrel included, so connections are still open.
     /// </summary>
-    private sealed class ShutdownService(ServerContext server, IServiceProvider services) : IHostedLifecycleService
+    private sealed class ShutdownService(ServerContext server, Listeners listeners) : IHostedLifecycleService
     {
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -223,7 +300,7 @@ public static class ParleyServer
         /// <summary>Once listening: the TLS port the sts capability names.</summary>
         public Task StartedAsync(CancellationToken cancellationToken)
         {
-            var tls = Bound(services, tls: true);
+            var tls = listeners.Bound(ListenerKind.IrcTls);
             server.TlsPort = tls.Count > 0 ? tls[0].Port : null;
             return Task.CompletedTask;
         }

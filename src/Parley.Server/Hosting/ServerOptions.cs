@@ -58,6 +58,12 @@ public sealed record ServerOptions
     /// <summary>Message history and offline delivery.</summary>
     public HistoryOptions History { get; init; } = new();
 
+    /// <summary>The web client, IRC over WebSocket, health endpoints.</summary>
+    public HttpOptions Http { get; init; } = new();
+
+    /// <summary>Prometheus metrics.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
     /// <summary>The clustered mode: several nodes, one network (off unless a connection string is given).</summary>
     public ClusterOptions Cluster { get; init; } = new();
 

@@ -24,6 +24,8 @@ public sealed partial class IrcNetwork
             }
             var previous = user.Account;
             user.Account = account;
+            // Always-on belongs to an account: settled again after the next login.
+            user.AlwaysOn = false;
             if (account is not null)
             {
                 if (!_accountSessions.TryGetValue(CaseMapping.Fold(account), out var set))
@@ -46,8 +48,8 @@ public sealed partial class IrcNetwork
                 }
             }
             recipients.UnionWith(MonitorWatchersLocked(user, Capability.AccountNotify));
-            // Multiclient: the account's other connections hear of a login to it or a logout
-            // from it, channels shared or not.
+            // The account's other users (when multiclient is off, or connections that kept their
+            // own nicks) hear of a login to it or a logout from it, channels shared or not.
             foreach (var sibling in AccountSessionsLocked(account ?? previous))
             {
                 if (sibling != user && sibling.Sink.Caps.HasFlag(Capability.AccountNotify))
@@ -57,12 +59,13 @@ public sealed partial class IrcNetwork
             }
             foreach (var other in recipients)
             {
-                other.Sink.Deliver(message);
+                other.Sink.Deliver(message, Capability.AccountNotify);
             }
-            if (replies is not null && user.Sink.Caps.HasFlag(Capability.AccountNotify))
+            if (replies is not null && ActorCaps(user, replies).HasFlag(Capability.AccountNotify))
             {
                 replies.Add(message);
             }
+            EchoToOtherSessionsLocked(user, replies, message, Capability.AccountNotify);
             return true;
         }
     }

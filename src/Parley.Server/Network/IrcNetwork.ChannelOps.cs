@@ -183,9 +183,9 @@ public sealed partial class IrcNetwork
             target.Sink.Deliver(message);
             foreach (var (member, status) in channel.Members)
             {
-                if (member != inviter && member.Sink.Caps.HasFlag(Capability.InviteNotify) && ChannelRules.CouldInvite(channel, status))
+                if (member != inviter && ChannelRules.CouldInvite(channel, status))
                 {
-                    member.Sink.Deliver(message);
+                    member.Sink.Deliver(message, Capability.InviteNotify);
                 }
             }
             return new ChannelOpResult(ChannelOpError.None, channel.Name, target.Nick, target.AwayMessage);

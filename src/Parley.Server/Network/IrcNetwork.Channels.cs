@@ -84,19 +84,25 @@ public sealed partial class IrcNetwork
             var plain = new OutboundMessage(user.Prefix, "JOIN", channel.Name) { Time = time, MsgId = msgid, Account = user.Account };
             var extended = new OutboundMessage(user.Prefix, "JOIN", channel.Name, user.Account ?? "*", user.Realname) { Time = time, MsgId = msgid, Account = user.Account };
             StoreChannelLocked(channel, plain);
+            var away = user.AwayMessage is null ? null : new OutboundMessage(user.Prefix, "AWAY", user.AwayMessage) { Time = time };
             foreach (var member in channel.Members.Keys)
             {
-                var m = member.Sink.Caps.HasFlag(Capability.ExtendedJoin) ? extended : plain;
                 if (member == user)
                 {
-                    replies.Add(m);
-                }
-                else
-                {
-                    member.Sink.Deliver(m);
-                    if (user.AwayMessage is not null && member.Sink.Caps.HasFlag(Capability.AwayNotify))
+                    replies.Add(ActorCaps(user, replies).HasFlag(Capability.ExtendedJoin) ? extended : plain);
+                    foreach (var sibling in user.Sink.Others(replies.Owner))
                     {
-                        member.Sink.Deliver(new OutboundMessage(user.Prefix, "AWAY", user.AwayMessage) { Time = time });
+                        sibling.Deliver(sibling.Caps.HasFlag(Capability.ExtendedJoin) ? extended : plain);
+                    }
+                    continue;
+                }
+                foreach (var (_, sink) in member.Sink.Entries)
+                {
+                    var caps = sink.Caps;
+                    sink.Deliver(caps.HasFlag(Capability.ExtendedJoin) ? extended : plain);
+                    if (away is not null && caps.HasFlag(Capability.AwayNotify))
+                    {
+                        sink.Deliver(away);
                     }
                 }
             }
@@ -215,6 +221,7 @@ public sealed partial class IrcNetwork
             if (member == actor)
             {
                 replies?.Add(message);
+                EchoToOtherSessionsLocked(actor, replies, message);
             }
             else
             {

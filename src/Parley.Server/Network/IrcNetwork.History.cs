@@ -64,6 +64,11 @@ public sealed partial class IrcNetwork
         if (to is not null && to != from)
         {
             recipientTarget = HistoryTargets.Direct(HistoryOwner(to), CaseMapping.Fold(from.Nick));
+            if (to.Sink.Count == 0 && to.Account is { } away)
+            {
+                // An always-on user with no connection: kept for its next one, as for an offline account.
+                pendingFor = CaseMapping.Fold(away);
+            }
         }
         else if (to is null && offlineAccount is not null)
         {

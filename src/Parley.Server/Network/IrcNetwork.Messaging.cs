@@ -32,14 +32,8 @@ public sealed partial class IrcNetwork
             // To oneself too: the copy as recipient arrives like anyone's (after the command's
             // replies), and with echo-message the echo is the command's response, so a labeled
             // message to oneself comes back twice with the label on one (as Ergo).
-            if ((target.Sink.Caps & requiredCap) == requiredCap)
-            {
-                message.DeliverTo(target.Sink);
-            }
-            if (echo)
-            {
-                message.EchoTo(replies, from.Sink.Caps);
-            }
+            message.DeliverTo(target.Sink, requiredCap);
+            EchoLocked(from, message, replies, echo, requiredCap, toSelf: target == from);
             return new SendResult(SendStatus.Ok, target.Nick, target == from ? null : target.AwayMessage);
         }
     }
@@ -69,7 +63,7 @@ public sealed partial class IrcNetwork
             }
             foreach (var (member, status) in channel.Members)
             {
-                if (member == from || (member.Sink.Caps & requiredCap) != requiredCap)
+                if (member == from)
                 {
                     continue;
                 }
@@ -77,12 +71,9 @@ public sealed partial class IrcNetwork
                 {
                     continue;
                 }
-                message.DeliverTo(member.Sink);
+                message.DeliverTo(member.Sink, requiredCap);
             }
-            if (echo)
-            {
-                message.EchoTo(replies, from.Sink.Caps);
-            }
+            EchoLocked(from, message, replies, echo, requiredCap, toSelf: false);
             return new SendResult(SendStatus.Ok, channel.Name);
         }
     }
@@ -102,11 +93,25 @@ public sealed partial class IrcNetwork
                 return false;
             }
             StoreDirectLocked(from, null, nick, account, message);
-            if (echo)
-            {
-                message.EchoTo(replies, from.Sink.Caps);
-            }
+            EchoLocked(from, message, replies, echo, Capability.None, toSelf: false);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The sender's copies: the echo through <paramref name="replies"/> with echo-message, and
+    /// (multiclient) one to each of the sender's other connections, which see what it sent as
+    /// Ergo shows them, echo-message or not. A message to oneself reached them all already.
+    /// </summary>
+    private static void EchoLocked(IrcUser from, RelayedMessage message, ReplyBuffer replies, bool echo, Capability requiredCap, bool toSelf)
+    {
+        if (echo)
+        {
+            message.EchoTo(replies, ActorCaps(from, replies));
+        }
+        if (!toSelf && replies.Owner is { } owner && from.Sink.Count > 1)
+        {
+            message.DeliverTo(from.Sink, requiredCap, except: owner);
         }
     }
 }

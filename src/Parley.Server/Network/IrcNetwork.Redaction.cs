@@ -54,15 +54,16 @@ public sealed partial class IrcNetwork
             }
             foreach (var member in audience)
             {
-                if (member != user && member.Sink.Caps.HasFlag(Capability.MessageRedaction))
+                if (member != user)
                 {
-                    member.Sink.Deliver(message);
+                    member.Sink.Deliver(message, Capability.MessageRedaction);
                 }
             }
-            if (user.Sink.Caps.HasFlag(Capability.MessageRedaction))
+            if (ActorCaps(user, replies).HasFlag(Capability.MessageRedaction))
             {
                 replies.Add(message);
             }
+            EchoToOtherSessionsLocked(user, replies, message, Capability.MessageRedaction);
         }
     }
 }

@@ -199,7 +199,7 @@ public sealed partial class IrcNetwork
             var away = new OutboundMessage(user.Prefix, "AWAY", parameters) { Time = NowTag(), Account = user.Account, Bot = user.IsBot };
             foreach (var other in NotifyAudienceLocked(user, Capability.AwayNotify))
             {
-                other.Sink.Deliver(away);
+                other.Sink.Deliver(away, Capability.AwayNotify);
             }
         }
     }
@@ -216,13 +216,14 @@ public sealed partial class IrcNetwork
         {
             user.Realname = realname;
             var message = new OutboundMessage(user.Prefix, "SETNAME", realname) { Time = NowTag(), MsgId = NewMsgId(), Account = user.Account, Bot = user.IsBot };
-            if (user.Sink.Caps.HasFlag(Capability.Setname))
+            if (ActorCaps(user, replies).HasFlag(Capability.Setname))
             {
                 replies.Add(message);
             }
+            EchoToOtherSessionsLocked(user, replies, message, Capability.Setname);
             foreach (var other in NotifyAudienceLocked(user, Capability.Setname))
             {
-                other.Sink.Deliver(message);
+                other.Sink.Deliver(message, Capability.Setname);
             }
         }
     }

@@ -97,7 +97,7 @@ public sealed partial class IrcNetwork
     /// <summary>A new connection: its user is known but holds no nick until NICK.</summary>
     public IrcUser Connect(IClientSink sink, string host, string realHost)
     {
-        var user = new IrcUser(Interlocked.Increment(ref _nextUserId), new SequencedSink(Deliveries, sink), host, realHost, Now);
+        var user = new IrcUser(Interlocked.Increment(ref _nextUserId), new ClientSessions(sink, new SequencedSink(Deliveries, sink)), host, realHost, Now);
         lock (_gate)
         {
             _users.Add(user);
@@ -148,6 +148,10 @@ public sealed partial class IrcNetwork
             if (oldNick != "*")
             {
                 _nicks.Remove(oldNick);
+                if (!CaseMapping.Equals(oldNick, nick))
+                {
+                    Link?.ReleaseNick(oldNick, user.Id);
+                }
             }
             user.Nick = nick;
             _nicks[nick] = user;
@@ -162,6 +166,7 @@ public sealed partial class IrcNetwork
                 StoreChannelLocked(channel, message);
             }
             replies?.Add(message);
+            EchoToOtherSessionsLocked(user, replies, message);
             foreach (var other in CommonUsers(user))
             {
                 other.Sink.Deliver(message);
@@ -197,10 +202,25 @@ public sealed partial class IrcNetwork
     /// The user leaves: everyone sharing a channel sees the QUIT once, memberships end, the nick
     /// is freed (and enters WHOWAS), watchers are told. Idempotent.
     /// </summary>
-    public void Disconnect(IrcUser user, string reason)
+    /// <param name="session">
+    /// The connection that ends (its own sink), or null when the user leaves whole (KILL). With
+    /// multiclient only that connection goes while the user has others, and nobody else sees
+    /// anything; an always-on user stays even when its last connection ends.
+    /// </param>
+    public void Disconnect(IrcUser user, string reason, IClientSink? session = null)
     {
         lock (_gate)
         {
+            while (user.AttachedTo is { } attached)
+            {
+                user = attached;
+            }
+            if (session is not null && user.Sink.Contains(session)
+                && (user.Sink.Count > 1 || (user.AlwaysOn && user.IsRegistered && _users.Contains(user))))
+            {
+                user.Sink.Detach(session);
+                return;
+            }
             if (!_users.Remove(user))
             {
                 return;
@@ -232,6 +252,7 @@ public sealed partial class IrcNetwork
             if (user.Nick != "*" && _nicks.TryGetValue(user.Nick, out var holder) && holder == user)
             {
                 _nicks.Remove(user.Nick);
+                Link?.ReleaseNick(user.Nick, user.Id);
                 if (user.IsRegistered)
                 {
                     NotifyMonitorsLocked(user.Nick, null);

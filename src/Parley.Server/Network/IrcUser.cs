@@ -18,7 +18,7 @@ public sealed class IrcUser
     public IrcUser(long id, IClientSink sink, string host, string realHost, DateTimeOffset connectedAt)
     {
         Id = id;
-        Sink = sink;
+        Sink = sink as ClientSessions ?? new ClientSessions(sink, sink);
         _host = host;
         RealHost = realHost;
         ConnectedAt = connectedAt;
@@ -26,7 +26,22 @@ public sealed class IrcUser
     }
 
     public long Id { get; }
-    public IClientSink Sink { get; }
+
+    /// <summary>Where the user's messages go: each of its connections (several with multiclient).</summary>
+    public ClientSessions Sink { get; }
+
+    /// <summary>
+    /// Always-on (as Ergo's): the user stays, with its nick and channels, when its last
+    /// connection ends; messages to it are kept in history. Set at login from the account's
+    /// setting and the server's policy (under Network's lock).
+    /// </summary>
+    public bool AlwaysOn { get; internal set; }
+
+    /// <summary>
+    /// The user this one's connection attached to (multiclient), or null: a session that still
+    /// names this user when it closes is looked up there (under Network's lock).
+    /// </summary>
+    internal IrcUser? AttachedTo { get; set; }
 
     /// <summary>Connected over TLS (WHOIS 671).</summary>
     public bool IsSecure { get; internal set; }

@@ -38,6 +38,21 @@ public readonly struct RelayedMessage
         }
     }
 
+    /// <summary>
+    /// Queues the message for each of a user's connections that has <paramref name="required"/>,
+    /// but <paramref name="except"/> (the sender's own, which gets the echo through its replies).
+    /// </summary>
+    internal void DeliverTo(ClientSessions sessions, Capability required, IClientSink? except = null)
+    {
+        foreach (var (key, target) in sessions.Entries)
+        {
+            if (key != except && (target.Caps & required) == required)
+            {
+                DeliverTo(target);
+            }
+        }
+    }
+
     /// <summary>Adds the sender's echo (echo-message) to its replies.</summary>
     internal void EchoTo(ReplyBuffer replies, Capability senderCaps)
     {

@@ -16,6 +16,15 @@ public sealed class ReplyBuffer
 
     public int Count => _items.Count;
 
+    /// <summary>
+    /// The connection whose command this is (its own sink), or null. With multiclient, Network
+    /// sends what the actor's connection gets here to the user's other connections as well.
+    /// </summary>
+    public IClientSink? Owner { get; init; }
+
+    /// <summary>The capabilities of the connection whose command this is (None without one).</summary>
+    public Capability OwnerCaps => Owner?.Caps ?? Capability.None;
+
     public IReadOnlyList<(OutboundMessage Message, string? Batch)> Items => _items;
 
     public void Add(OutboundMessage message, string? batch = null) => _items.Add((message, batch));

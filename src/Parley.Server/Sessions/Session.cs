@@ -39,15 +39,24 @@ public sealed class Session : IClientSink
         User = server.Network.Connect(this, server.Cloak?.Apply(host) ?? host, host);
         User.IsSecure = security is not null;
         User.CertFingerprint = security?.CertFingerprint;
+        Id = User.Id;
         _connectedStamp = server.Time.GetTimestamp();
         _lastReceivedStamp = _connectedStamp;
         Flood = new FloodControl(server.Options.Flood, server.Time);
+        Replies = new ReplyBuffer { Owner = this };
     }
 
     public ServerContext Server { get; }
+
+    /// <summary>The connection's number (its first user's id): stable when it attaches to another user (multiclient).</summary>
+    public long Id { get; }
     public IrcNetwork Network => Server.Network;
     public Outbox Outbox { get; }
-    public IrcUser User { get; }
+    /// <summary>
+    /// The user this connection is: its own, or with multiclient the user it attached to at
+    /// registration (<see cref="AttachTo"/>). Written by the read loop only.
+    /// </summary>
+    public IrcUser User { get; private set; }
     public FloodControl Flood { get; }
 
     /// <summary>The nick-change throttle (with flood control; operators are exempt).</summary>
@@ -72,7 +81,7 @@ public sealed class Session : IClientSink
     public bool Throttled => Flood.Enabled && IsRegistered && !User.IsOperator;
 
     /// <summary>The replies of the command being handled.</summary>
-    public ReplyBuffer Replies { get; } = new();
+    public ReplyBuffer Replies { get; }
 
     /// <summary>The label of the command being handled (labeled-response), or null.</summary>
     public string? Label { get; set; }
@@ -98,6 +107,16 @@ public sealed class Session : IClientSink
 
     /// <summary>Before registration: the last nick asked for with NICK and refused as in use (for REGISTER).</summary>
     public string? RequestedNick { get; set; }
+
+    /// <summary>
+    /// Before registration: a nick asked for that a logged-in user holds; registration attaches
+    /// to that user if this connection is logged in to the same account by then (multiclient),
+    /// else refuses the nick (433).
+    /// </summary>
+    public string? AttachNick { get; set; }
+
+    /// <summary>Attached to a user at registration: its channels are shown once the command ends (Multiclient).</summary>
+    internal List<AttachedChannel>? AttachReplay { get; set; }
     public bool IsRegistered => User.IsRegistered;
 
     /// <summary>What <see cref="IrcNetwork"/> and numerics call this client: its nick, or "*" before NICK.</summary>
@@ -113,6 +132,9 @@ public sealed class Session : IClientSink
 
     /// <summary>A login happened: messages kept for the account go out once the client is registered (OfflineDelivery).</summary>
     public bool OfflineDeliveryDue { get; set; }
+
+    /// <summary>A login happened: whether the user is always-on is settled once the client is registered (Multiclient).</summary>
+    public bool AlwaysOnDue { get; set; }
 
     /// <summary>The SASL exchange in progress (AUTHENTICATE), or null.</summary>
     public SaslExchange? Sasl { get; set; }
@@ -241,13 +263,19 @@ public sealed class Session : IClientSink
         {
             return;
         }
-        Network.Disconnect(User, quitReason);
+        Network.Disconnect(User, quitReason, this);
         var error = new OutboundMessage(null, "ERROR", $"Closing Link: {User.RealHost} ({errorReason})").GetBytes(Capability.None);
         // In turn, after the replies of commands still waiting for their commit (a QUIT right
         // after a PRIVMSG still gets the echo first).
         Network.Deliveries.Run(() => Outbox.Close(error));
         _abortRead();
     }
+
+    /// <summary>
+    /// Makes this connection one more session of <paramref name="user"/> (multiclient), once
+    /// Network has moved its delivery there (<see cref="IrcNetwork.Attach"/>).
+    /// </summary>
+    internal void AttachTo(IrcUser user) => User = user;
 
     /// <summary>Called by the connection when it is done: completes <see cref="Closed"/>.</summary>
     internal void MarkClosed() => _closed.TrySetResult();

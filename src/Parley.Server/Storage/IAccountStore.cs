@@ -27,6 +27,9 @@ public interface IAccountStore : IDisposable
     /// <summary>Replaces the account's credentials.</summary>
     ValueTask<AccountResult> SetPasswordAsync(string name, string password, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets the account's always-on setting (null: back to the server's default); <see cref="AccountResult.NotFound"/> if there is none.</summary>
+    ValueTask<AccountResult> SetAlwaysOnAsync(string name, bool? alwaysOn, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the account; <see cref="AccountResult.NotFound"/> if there is none.</summary>
     ValueTask<AccountResult> DeleteAsync(string name, CancellationToken cancellationToken = default);
 

@@ -38,5 +38,10 @@ public static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX account_certfps_by_account ON account_certfps (account);
         """,
+
+        // 3: the account's always-on setting (multiclient): 1 on, 0 off, NULL the server's default.
+        """
+        ALTER TABLE accounts ADD COLUMN always_on INTEGER;
+        """,
     ];
 }

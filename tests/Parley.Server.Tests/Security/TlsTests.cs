@@ -18,6 +18,10 @@ public sealed class TlsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>The test certificates are self-signed: the server must present one, that is all.</summary>
+    private static bool SelfSignedIsFine(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+        => certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNotAvailable) == 0;
+
     /// <summary>Writes a self-signed pair for <paramref name="name"/>; returns the paths.</summary>
     private (string Cert, string Key) WritePair(string name, string prefix = "server")
     {
@@ -135,6 +139,33 @@ public sealed class TlsTests : IDisposable
 
         Assert.Contains(whois, m => m.Command == Numerics.RPL_WHOISSECURE && m.Parameters[1] == "alice");
         Assert.DoesNotContain(whois, m => m.Command == Numerics.RPL_WHOISCERTFP);
+    }
+
+    [Fact]
+    public async Task TlsListener_AlsoServesHttpsAndWss_ToClientsThatSpeakHttp()
+    {
+        await using var server = await LoopbackServer.StartAsync(TlsOptions());
+        var ep = server.TlsEndPoint!;
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNotAvailable) == 0 };
+        using var http = new HttpClient(handler) { Timeout = TestClient.DefaultTimeout };
+        Assert.Equal("ok\n", await http.GetStringAsync($"https://{ep}/healthz"));
+
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.RemoteCertificateValidationCallback = SelfSignedIsFine;
+        ws.Options.AddSubProtocol("text.ircv3.net");
+        using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
+        await ws.ConnectAsync(new Uri($"wss://{ep}/"), cts.Token);
+        await using var web = Web.WebSocketLineClient.Wrap(ws);
+        await web.RegisterAsync("securews");
+        await web.SendAsync("WHOIS securews");
+        // 671 RPL_WHOISSECURE: the WebSocket came over TLS.
+        await web.ExpectAsync(m => m.Command == Numerics.RPL_WHOISSECURE);
+
+        // IRC over TLS on the same port, as before.
+        await using var irc = await TlsLineClient.ConnectAsync(ep);
+        await irc.SendAsync("NICK plainirc");
+        await irc.SendAsync("USER plainirc 0 * :Plain");
+        Assert.Contains(await irc.ReadUntilAsync(Numerics.RPL_WELCOME), m => m.Command == Numerics.RPL_WELCOME);
     }
 
     [Fact]

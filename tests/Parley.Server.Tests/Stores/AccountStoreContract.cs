@@ -95,6 +95,21 @@ public abstract class AccountStoreContract
     }
 
     [Fact]
+    public async Task AlwaysOn_IsKeptPerAccountAndCanBeReset()
+    {
+        var store = await OpenAsync();
+        await store.CreateAsync("jilles", "sesame");
+        Assert.Null((await store.GetAsync("jilles"))!.AlwaysOn);
+        Assert.Equal(AccountResult.Ok, await store.SetAlwaysOnAsync("JILLES", true));
+        Assert.True((await store.VerifyAsync("jilles", "sesame"))!.AlwaysOn);
+        Assert.Equal(AccountResult.Ok, await store.SetAlwaysOnAsync("jilles", false));
+        Assert.False((await store.GetAsync("jilles"))!.AlwaysOn);
+        Assert.Equal(AccountResult.Ok, await store.SetAlwaysOnAsync("jilles", null));
+        Assert.Null((await store.GetAsync("jilles"))!.AlwaysOn);
+        Assert.Equal(AccountResult.NotFound, await store.SetAlwaysOnAsync("nobody", true));
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheAccount()
     {
         var store = await OpenAsync();

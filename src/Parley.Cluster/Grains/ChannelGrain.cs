@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+
+namespace Parley.Cluster.Grains;
+
+/// <summary>
+/// See <see cref="IChannelGrain"/>. Not reentrant: a publish runs to the end of its fan-out
+/// before the next call (publish, subscribe, unsubscribe) starts, so every node sees one order
+/// and a subscription falls between two events. The fan-out is one awaited call per node, in
+/// parallel across nodes (never one-way: ../shared/notes/orleans.md measured one-way observer
+/// calls reordering on remote nodes); awaited calls from one grain to one observer arrive in
+/// order.
+/// </summary>
+/// <remarks>
+/// A node that does not take an event within <see cref="NodeTimeout"/> (or fails) is dropped
+/// from the fan-out, so one slow or dead node never stalls the channel for the others; it sees
+/// the gap when it subscribes again. State is in memory, kept while any node is subscribed.
+/// </remarks>
+public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger) : Grain, IChannelGrain
+{
+    /// <summary>How long one node may take to accept one event before it is dropped.</summary>
+    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan SubscribedLifetime = TimeSpan.FromDays(365);
+
+    private readonly Dictionary<string, INodeObserver> _nodes = new(StringComparer.Ordinal);
+    private long _seq;
+
+    public Task<long> SubscribeAsync(string node, INodeObserver observer)
+    {
+        _nodes[node] = observer;
+        DelayDeactivation(SubscribedLifetime);
+        return Task.FromResult(_seq);
+    }
+
+    public Task UnsubscribeAsync(string node)
+    {
+        if (_nodes.Remove(node) && _nodes.Count == 0)
+        {
+            DeactivateOnIdle();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<long> PublishAsync(ChannelEvent e)
+    {
+        var seq = ++_seq;
+        var channel = this.GetPrimaryKeyString();
+        var targets = _nodes.ToArray();
+        var calls = new Task<bool>[targets.Length];
+        for (var i = 0; i < targets.Length; i++)
+        {
+            calls[i] = DeliverAsync(targets[i].Value, channel, seq, e);
+        }
+        var taken = await Task.WhenAll(calls);
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (!taken[i] && _nodes.TryGetValue(targets[i].Key, out var o) && o.Equals(targets[i].Value))
+            {
+                _nodes.Remove(targets[i].Key);
+                LogNodeDropped(logger, targets[i].Key, channel, seq);
+            }
+        }
+        return seq;
+    }
+
+    public Task<string[]> GetNodesAsync() => Task.FromResult(_nodes.Keys.Order(StringComparer.Ordinal).ToArray());
+
+    private async Task<bool> DeliverAsync(INodeObserver node, string channel, long seq, ChannelEvent e)
+    {
+        try
+        {
+            await node.ChannelEventAsync(channel, seq, e).WaitAsync(NodeTimeout);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "node {Node} did not take event {Seq} of {Channel} in time: dropped from the channel's fan-out")]
+    private static partial void LogNodeDropped(ILogger logger, string node, string channel, long seq);
+}

@@ -1,0 +1,19 @@
+namespace Parley.Cluster.Grains;
+
+/// <summary>
+/// One per node: how other nodes (and grains) deliver to this node's clients. Created when the
+/// node starts (<see cref="ClusterLink"/>); its reference travels in <see cref="NickHolder"/>.
+/// Calls are awaited, never one-way: one-way calls reorder across nodes (../shared/notes/orleans.md).
+/// </summary>
+public interface INodeObserver : IGrainObserver
+{
+    /// <summary>A private message to the local user holding <paramref name="nick"/>; null if none does (any more).</summary>
+    Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick);
+
+    /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
+    Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
+}
+
+/// <summary>Who got a private message: their nick and away message.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RecipientWire([property: Id(0)] string Nick, [property: Id(1)] string? AwayMessage);

@@ -1,0 +1,137 @@
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using Parley.Server.Hosting;
+using Parley.Server.Network;
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Commands;
+
+/// <summary>
+/// Multiclient (issue 4 part 7, as Ergo's): a connection that logs in to an account before
+/// registration (SASL, <c>PASS account:password</c>) and asks for the nick a connection of that
+/// account holds becomes one more connection of that user. It gets the welcome, then the user's
+/// channels as if it had just joined them (JOIN, topic, read marker, NAMES); from then on
+/// everything sent to the user reaches every connection, what one connection does the others
+/// see, and the user quits only when its last connection leaves.
+/// Off with <c>Accounts:Multiclient:Enabled = false</c>: the nick is in use (433), as before.
+/// https://github.com/ergochat/ergo/blob/master/docs/MANUAL.md#multiclient-bouncer
+/// </summary>
+internal static partial class Multiclient
+{
+    /// <summary>
+    /// NICK before registration asked for a nick a logged-in user holds: whether to wait for
+    /// the end of registration (when this connection may have logged in to that account) rather
+    /// than refuse it now.
+    /// </summary>
+    public static bool MayAttachLater(Session s, string nick)
+        => s.Server.Options.Accounts.Multiclient.Enabled && s.Network.IsHeldByAccountUser(nick);
+
+    /// <summary>Attaches the registering connection to the user holding <paramref name="nick"/>, if it is logged in to that user's account.</summary>
+    public static bool TryAttach(Session s, string nick)
+    {
+        if (!s.Server.Options.Accounts.Multiclient.Enabled || s.Network.Attach(s.User, nick) is not { } attached)
+        {
+            return false;
+        }
+        s.AttachTo(attached.Target);
+        s.AttachReplay = attached.Channels;
+        LogAttached(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), s.Id, attached.Target.Nick, attached.Target.Account ?? "");
+        return true;
+    }
+
+    /// <summary>After the welcome: the user's channels, each as a JOIN would show it.</summary>
+    public static async ValueTask ReplayAsync(Session s, List<AttachedChannel> channels)
+    {
+        foreach (var channel in channels)
+        {
+            s.Reply(s.Has(Capability.ExtendedJoin) ? channel.ExtendedJoin : channel.Join);
+            ChannelCommands.SendTopic(s, channel.View, quietIfNone: true);
+            await ReadMarkerCommand.SendOnJoinAsync(s, channel.View.Name);
+            ChannelCommands.SendNames(s, channel.View);
+        }
+    }
+
+    /// <summary>
+    /// Whether an account is always-on: never with <see cref="AlwaysOnPolicy.Disabled"/>,
+    /// always with <see cref="AlwaysOnPolicy.Mandatory"/>, else its own setting, by default off
+    /// (<see cref="AlwaysOnPolicy.OptIn"/>) or on (<see cref="AlwaysOnPolicy.OptOut"/>).
+    /// </summary>
+    public static bool IsAlwaysOn(AlwaysOnPolicy policy, bool? setting) => policy switch
+    {
+        AlwaysOnPolicy.Mandatory => true,
+        AlwaysOnPolicy.OptIn => setting ?? false,
+        AlwaysOnPolicy.OptOut => setting ?? true,
+        _ => false,
+    };
+
+    /// <summary>After a login, once registered: makes the user always-on if its account is.</summary>
+    public static async ValueTask ApplyAlwaysOnAsync(Session s)
+    {
+        var policy = s.Server.Options.Accounts.Multiclient.AlwaysOn;
+        if (s.User.Account is not { } account || policy == AlwaysOnPolicy.Disabled || !s.Server.Options.Accounts.Multiclient.Enabled)
+        {
+            return;
+        }
+        bool? setting = null;
+        if (policy is AlwaysOnPolicy.OptIn or AlwaysOnPolicy.OptOut)
+        {
+            try
+            {
+                setting = (await s.Server.Accounts.GetAsync(account))?.AlwaysOn;
+            }
+            catch (DbException ex)
+            {
+                AccountLogin.ReportStoreFailure(s, ex);
+                return;
+            }
+        }
+        s.Network.SetAlwaysOn(s.User, account, IsAlwaysOn(policy, setting));
+    }
+
+    /// <summary>NickServ SET ALWAYS-ON ON|OFF|DEFAULT: the account's own setting, where the server's policy leaves a choice.</summary>
+    public static async ValueTask SetAlwaysOnAsync(Session s, string value, Action<string> notice)
+    {
+        var options = s.Server.Options.Accounts.Multiclient;
+        if (s.User.Account is not { } account)
+        {
+            notice("You are not logged in.");
+            return;
+        }
+        bool? setting = value.ToUpperInvariant() switch
+        {
+            "ON" or "TRUE" => true,
+            "OFF" or "FALSE" => false,
+            _ => null,
+        };
+        if (setting is null && !value.Equals("DEFAULT", StringComparison.OrdinalIgnoreCase))
+        {
+            notice("Syntax: SET ALWAYS-ON ON|OFF|DEFAULT");
+            return;
+        }
+        if (!options.Enabled || options.AlwaysOn is AlwaysOnPolicy.Disabled or AlwaysOnPolicy.Mandatory)
+        {
+            notice(options.Enabled && options.AlwaysOn == AlwaysOnPolicy.Mandatory
+                ? "Always-on is mandatory on this server."
+                : "Always-on is disabled on this server.");
+            return;
+        }
+        try
+        {
+            await s.Server.Accounts.SetAlwaysOnAsync(account, setting);
+        }
+        catch (DbException ex)
+        {
+            AccountLogin.ReportStoreFailure(s, ex);
+            notice("Your setting could not be saved; try again later.");
+            return;
+        }
+        var on = IsAlwaysOn(options.AlwaysOn, setting);
+        s.Network.SetAlwaysOn(s.User, account, on);
+        notice(on
+            ? "Always-on is now on: you stay online, with your nick and channels, when you disconnect."
+            : "Always-on is now off: you leave when your last connection does.");
+    }
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Connection {Id} attached to {Nick} (account {Account}): multiclient")]
+    private static partial void LogAttached(ILogger logger, long id, string nick, string account);
+}

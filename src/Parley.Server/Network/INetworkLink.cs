@@ -1,0 +1,42 @@
+namespace Parley.Server.Network;
+
+/// <summary>
+/// The seam between this node's <see cref="IrcNetwork"/> and the rest of a clustered network
+/// (issue 9; ARCHITECTURE.md rule 2). Null on a single node, where IrcNetwork alone is the
+/// network. The cluster's implementation (Parley.Cluster) talks to Orleans grains; nothing
+/// here names Orleans. See docs/DEVELOPING.md, "The Network seam".
+/// </summary>
+/// <remarks>
+/// Only what must be decided network-wide passes here. Everything else stays in IrcNetwork,
+/// which remains the authority for this node's own sessions. Calls marked "under the lock"
+/// are made by IrcNetwork while it holds its lock: they must not block or call back; the
+/// implementation queues them and sends them in order.
+/// </remarks>
+public interface INetworkLink
+{
+    /// <summary>Called once by the node's network, before any other call: where inbound events are delivered.</summary>
+    void Attach(IrcNetwork network);
+
+    /// <summary>
+    /// Claims <paramref name="nick"/> network-wide for the local user <paramref name="userId"/>
+    /// before IrcNetwork gives it to them. False: another node's user holds it. Two nodes
+    /// claiming at once: exactly one wins. Waits for this node's earlier releases to be sent,
+    /// so a nick freed here a moment ago can be claimed again at once.
+    /// </summary>
+    ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default);
+
+    /// <summary>The local user no longer holds <paramref name="nick"/> (nick change, quit, a failed local take). Under the lock.</summary>
+    void ReleaseNick(string nick, long userId);
+
+    /// <summary>
+    /// Delivers a private message (PRIVMSG, NOTICE, TAGMSG; each line of a multiline message)
+    /// to whoever holds <paramref name="nick"/> on another node, which stores the recipient's
+    /// copy in history before delivering it. Returns the recipient's nick and away message, or
+    /// null if no node's user holds the nick. Messages one sender sends one after the other
+    /// arrive in that order (each call completes before the sender's next command).
+    /// </summary>
+    ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Who received a private message on another node.</summary>
+public sealed record RemoteRecipient(string Nick, string? AwayMessage);

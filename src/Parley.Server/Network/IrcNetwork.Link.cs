@@ -1,0 +1,72 @@
+using Parley.Server.Sessions;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Network;
+
+// The Network seam (issue 9): what a clustered node's IrcNetwork does with the rest of the
+// network through INetworkLink. On a single node Link is null and none of this runs.
+public sealed partial class IrcNetwork
+{
+    /// <summary>The rest of the network when this node is one of a cluster; null on a single node.</summary>
+    public INetworkLink? Link { get; private set; }
+
+    /// <summary>Connects this node to the rest of the network, before any client connects.</summary>
+    public void AttachLink(INetworkLink link)
+    {
+        if (Link is not null)
+        {
+            throw new InvalidOperationException("a link is attached already");
+        }
+        Link = link;
+        link.Attach(this);
+    }
+
+    /// <summary>
+    /// A private message from a user on another node to <paramref name="nick"/> here: the
+    /// recipient's copy is stored, then delivered (through the pipeline, so it is stored before
+    /// it is received). Returns who got it, or null if no registered local user holds the nick.
+    /// TAGMSG reaches only recipients with message-tags.
+    /// </summary>
+    public RemoteRecipient? DeliverFromRemote(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(nick, out var target) || !target.IsRegistered)
+            {
+                return null;
+            }
+            if (Deliveries.Enabled)
+            {
+                var recipientTarget = HistoryTargets.Direct(HistoryOwner(target), CaseMapping.Fold(fromNick));
+                for (var i = 0; i < lines.Count; i++)
+                {
+                    Deliveries.Store(ToRecord(recipientTarget, fromNick, lines[i], LineMsgId(lines, i)));
+                }
+            }
+            foreach (var line in lines)
+            {
+                if (line.Command != "TAGMSG" || target.Sink.Caps.HasFlag(Capability.MessageTags))
+                {
+                    target.Sink.Deliver(line);
+                }
+            }
+            return new RemoteRecipient(target.Nick, target.AwayMessage);
+        }
+    }
+
+    /// <summary>
+    /// The sender's side of a private message another node delivered: the sender's copy is
+    /// stored and, with echo-message, echoed through <paramref name="echo"/>.
+    /// </summary>
+    public void RecordSentToRemote(IrcUser from, string toNick, OutboundMessage message, ReplyBuffer? echo)
+    {
+        lock (_gate)
+        {
+            if (Deliveries.Enabled && message.MsgId is not null)
+            {
+                Deliveries.Store(ToRecord(HistoryTargets.Direct(HistoryOwner(from), CaseMapping.Fold(toNick)), toNick, message, message.MsgId));
+            }
+            echo?.Add(message);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Parley.Protocol;
+using Parley.Server.Network;
+
+namespace Parley.Cluster.Tests.Infrastructure;
+
+/// <summary>
+/// A bare node for grain-level tests: an Orleans silo configured as a real node's
+/// (<see cref="ClusterHost.ConfigureSilo"/>: AdoNet clustering on the test's PostgreSQL, the
+/// same failure detection) with its <see cref="ClusterLink"/> on an empty IrcNetwork, but no
+/// IRC listener. Several run in one process, each with its own services.
+/// </summary>
+public sealed class InProcessSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private InProcessSilo(IHost host, string name)
+    {
+        _host = host;
+        Name = name;
+        Link = host.Services.GetRequiredService<ClusterLink>();
+    }
+
+    public string Name { get; }
+
+    public ClusterLink Link { get; }
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Starts a silo of the cluster in <paramref name="connectionString"/> (its Orleans tables applied first).</summary>
+    public static async Task<InProcessSilo> StartAsync(string connectionString, string name)
+    {
+        await using (var db = await Storage.PostgresDatabase.OpenAsync(connectionString))
+        {
+            await OrleansSchema.ApplyAsync(db);
+        }
+        var port = NodeProcess.FreePort();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.UseOrleans(silo => ClusterHost.ConfigureSilo(silo, name,
+            new Parley.Server.Hosting.ClusterOptions { ConnectionString = connectionString, SiloListen = $"127.0.0.1:{port}" },
+            new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)));
+        builder.Services.AddSingleton<ClusterLink>();
+        var host = builder.Build();
+        using var timeout = new CancellationTokenSource(NodeProcess.StartTimeout);
+        await host.StartAsync(timeout.Token);
+        var silo = new InProcessSilo(host, name);
+        silo.Link.Attach(new IrcNetwork(name, CaseMapping.Rfc1459, TimeProvider.System));
+        return silo;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _host.Dispose();
+    }
+}

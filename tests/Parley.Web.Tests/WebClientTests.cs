@@ -140,7 +140,7 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await using var laptop = await WebUser.OpenAsync(browser, server);
         await laptop.LogInAsync("alice");
         await laptop.JoinAsync("#marks");
-        // The second device knows no channels yet: it takes the first one's.
+        // The second device remembers no channels: the server shows it the account's (multiclient).
         await using var phone = await WebUser.OpenAsync(browser, server, WebUser.Phone);
         await phone.LogInAsync("alice");
         await Expect(phone.Title).ToHaveTextAsync("#marks");

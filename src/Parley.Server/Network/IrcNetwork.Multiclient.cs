@@ -48,6 +48,7 @@ public sealed partial class IrcNetwork
             RemoveMonitorsLocked(user);
             target.Sink.Attach(user.Sink);
             user.AttachedTo = target;
+            AdoptMetadataLocked(user, target, user.Sink.Entries[0].Key);
 
             var channels = new List<AttachedChannel>(target.Channels.Count);
             var time = NowTag();

@@ -215,6 +215,11 @@ public sealed partial class IrcNetwork
             {
                 user = attached;
             }
+            if (session is not null)
+            {
+                // Every connection ends here once (Session.Close), whatever happens to its user.
+                ForgetMetadataSubscriptionsLocked(session);
+            }
             if (session is not null && user.Sink.Contains(session)
                 && (user.Sink.Count > 1 || (user.AlwaysOn && user.IsRegistered && _users.Contains(user))))
             {

@@ -38,7 +38,11 @@ public sealed partial class IrcConnection
         _transport = transport;
         _server = server;
         _logger = server.LoggerFactory.CreateLogger<IrcConnection>();
-        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes, reason => Session?.Close(reason, reason));
+        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes, reason =>
+        {
+            server.Metrics.SendQExceeded();
+            Session?.Close(reason, reason);
+        });
         Session = new Session(server, outbox, remoteHost, AbortRead, security);
     }
 
@@ -176,6 +180,7 @@ public sealed partial class IrcConnection
             var wait = Session.Flood.Take();
             if (wait > TimeSpan.Zero)
             {
+                _server.Metrics.FloodLimited();
                 await Task.Delay(wait, _server.Time, _closing.Token);
             }
         }

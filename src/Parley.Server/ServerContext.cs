@@ -78,6 +78,11 @@ public sealed class ServerContext : IDisposable
     private readonly ITimer? _pruner;
     private int _pruning;
 
+    /// <summary>The logger every connection shares (one wrapper, not one per connection).</summary>
+    internal ILogger ConnectionLogger => _connectionLogger ??= LoggerFactory.CreateLogger<IrcConnection>();
+
+    private ILogger? _connectionLogger;
+
     /// <summary>The history store, or null when history is off.</summary>
     public IHistoryStore? History { get; }
 

@@ -22,7 +22,9 @@ public sealed partial class IrcConnection
     private readonly IDuplexPipe _transport;
     private readonly ServerContext _server;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _closing = new();
+    // Made at the first flood-control wait (most connections never wait): cancels it on close.
+    private CancellationTokenSource? _closing;
+    private int _aborted;
 
     /// <summary>
     /// How many of one client's commands may wait in the delivery pipeline for their group commit
@@ -37,22 +39,20 @@ public sealed partial class IrcConnection
     {
         _transport = transport;
         _server = server;
-        _logger = server.LoggerFactory.CreateLogger<IrcConnection>();
-        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes, reason =>
-        {
-            server.Metrics.SendQExceeded();
-            Session?.Close(reason, reason);
-        });
+        _logger = server.ConnectionLogger;
+        var outbox = new Outbox(transport.Output, server.Options.Limits.SendQBytes);
         Session = new Session(server, outbox, remoteHost, AbortRead, security);
+        outbox.Owner = Session;
     }
 
     public Session Session { get; }
 
     private void AbortRead()
     {
+        Volatile.Write(ref _aborted, 1);
         try
         {
-            _closing.Cancel();
+            Volatile.Read(ref _closing)?.Cancel();
             _transport.Input.CancelPendingRead();
         }
         catch (ObjectDisposedException)
@@ -62,7 +62,12 @@ public sealed partial class IrcConnection
     }
 
     /// <summary>Runs until the client leaves or is dropped; returns after the outbox drained.</summary>
-    public async Task RunAsync()
+    public Task RunAsync() => RunAsync(null, null);
+
+    /// <inheritdoc cref="RunAsync()"/>
+    /// <param name="admission">The connection limiter's admission, released when the connection ends.</param>
+    /// <param name="kind">The transport counted in the connection metrics, uncounted when the connection ends.</param>
+    public async Task RunAsync(ConnectionLimiter.Admission? admission, IrcTransport? kind)
     {
         _server.Add(Session);
         LogConnected(Session.Id, Session.User.RealHost);
@@ -128,6 +133,11 @@ public sealed partial class IrcConnection
         }
         finally
         {
+            admission?.Release();
+            if (kind is { } counted)
+            {
+                _server.Metrics.Disconnected(counted);
+            }
             Session.Close(reason, reason);
             await Task.WhenAny(Session.Outbox.Completion, Task.Delay(TimeSpan.FromSeconds(5), _server.Time));
             await input.CompleteAsync();
@@ -181,7 +191,7 @@ public sealed partial class IrcConnection
             if (wait > TimeSpan.Zero)
             {
                 _server.Metrics.FloodLimited();
-                await Task.Delay(wait, _server.Time, _closing.Token);
+                await Task.Delay(wait, _server.Time, ClosingToken());
             }
         }
 
@@ -236,6 +246,20 @@ public sealed partial class IrcConnection
                 Session.EndCommand();
             }
         }
+    }
+
+    private CancellationToken ClosingToken()
+    {
+        if (Volatile.Read(ref _closing) is not { } closing)
+        {
+            var made = new CancellationTokenSource();
+            closing = Interlocked.CompareExchange(ref _closing, made, null) ?? made;
+            if (Volatile.Read(ref _aborted) != 0)
+            {
+                closing.Cancel();
+            }
+        }
+        return closing.Token;
     }
 
     /// <summary>

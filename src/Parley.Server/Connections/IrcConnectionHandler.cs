@@ -31,7 +31,7 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
     /// </summary>
     /// <param name="remote">The client's address (for WebSockets behind a trusted proxy, the one it forwarded).</param>
     /// <param name="started">Called with the session once it exists (the WebSocket transport closes it on bad frames).</param>
-    public async Task ServeAsync(IDuplexPipe transport, EndPoint? remote, TransportSecurity? security, IrcTransport kind, Action<Sessions.Session>? started = null)
+    public Task ServeAsync(IDuplexPipe transport, EndPoint? remote, TransportSecurity? security, IrcTransport kind, Action<Sessions.Session>? started = null)
     {
         var address = (remote as IPEndPoint)?.Address;
         var dline = address is null ? null : server.Bans.MatchAddress(address);
@@ -44,21 +44,25 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
         };
         if (admission is not { Admitted: true })
         {
-            await RefuseAsync(transport, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
-            return;
+            return RefuseAsync(transport, host, dline is not null ? Commands.BanCommands.ClosingReason(dline) : admission!.RefusedBecause!);
         }
         server.Metrics.Connected(kind);
+        IrcConnection irc;
         try
         {
-            var irc = new IrcConnection(transport, server, host, security);
+            irc = new IrcConnection(transport, server, host, security);
             started?.Invoke(irc.Session);
-            await irc.RunAsync();
         }
-        finally
+        catch
         {
             admission.Release();
             server.Metrics.Disconnected(kind);
+            throw;
         }
+        // Not an async method: the connection's lifetime is RunAsync's task (which releases the
+        // admission and counts the disconnection), so no second state machine stays allocated
+        // per connection for the whole of it (issue 7).
+        return irc.RunAsync(admission, kind);
     }
 
     /// <summary>Tells a refused client why (one ERROR line, as for any closing link) and closes.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Parley.Server.Network;
 
 namespace Parley.Server.Connections;
 
@@ -22,27 +23,28 @@ public sealed class Outbox : IThreadPoolWorkItem
 {
     private readonly Lock _gate = new();
     private readonly PipeWriter _writer;
-    private readonly Action<string> _onOverflow;
     private List<ReadOnlyMemory<byte>> _queue = [];
-    private List<ReadOnlyMemory<byte>> _spare = [];
-    // Lines held back during the owner's command (Hold/Release); one list, reused.
-    private readonly List<ReadOnlyMemory<byte>> _heldLines = [];
+    // The drain swaps queues; the second is made at the first drain.
+    private List<ReadOnlyMemory<byte>>? _spare;
+    // Lines held back during the owner's command (Hold/Release); made when first needed, reused.
+    private List<ReadOnlyMemory<byte>>? _heldLines;
     private bool _holding;
     private long _queuedBytes;
     private bool _draining;
     private bool _closed;
     private bool _completed;
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazySignal _drained;
 
     /// <param name="writer">The transport's output.</param>
     /// <param name="maxBytes">The SendQ limit.</param>
-    /// <param name="onOverflow">Called once, on a thread-pool thread, when the SendQ overflows.</param>
-    public Outbox(PipeWriter writer, long maxBytes, Action<string> onOverflow)
+    public Outbox(PipeWriter writer, long maxBytes)
     {
         _writer = writer;
         MaxBytes = maxBytes;
-        _onOverflow = onOverflow;
     }
+
+    /// <summary>Disconnected ("SendQ exceeded") once, on a thread-pool thread, when the SendQ overflows.</summary>
+    public IClientSink? Owner { get; set; }
 
     public long MaxBytes { get; }
 
@@ -100,7 +102,7 @@ public sealed class Outbox : IThreadPoolWorkItem
             }
             if (_holding && !fromOwner)
             {
-                _heldLines.Add(line);
+                (_heldLines ??= []).Add(line);
                 return true;
             }
             _queue.Add(line);
@@ -118,7 +120,11 @@ public sealed class Outbox : IThreadPoolWorkItem
         _writer.CancelPendingFlush();
         // Enqueue runs under Network's lock, inside a delivery loop: ending the session
         // (which changes Network) must happen after that, on another thread.
-        ThreadPool.UnsafeQueueUserWorkItem(static o => o._onOverflow("SendQ exceeded"), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static o =>
+        {
+            (o.Owner as Sessions.Session)?.Server.Metrics.SendQExceeded();
+            o.Owner?.Disconnect("SendQ exceeded");
+        }, this, preferLocal: false);
         if (schedule)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -145,7 +151,7 @@ public sealed class Outbox : IThreadPoolWorkItem
             {
                 return;
             }
-            if (_heldLines.Count > 0 && !_closed)
+            if (_heldLines is { Count: > 0 } && !_closed)
             {
                 _queue.AddRange(_heldLines);
                 schedule = !_draining;
@@ -172,11 +178,11 @@ public sealed class Outbox : IThreadPoolWorkItem
             {
                 return;
             }
-            if (_holding)
+            if (_holding && _heldLines is not null)
             {
                 _queue.AddRange(_heldLines);
-                StopHolding();
             }
+            StopHolding();
             if (!lastLine.IsEmpty)
             {
                 _queue.Add(lastLine);
@@ -195,6 +201,10 @@ public sealed class Outbox : IThreadPoolWorkItem
     private void StopHolding()
     {
         _holding = false;
+        if (_heldLines is null)
+        {
+            return;
+        }
         _heldLines.Clear();
         if (_heldLines.Capacity > 64)
         {
@@ -220,12 +230,12 @@ public sealed class Outbox : IThreadPoolWorkItem
                         if (_closed && !_completed)
                         {
                             _completed = true;
-                            _drained.TrySetResult();
+                            _drained.Set();
                         }
                         return;
                     }
                     batch = _queue;
-                    _queue = _spare;
+                    _queue = _spare ?? [];
                     _spare = batch;
                 }
 
@@ -267,7 +277,7 @@ public sealed class Outbox : IThreadPoolWorkItem
                 _queue.Clear();
                 StopHolding();
             }
-            _drained.TrySetResult();
+            _drained.Set();
         }
     }
 }

@@ -12,8 +12,9 @@ namespace Parley.Server.Hosting;
 /// (EMFILE) it spins on a core while the pending connection stays in the backlog. This one
 /// pauses accepting instead (50 ms, doubling to 1 s while it lasts), keeps serving everyone
 /// already connected, and logs once per <see cref="LogInterval"/>. Input per connection is
-/// capped at the RecvQ (<see cref="LimitOptions.RecvQBytes"/>). Connections themselves are
-/// Kestrel's (<see cref="SocketConnectionContextFactory"/>): the same pipes and buffers.
+/// capped at the RecvQ (<see cref="LimitOptions.RecvQBytes"/>). Connections on a
+/// <see cref="LeanEndPoint"/> (plain IRC) are <see cref="LeanSocketConnection"/>s, which hold no
+/// buffer while idle; the others are Kestrel's (<see cref="SocketConnectionContextFactory"/>).
 /// </summary>
 public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, TimeProvider time, ServerContext server, Listeners listeners) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
@@ -61,24 +62,37 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
         }
         var logger = loggerFactory.CreateLogger<PacedListenerFactory>();
         // The RecvQ: Kestrel stops reading a connection whose unread input reaches this.
-        var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { MaxReadBufferSize = server.Options.Limits.RecvQBytes }, logger);
-        return new ValueTask<IConnectionListener>(new Listener(socket, contexts, time, logger));
+        var recvQ = server.Options.Limits.RecvQBytes;
+        Func<Socket, ConnectionContext> create;
+        SocketConnectionContextFactory? contexts = null;
+        if (endpoint is LeanEndPoint)
+        {
+            create = accepted => new LeanSocketConnection(accepted, recvQ);
+        }
+        else
+        {
+            contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { MaxReadBufferSize = recvQ }, logger);
+            create = contexts.Create;
+        }
+        return new ValueTask<IConnectionListener>(new Listener(socket, create, contexts, time, logger));
     }
 
     /// <summary>One listening socket. <see cref="AcceptCore"/> is replaceable for tests.</summary>
     internal sealed class Listener : IConnectionListener
     {
         private readonly Socket _socket;
-        private readonly SocketConnectionContextFactory _contexts;
+        private readonly Func<Socket, ConnectionContext> _create;
+        private readonly SocketConnectionContextFactory? _contexts;
         private readonly TimeProvider _time;
         private readonly ILogger _logger;
         private TimeSpan _pause = FirstPause;
         private long _lastLogStamp;
         private int _failuresSinceLog;
 
-        public Listener(Socket socket, SocketConnectionContextFactory contexts, TimeProvider time, ILogger logger)
+        public Listener(Socket socket, Func<Socket, ConnectionContext> create, SocketConnectionContextFactory? contexts, TimeProvider time, ILogger logger)
         {
             _socket = socket;
+            _create = create;
             _contexts = contexts;
             _time = time;
             _logger = logger;
@@ -141,7 +155,7 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
                 }
                 _pause = FirstPause;
                 accepted.NoDelay = true;
-                return _contexts.Create(accepted);
+                return _create(accepted);
             }
         }
 
@@ -167,7 +181,7 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
         public ValueTask DisposeAsync()
         {
             _socket.Dispose();
-            _contexts.Dispose();
+            _contexts?.Dispose();
             return ValueTask.CompletedTask;
         }
     }

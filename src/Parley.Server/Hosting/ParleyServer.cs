@@ -132,6 +132,7 @@ public static class ParleyServer
         builder.Services.AddSingleton<IReadinessCheck, AccountStoreCheck>();
         builder.Services.AddSingleton<IReadinessCheck, HistoryStoreCheck>();
         builder.Services.AddHostedService<ShutdownService>();
+        builder.Services.AddHostedService<HeapTrimService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownGrace + TimeSpan.FromSeconds(2));
         builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
         builder.WebHost.UseKestrelCore();
@@ -145,7 +146,8 @@ public static class ParleyServer
             {
                 foreach (var address in ep.Resolve())
                 {
-                    k.Listen(new IPEndPoint(address, ep.Port), lo =>
+                    // Plain IRC: the lean transport (an idle connection holds no buffers).
+                    k.Listen(new LeanEndPoint(address, ep.Port), lo =>
                     {
                         lo.Protocols = HttpProtocols.None;
                         lo.UseConnectionHandler<IrcConnectionHandler>();

@@ -52,7 +52,7 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
     /// <summary>Records stored so far, and the transactions that stored them.</summary>
     public (long Records, long Batches) Stats => (Interlocked.Read(ref _stored), Interlocked.Read(ref _batches));
 
-    private readonly record struct Item(IClientSink? Sink, OutboundMessage? Message, HistoryRecord? Record, Action? Action);
+    private readonly record struct Item(IClientSink? Sink, OutboundMessage? Message, HistoryRecord? Record, Action<object?>? Action, object? State = null);
 
     /// <summary>Stores <paramref name="record"/> before anything sequenced after it is delivered. A no-op when history is off.</summary>
     public void Store(HistoryRecord record)
@@ -89,16 +89,19 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
     }
 
     /// <summary>Runs <paramref name="action"/> (which must not block nor take Network's lock) now or in turn.</summary>
-    public void Run(Action action)
+    public void Run(Action action) => Run(static a => ((Action)a!)(), action);
+
+    /// <summary>As <see cref="Run(Action)"/>, with a state: a static lambda then costs no delegate per caller.</summary>
+    public void Run(Action<object?> action, object? state)
     {
         lock (_gate)
         {
             if (_writing)
             {
-                _queue.Add(new Item(null, null, null, action));
+                _queue.Add(new Item(null, null, null, action, state));
                 return;
             }
-            action();
+            action(state);
         }
     }
 
@@ -177,7 +180,7 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
                 }
                 else
                 {
-                    item.Action?.Invoke();
+                    item.Action?.Invoke(item.State);
                 }
             }
             batch.Clear();

@@ -12,9 +12,12 @@ namespace Parley.Server.Sessions;
 /// under its lock while the command runs, and nothing else touches it.</remarks>
 public sealed class ReplyBuffer
 {
-    private readonly List<(OutboundMessage Message, string? Batch)> _items = [];
+    // Made at the first reply and dropped when cleared: an idle client holds no list (issue 7).
+    private List<(OutboundMessage Message, string? Batch)>? _list;
 
-    public int Count => _items.Count;
+    private List<(OutboundMessage Message, string? Batch)> All => _list ?? NoItems;
+
+    private static readonly List<(OutboundMessage Message, string? Batch)> NoItems = [];
 
     /// <summary>
     /// The connection whose command this is (its own sink), or null. With multiclient, Network
@@ -25,11 +28,13 @@ public sealed class ReplyBuffer
     /// <summary>The capabilities of the connection whose command this is (None without one).</summary>
     public Capability OwnerCaps => Owner?.Caps ?? Capability.None;
 
-    public IReadOnlyList<(OutboundMessage Message, string? Batch)> Items => _items;
+    public int Count => _list?.Count ?? 0;
 
-    public void Add(OutboundMessage message, string? batch = null) => _items.Add((message, batch));
+    public IReadOnlyList<(OutboundMessage Message, string? Batch)> Items => All;
 
-    public void Clear() => _items.Clear();
+    public void Add(OutboundMessage message, string? batch = null) => (_list ??= []).Add((message, batch));
+
+    public void Clear() => _list = null;
 
     /// <summary>Encodes the replies for a client with <paramref name="caps"/>, labeled as the spec says.</summary>
     public IEnumerable<byte[]> Encode(Capability caps, string? label, string serverName, Func<string> newBatchId)
@@ -37,20 +42,20 @@ public sealed class ReplyBuffer
         var labeled = label is not null && caps.HasFlag(Capability.LabeledResponse);
         if (!labeled)
         {
-            foreach (var (message, batch) in _items)
+            foreach (var (message, batch) in All)
             {
                 yield return batch is null ? message.GetBytes(caps) : message.Encode(caps, null, batch);
             }
             yield break;
         }
-        if (_items.Count == 0)
+        if (All.Count == 0)
         {
             yield return new OutboundMessage(serverName, "ACK").Encode(caps, label, null);
             yield break;
         }
-        if (_items.Count == 1 && _items[0].Batch is null)
+        if (All.Count == 1 && All[0].Batch is null)
         {
-            yield return _items[0].Message.Encode(caps, label, null);
+            yield return All[0].Message.Encode(caps, label, null);
             yield break;
         }
         if (caps.HasFlag(Capability.Batch) && IsOneBatch())
@@ -58,10 +63,10 @@ public sealed class ReplyBuffer
             // The response is one batch (a draft/multiline echo): the label goes on its BATCH
             // start line, not on a labeled-response batch around it.
             // https://ircv3.net/specs/extensions/multiline#labeled-response-with-echo-message
-            yield return _items[0].Message.Encode(caps, label, null);
-            for (var i = 1; i < _items.Count; i++)
+            yield return All[0].Message.Encode(caps, label, null);
+            for (var i = 1; i < All.Count; i++)
             {
-                yield return _items[i].Message.Encode(caps, null, _items[i].Batch);
+                yield return All[i].Message.Encode(caps, null, All[i].Batch);
             }
             yield break;
         }
@@ -69,7 +74,7 @@ public sealed class ReplyBuffer
         {
             // labeled-response requires batch for several replies; without it, label the first.
             var first = true;
-            foreach (var (message, batch) in _items)
+            foreach (var (message, batch) in All)
             {
                 yield return message.Encode(caps, first ? label : null, batch);
                 first = false;
@@ -78,7 +83,7 @@ public sealed class ReplyBuffer
         }
         var id = newBatchId();
         yield return new OutboundMessage(serverName, "BATCH", "+" + id, "labeled-response").Encode(caps, label, null);
-        foreach (var (message, batch) in _items)
+        foreach (var (message, batch) in All)
         {
             // A nested batch's own BATCH lines (added with no batch) belong to the outer batch;
             // its contents keep their own batch tag.
@@ -90,12 +95,12 @@ public sealed class ReplyBuffer
     /// <summary>Whether the replies are exactly BATCH +x, lines in batch x, BATCH -x.</summary>
     private bool IsOneBatch()
     {
-        if (_items.Count < 2)
+        if (All.Count < 2)
         {
             return false;
         }
-        var (first, firstBatch) = _items[0];
-        var (last, lastBatch) = _items[^1];
+        var (first, firstBatch) = All[0];
+        var (last, lastBatch) = All[^1];
         if (firstBatch is not null || lastBatch is not null || first.Command != "BATCH" || last.Command != "BATCH"
             || first.Parameters.Count < 2 || first.Parameters[0].Length < 2 || first.Parameters[0][0] != '+'
             || last.Parameters.Count != 1 || last.Parameters[0] != "-" + first.Parameters[0][1..])
@@ -103,9 +108,9 @@ public sealed class ReplyBuffer
             return false;
         }
         var id = first.Parameters[0][1..];
-        for (var i = 1; i < _items.Count - 1; i++)
+        for (var i = 1; i < All.Count - 1; i++)
         {
-            if (_items[i].Batch != id)
+            if (All[i].Batch != id)
             {
                 return false;
             }

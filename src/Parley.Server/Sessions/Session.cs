@@ -18,7 +18,7 @@ namespace Parley.Server.Sessions;
 public sealed class Session : IClientSink
 {
     private readonly Action _abortRead;
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazySignal _closed;
     private long _caps;
     // Monotonic timestamps (TimeProvider.GetTimestamp), never wall-clock time: a clock that is
     // set back or jumps forward must not time anyone out.
@@ -27,8 +27,6 @@ public sealed class Session : IClientSink
     private long _pingSentStamp;
     private int _pingOutstanding;
     private int _closing;
-    private Action? _hold;
-    private Action? _release;
     private int _pendingCommands;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
@@ -136,6 +134,9 @@ public sealed class Session : IClientSink
     /// <summary>A login happened: whether the user is always-on is settled once the client is registered (Multiclient).</summary>
     public bool AlwaysOnDue { get; set; }
 
+    /// <summary>This connection subscribed to a metadata key once (METADATA SUB): a JOIN asks Network for values.</summary>
+    public bool HasMetadataSubscriptions { get; set; }
+
     /// <summary>The SASL exchange in progress (AUTHENTICATE), or null.</summary>
     public SaslExchange? Sasl { get; set; }
 
@@ -187,7 +188,7 @@ public sealed class Session : IClientSink
     {
         Label = label;
         Replies.Clear();
-        Network.Deliveries.Run(_hold ??= Outbox.Hold);
+        Network.Deliveries.Run(static o => ((Outbox)o!).Hold(), Outbox);
     }
 
     /// <summary>
@@ -214,7 +215,7 @@ public sealed class Session : IClientSink
         Interlocked.Increment(ref _pendingCommands);
         if (lines is null || lines.Count == 0)
         {
-            Network.Deliveries.Run(_release ??= ReleaseCommand);
+            Network.Deliveries.Run(static s => ((Session)s!).ReleaseCommand(), this);
             return;
         }
         Network.Deliveries.Run(() =>
@@ -278,7 +279,7 @@ public sealed class Session : IClientSink
     internal void AttachTo(IrcUser user) => User = user;
 
     /// <summary>Called by the connection when it is done: completes <see cref="Closed"/>.</summary>
-    internal void MarkClosed() => _closed.TrySetResult();
+    internal void MarkClosed() => _closed.Set();
 
     /// <summary>Registration timeout and ping keepalive; called by the sweeper.</summary>
     internal void CheckTimeouts(long now, LimitOptions limits)

@@ -34,7 +34,7 @@ public sealed class PacedListenerTests
         listenSocket.Listen();
         var logger = new CountingLogger();
         using var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), NullLogger.Instance);
-        var listener = new PacedListenerFactory.Listener(listenSocket, contexts, time, logger);
+        var listener = new PacedListenerFactory.Listener(listenSocket, contexts.Create, contexts, time, logger);
         var calls = 0;
         var failures = 3;
         listener.AcceptCore = async ct =>

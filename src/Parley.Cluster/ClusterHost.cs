@@ -88,6 +88,7 @@ public static class ClusterHost
                 builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
                 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
                 builder.UseOrleans(siloBuilder => ConfigureSilo(siloBuilder, options.Name, cluster, silo));
+                builder.Services.AddSingleton(new NodeIdentity(options.Name, options.Description));
                 builder.Services.AddSingleton<ClusterLink>();
                 builder.Services.AddSingleton<INetworkLink>(sp => sp.GetRequiredService<ClusterLink>());
                 builder.Services.AddHostedService<MembershipWatcher>();

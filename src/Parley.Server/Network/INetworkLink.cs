@@ -28,6 +28,13 @@ public interface INetworkLink
     /// <summary>The local user no longer holds <paramref name="nick"/> (nick change, quit, a failed local take). Under the lock.</summary>
     void ReleaseNick(string nick, long userId);
 
+    /// <summary>
+    /// WHOIS of <paramref name="nick"/> held by a user on another node, or null. Hidden
+    /// channels (secret, or the user is invisible) are listed only for an operator viewer,
+    /// since a viewer on another node shares no channel with the user.
+    /// </summary>
+    ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default);
+
     /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
     IReadOnlyList<string> OtherNodes { get; }
 
@@ -40,6 +47,9 @@ public interface INetworkLink
     /// </summary>
     ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default);
 }
+
+/// <summary>WHOIS of a user on another node: what that node knows, and the node's name and description (RPL_WHOISSERVER).</summary>
+public sealed record RemoteWhois(WhoisInfo Info, string ServerName, string ServerDescription);
 
 /// <summary>Who received a private message on another node.</summary>
 public sealed record RemoteRecipient(string Nick, string? AwayMessage);

@@ -112,6 +112,29 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task Whois_OfAUserOnTheOtherNode_NamesThatNode()
+    {
+        await using var ivy = await IrcLineClient.RegisterAsync(nodes.Two.Port, "ivy");
+        await ivy.SendAsync("AWAY :out", "SETNAME :Ivy Green");
+        await ivy.ExpectAsync(l => l.Contains(" 306 ", StringComparison.Ordinal));
+        await using var jack = await IrcLineClient.RegisterAsync(nodes.One.Port, "jack");
+        await jack.SendAsync("WHOIS ivy");
+        var lines = new List<string>();
+        string line;
+        while (!(line = await jack.ReadAsync()).Contains(" 318 ", StringComparison.Ordinal))
+        {
+            lines.Add(line);
+        }
+        Assert.Contains(lines, l => l.Contains(" 312 jack ivy two.parley.test ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" 311 jack ivy ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, " 301 jack ivy :?out$"));
+        Assert.DoesNotContain(lines, l => l.Contains(" 401 ", StringComparison.Ordinal));
+
+        await jack.SendAsync("WHOIS nobody_anywhere");
+        Assert.Contains(" 401 ", await jack.ExpectAsync(l => l.Contains(" 401 ", StringComparison.Ordinal) || l.Contains(" 318 ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Links_ListsTheOtherNode()
     {
         await using var frank = await IrcLineClient.RegisterAsync(nodes.One.Port, "frank");

@@ -41,6 +41,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         return wire?.ToRemote();
     }
 
+    public async ValueTask<IReadOnlyList<string>> OnlineElsewhereAsync(IReadOnlyList<string> nicks, CancellationToken cancellationToken = default)
+    {
+        var holders = await Task.WhenAll(nicks.Select(n => NickGrain(n).GetAsync()));
+        return [.. holders.Where(h => h is not null && h.Node != _node).Select(h => h!.Nick)];
+    }
+
     public IReadOnlyList<string> OtherNodes
         => [.. membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))

@@ -35,6 +35,9 @@ public interface INetworkLink
     /// </summary>
     ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default);
 
+    /// <summary>Of <paramref name="nicks"/>, those held by users of other nodes, in their holders' spelling (ISON).</summary>
+    ValueTask<IReadOnlyList<string>> OnlineElsewhereAsync(IReadOnlyList<string> nicks, CancellationToken cancellationToken = default);
+
     /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
     IReadOnlyList<string> OtherNodes { get; }
 

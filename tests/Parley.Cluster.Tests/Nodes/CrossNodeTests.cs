@@ -151,6 +151,15 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task Ison_FindsUsersOnBothNodes()
+    {
+        await using var mia = await IrcLineClient.RegisterAsync(nodes.One.Port, "mia");
+        await using var ned = await IrcLineClient.RegisterAsync(nodes.Two.Port, "Ned");
+        await mia.SendAsync("ISON mia ned nobody_at_all");
+        Assert.Matches(@" 303 mia :?mia Ned$", await mia.ExpectAsync(l => l.Contains(" 303 ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Links_ListsTheOtherNode()
     {
         await using var frank = await IrcLineClient.RegisterAsync(nodes.One.Port, "frank");

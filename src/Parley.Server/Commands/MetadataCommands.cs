@@ -131,7 +131,7 @@ internal static class MetadataCommands
         {
             return;
         }
-        var (error, name) = s.Network.SetMetadata(s.User, target, key, value);
+        var (error, name) = s.Network.SetMetadata(s.User, s, target, key, value);
         if (Failed(s, error, name, key))
         {
             return;
@@ -146,7 +146,7 @@ internal static class MetadataCommands
         {
             return;
         }
-        var (error, name, cleared) = s.Network.ClearMetadata(s.User, target);
+        var (error, name, cleared) = s.Network.ClearMetadata(s.User, s, target);
         if (Failed(s, error, name, "*"))
         {
             return;
@@ -165,7 +165,8 @@ internal static class MetadataCommands
     private static void Sub(Session s, List<string> keys)
     {
         var invalid = keys.Where(k => !MetadataLimits.IsValidKey(k)).ToList();
-        var result = s.Network.SubscribeMetadata(s.User, [.. keys.Where(MetadataLimits.IsValidKey)]);
+        var result = s.Network.SubscribeMetadata(s.User, s, [.. keys.Where(MetadataLimits.IsValidKey)]);
+        s.HasMetadataSubscriptions |= result.Subscribed.Count > 0;
         foreach (var line in KeyLines(s, result.Subscribed))
         {
             s.Numeric(Numerics.RPL_METADATASUBOK, line);
@@ -194,7 +195,7 @@ internal static class MetadataCommands
     private static void Unsub(Session s, List<string> keys)
     {
         var valid = keys.Where(MetadataLimits.IsValidKey).ToList();
-        s.Network.UnsubscribeMetadata(s.User, valid);
+        s.Network.UnsubscribeMetadata(s, valid);
         foreach (var line in KeyLines(s, valid))
         {
             s.Numeric(Numerics.RPL_METADATAUNSUBOK, line);
@@ -209,7 +210,7 @@ internal static class MetadataCommands
     private static void Subs(Session s)
     {
         var batch = OpenBatch(s, SubsBatchType);
-        foreach (var line in KeyLines(s, s.Network.MetadataSubscriptions(s.User)))
+        foreach (var line in KeyLines(s, s.Network.MetadataSubscriptions(s)))
         {
             s.Reply(s.Network.FromServer(Numerics.RPL_METADATASUBS, [s.Nick, .. line]), batch);
         }
@@ -219,7 +220,7 @@ internal static class MetadataCommands
     // METADATA <target> SYNC: the subscribed keys' values of the target (and a channel's members).
     private static void Sync(Session s, string target)
     {
-        var result = s.Network.SyncMetadata(s.User, target);
+        var result = s.Network.SyncMetadata(s.User, s, target);
         if (Failed(s, result.Error, result.Target, "*"))
         {
             return;
@@ -227,16 +228,29 @@ internal static class MetadataCommands
         SendEntries(s, result.Target, result.Entries);
     }
 
-    /// <summary>After a JOIN (once NAMES is sent): the channel's and its members' values the joiner subscribes to.</summary>
-    public static void SendOnJoin(Session s, string channel)
+    /// <summary>
+    /// After a JOIN (once NAMES is sent): the channel's and its members' values the joiner
+    /// subscribes to; members who did not share a channel with the joiner learn its values
+    /// (<paramref name="announce"/>: not when a multiclient connection is shown its user's channels).
+    /// </summary>
+    public static void SendOnJoin(Session s, string channel, bool announce = true)
     {
-        if (!s.Has(Capability.Metadata))
+        var hasCap = s.Has(Capability.Metadata);
+        // The owning session may read its own user's fields without the lock: with no metadata
+        // and no subscriptions (the common case) there is nothing to tell or to ask Network.
+        if ((s.User.Metadata is null || !announce) && (!s.HasMetadataSubscriptions || !hasCap))
         {
-            // Others still learn the joiner's values; the joiner asked for none.
-            _ = s.Network.MetadataOnJoin(s.User, channel);
+            if (hasCap)
+            {
+                SendEntries(s, channel, []);
+            }
             return;
         }
-        var result = s.Network.MetadataOnJoin(s.User, channel);
+        var result = s.Network.MetadataOnJoin(s.User, s, channel, announce, sync: hasCap);
+        if (!hasCap)
+        {
+            return;
+        }
         if (result.Error != MetadataError.None)
         {
             return;
@@ -286,7 +300,7 @@ internal static class MetadataCommands
         {
             return;
         }
-        foreach (var e in s.Network.SubscribedMetadataOf(s.User, online))
+        foreach (var e in s.Network.SubscribedMetadataOf(s, online))
         {
             s.Reply(s.Network.FromServer(Numerics.RPL_KEYVALUE, s.Nick, e.Target, e.Key, "*", e.Value));
         }

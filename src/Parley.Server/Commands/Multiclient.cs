@@ -48,6 +48,7 @@ internal static partial class Multiclient
             ChannelCommands.SendTopic(s, channel.View, quietIfNone: true);
             await ReadMarkerCommand.SendOnJoinAsync(s, channel.View.Name);
             ChannelCommands.SendNames(s, channel.View);
+            MetadataCommands.SendOnJoin(s, channel.View.Name, announce: false);
         }
     }
 

@@ -38,12 +38,17 @@ public sealed record MetadataSyncResult(MetadataError Error, string Target, IRea
 public sealed record MetadataSubscription(IReadOnlyList<string> Subscribed, string? TooMany, IReadOnlyList<MetadataEntry> Current, IReadOnlyList<string> SyncLater);
 
 // draft/metadata-3: https://ircv3.net/specs/extensions/metadata
-// A user's metadata and subscriptions live on its IrcUser (the connection) and end with it; a
-// channel's live on the Channel and end when it empties. Nothing here is persisted.
+// A user's metadata lives on its IrcUser (shared by a multiclient user's connections) and ends
+// with it; a channel's lives on the Channel and ends when it empties. Subscriptions are each
+// connection's own (the spec's and Ergo's), kept here by the connection's sink (its Session, the
+// key of its IrcUser.Sink entry) and dropped when it disconnects. Nothing here is persisted.
 // Notifications go out as 761/766 numerics with "*" for the recipient (one encoding for all),
 // as Ergo does and irctest's metadata_3.py expects.
 public sealed partial class IrcNetwork
 {
+    /// <summary>Each connection's subscriptions, by its sink (the ClientSessions entry's key); under the lock.</summary>
+    private readonly Dictionary<IClientSink, HashSet<string>> _metadataSubs = [];
+
     /// <summary>A target's metadata, for GET, LIST and WHOIS. Channels: members and IRC operators only.</summary>
     public MetadataView ReadMetadata(IrcUser viewer, string target)
     {
@@ -65,10 +70,11 @@ public sealed partial class IrcNetwork
 
     /// <summary>
     /// Sets (<paramref name="value"/> not null) or removes a key; subscribers who receive updates
-    /// for the target are told, the actor not (its reply says it). Validation of key and value is
-    /// the caller's.
+    /// for the target are told, the acting connection not (its reply says it). Validation of key
+    /// and value is the caller's.
     /// </summary>
-    public (MetadataError Error, string Target) SetMetadata(IrcUser actor, string target, string key, string? value)
+    /// <param name="connection">The acting connection (its sink), which is not notified.</param>
+    public (MetadataError Error, string Target) SetMetadata(IrcUser actor, IClientSink connection, string target, string key, string? value)
     {
         lock (_gate)
         {
@@ -95,31 +101,19 @@ public sealed partial class IrcNetwork
             }
             else
             {
-                if (map is not null && map.TryGetValue(key, out var old))
+                var error = PutLocked(user, channel, key, value, out var changed);
+                if (error != MetadataError.None || !changed)
                 {
-                    if (old == value)
-                    {
-                        return (MetadataError.None, name);
-                    }
+                    return (error, name);
                 }
-                else if (map is not null && map.Count >= MetadataLimits.MaxKeys)
-                {
-                    return (MetadataError.LimitReached, name);
-                }
-                if (map is null)
-                {
-                    map = new Dictionary<string, string>(StringComparer.Ordinal);
-                    StoreMap(user, channel, map);
-                }
-                map[key] = value;
             }
-            NotifyMetadataLocked(actor, user, channel, name, key, value);
+            NotifyMetadataLocked(connection, user, channel, name, key, value);
             return (MetadataError.None, name);
         }
     }
 
     /// <summary>Removes every key of the target; returns the keys removed. Subscribers are told of each.</summary>
-    public (MetadataError Error, string Target, IReadOnlyList<string> Cleared) ClearMetadata(IrcUser actor, string target)
+    public (MetadataError Error, string Target, IReadOnlyList<string> Cleared) ClearMetadata(IrcUser actor, IClientSink connection, string target)
     {
         lock (_gate)
         {
@@ -141,22 +135,26 @@ public sealed partial class IrcNetwork
             var keys = map.Keys.ToList();
             foreach (var key in keys)
             {
-                NotifyMetadataLocked(actor, user, channel, name, key, null);
+                NotifyMetadataLocked(connection, user, channel, name, key, null);
             }
             return (MetadataError.None, name, keys);
         }
     }
 
     /// <summary>
-    /// Subscribes to <paramref name="keys"/> (valid ones) in order, until the list is full. Once
-    /// registered, the result holds the newly subscribed keys' current values for the targets the
-    /// client gets updates for (itself, its channels and their members, whom it monitors).
+    /// Subscribes the connection to <paramref name="keys"/> (valid ones) in order, until its list
+    /// is full. Once registered, the result holds the newly subscribed keys' current values for
+    /// the targets the client gets updates for (itself, its channels and their members, whom it
+    /// monitors).
     /// </summary>
-    public MetadataSubscription SubscribeMetadata(IrcUser user, IReadOnlyList<string> keys)
+    public MetadataSubscription SubscribeMetadata(IrcUser user, IClientSink connection, IReadOnlyList<string> keys)
     {
         lock (_gate)
         {
-            var subs = user.MetadataSubs ?? new HashSet<string>(StringComparer.Ordinal);
+            if (!_metadataSubs.TryGetValue(connection, out var subs))
+            {
+                subs = new HashSet<string>(StringComparer.Ordinal);
+            }
             var ok = new List<string>();
             var added = new HashSet<string>(StringComparer.Ordinal);
             string? tooMany = null;
@@ -174,7 +172,10 @@ public sealed partial class IrcNetwork
                 }
                 ok.Add(key);
             }
-            user.MetadataSubs = subs.Count == 0 ? null : subs;
+            if (subs.Count > 0)
+            {
+                _metadataSubs[connection] = subs;
+            }
             var current = new List<MetadataEntry>();
             var later = new List<string>();
             if (user.IsRegistered && added.Count > 0)
@@ -185,12 +186,12 @@ public sealed partial class IrcNetwork
         }
     }
 
-    /// <summary>Drops these keys from the subscriptions (those not subscribed to are no error).</summary>
-    public void UnsubscribeMetadata(IrcUser user, IEnumerable<string> keys)
+    /// <summary>Drops these keys from the connection's subscriptions (those not subscribed to are no error).</summary>
+    public void UnsubscribeMetadata(IClientSink connection, IEnumerable<string> keys)
     {
         lock (_gate)
         {
-            if (user.MetadataSubs is not { } subs)
+            if (!_metadataSubs.TryGetValue(connection, out var subs))
             {
                 return;
             }
@@ -200,25 +201,25 @@ public sealed partial class IrcNetwork
             }
             if (subs.Count == 0)
             {
-                user.MetadataSubs = null;
+                _metadataSubs.Remove(connection);
             }
         }
     }
 
-    /// <summary>The keys the user subscribes to, sorted.</summary>
-    public List<string> MetadataSubscriptions(IrcUser user)
+    /// <summary>The keys the connection subscribes to, sorted.</summary>
+    public List<string> MetadataSubscriptions(IClientSink connection)
     {
         lock (_gate)
         {
-            return user.MetadataSubs is { } subs ? [.. subs.Order(StringComparer.Ordinal)] : [];
+            return _metadataSubs.TryGetValue(connection, out var subs) ? [.. subs.Order(StringComparer.Ordinal)] : [];
         }
     }
 
     /// <summary>
-    /// METADATA SYNC: the target's values for the keys the viewer subscribes to, and for a
+    /// METADATA SYNC: the target's values for the keys the connection subscribes to, and for a
     /// channel its members' too. Channels: members and IRC operators only.
     /// </summary>
-    public MetadataSyncResult SyncMetadata(IrcUser viewer, string target)
+    public MetadataSyncResult SyncMetadata(IrcUser viewer, IClientSink connection, string target)
     {
         lock (_gate)
         {
@@ -232,7 +233,7 @@ public sealed partial class IrcNetwork
                 return new MetadataSyncResult(MetadataError.NoPermission, name, []);
             }
             var entries = new List<MetadataEntry>();
-            if (viewer.MetadataSubs is { } subs)
+            if (_metadataSubs.TryGetValue(connection, out var subs))
             {
                 if (channel is not null)
                 {
@@ -248,12 +249,14 @@ public sealed partial class IrcNetwork
     }
 
     /// <summary>
-    /// After <paramref name="user"/> joined <paramref name="channelName"/>: the channel's and its
-    /// members' values for the keys the joiner subscribes to (Later when there are more than
-    /// <see cref="MetadataLimits.JoinSyncMaxLines"/>); and members who did not share a channel
-    /// with the joiner yet are told the joiner's values for the keys they subscribe to.
+    /// After <paramref name="user"/> joined <paramref name="channelName"/> through
+    /// <paramref name="connection"/>: members who did not share a channel with the joiner yet are
+    /// told its values for the keys they subscribe to (<paramref name="announce"/>); and, with
+    /// <paramref name="sync"/>, the result holds the channel's and its members' values for the keys
+    /// the connection subscribes to (Later when there are more than
+    /// <see cref="MetadataLimits.JoinSyncMaxLines"/>).
     /// </summary>
-    public MetadataSyncResult MetadataOnJoin(IrcUser user, string channelName)
+    public MetadataSyncResult MetadataOnJoin(IrcUser user, IClientSink connection, string channelName, bool announce, bool sync)
     {
         lock (_gate)
         {
@@ -261,25 +264,21 @@ public sealed partial class IrcNetwork
             {
                 return new MetadataSyncResult(MetadataError.InvalidTarget, channelName, []);
             }
-            if (user.Metadata is { Count: > 0 } mine)
+            if (announce && user.Metadata is { Count: > 0 } mine)
             {
                 foreach (var member in channel.Members.Keys)
                 {
-                    if (member != user && member.MetadataSubs is { } theirs && (member.Sink.Caps & Capability.Metadata) != 0
-                        && !SharesAnotherChannel(member, user, channel))
+                    if (member != user && !SharesAnotherChannel(member, user, channel))
                     {
                         foreach (var (key, value) in mine)
                         {
-                            if (theirs.Contains(key))
-                            {
-                                member.Sink.Deliver(KeyValueNotice(user.Nick, key, value));
-                            }
+                            DeliverToSubscribersLocked(member, null, key, KeyValueNotice(user.Nick, key, value));
                         }
                     }
                 }
             }
             var entries = new List<MetadataEntry>();
-            if (user.MetadataSubs is { } subs
+            if (sync && _metadataSubs.TryGetValue(connection, out var subs)
                 && !CollectChannelLocked(channel, subs, entries, except: user, seen: null, MetadataLimits.JoinSyncMaxLines))
             {
                 return new MetadataSyncResult(MetadataError.None, channel.Name, [], Later: true);
@@ -288,13 +287,13 @@ public sealed partial class IrcNetwork
         }
     }
 
-    /// <summary>The values of these (online) users for the keys the viewer subscribes to (MONITOR +).</summary>
-    public List<MetadataEntry> SubscribedMetadataOf(IrcUser viewer, IEnumerable<IrcUser> users)
+    /// <summary>The values of these (online) users for the keys the connection subscribes to (MONITOR +).</summary>
+    public List<MetadataEntry> SubscribedMetadataOf(IClientSink connection, IEnumerable<IrcUser> users)
     {
         var entries = new List<MetadataEntry>();
         lock (_gate)
         {
-            if (viewer.MetadataSubs is { } subs)
+            if (_metadataSubs.TryGetValue(connection, out var subs))
             {
                 foreach (var u in users)
                 {
@@ -309,6 +308,56 @@ public sealed partial class IrcNetwork
     }
 
     // --- under the lock ---------------------------------------------------------------------
+
+    /// <summary>A connection ended: its subscriptions go (called from Disconnect).</summary>
+    private void ForgetMetadataSubscriptionsLocked(IClientSink connection) => _metadataSubs.Remove(connection);
+
+    /// <summary>
+    /// A connection that set metadata before registration attached to a multiclient user: its
+    /// keys join the user's (those beyond the user's limit are dropped), and subscribers are told
+    /// of the changes, as if it had set them then.
+    /// </summary>
+    private void AdoptMetadataLocked(IrcUser from, IrcUser to, IClientSink connection)
+    {
+        if (from.Metadata is not { } theirs)
+        {
+            return;
+        }
+        from.Metadata = null;
+        foreach (var (key, value) in theirs)
+        {
+            if (PutLocked(to, null, key, value, out var changed) == MetadataError.None && changed)
+            {
+                NotifyMetadataLocked(connection, to, null, to.Nick, key, value);
+            }
+        }
+    }
+
+    /// <summary>Stores a value within the limit; <paramref name="changed"/> is false when it was there already.</summary>
+    private static MetadataError PutLocked(IrcUser? user, Channel? channel, string key, string value, out bool changed)
+    {
+        changed = false;
+        var map = channel is not null ? channel.Metadata : user!.Metadata;
+        if (map is not null && map.TryGetValue(key, out var old))
+        {
+            if (old == value)
+            {
+                return MetadataError.None;
+            }
+        }
+        else if (map is not null && map.Count >= MetadataLimits.MaxKeys)
+        {
+            return MetadataError.LimitReached;
+        }
+        if (map is null)
+        {
+            map = new Dictionary<string, string>(StringComparer.Ordinal);
+            StoreMap(user, channel, map);
+        }
+        map[key] = value;
+        changed = true;
+        return MetadataError.None;
+    }
 
     /// <summary><c>*</c> is the actor (before registration, the only target); else a registered nick or an existing channel.</summary>
     private bool TryResolveMetadataLocked(IrcUser actor, string target, out IrcUser? user, out Channel? channel)
@@ -359,24 +408,41 @@ public sealed partial class IrcNetwork
         }
     }
 
-    private static bool IsSubscribed(IrcUser u, string key)
-        => u.MetadataSubs is { } subs && subs.Contains(key) && (u.Sink.Caps & Capability.Metadata) != 0;
+    /// <summary>
+    /// Delivers <paramref name="message"/> to those of the user's connections that have the
+    /// capability and subscribe to <paramref name="key"/>, but <paramref name="except"/>.
+    /// </summary>
+    private void DeliverToSubscribersLocked(IrcUser recipient, IClientSink? except, string key, OutboundMessage message)
+    {
+        foreach (var (connection, target) in recipient.Sink.Entries)
+        {
+            if (connection != except && (target.Caps & Capability.Metadata) != 0
+                && _metadataSubs.TryGetValue(connection, out var subs) && subs.Contains(key))
+            {
+                target.Deliver(message);
+            }
+        }
+    }
 
     /// <summary>
     /// Tells subscribers of <paramref name="key"/> who get updates for the target: a channel's
-    /// members; a user's fellow members, watchers (MONITOR) and the user itself. Not the actor.
+    /// members; a user's fellow members, watchers (MONITOR) and the user's own connections.
+    /// Never the acting connection.
     /// </summary>
-    private void NotifyMetadataLocked(IrcUser actor, IrcUser? user, Channel? channel, string target, string key, string? value)
+    private void NotifyMetadataLocked(IClientSink actor, IrcUser? user, Channel? channel, string target, string key, string? value)
     {
-        OutboundMessage? message = null;
+        if (_metadataSubs.Count == 0)
+        {
+            return;
+        }
+        var message = value is null
+            ? FromServer(Numerics.RPL_KEYNOTSET, "*", target, key, "key not set")
+            : KeyValueNotice(target, key, value);
         if (channel is not null)
         {
             foreach (var member in channel.Members.Keys)
             {
-                if (member != actor && IsSubscribed(member, key))
-                {
-                    member.Sink.Deliver(message ??= Notice());
-                }
+                DeliverToSubscribersLocked(member, actor, key, message);
             }
             return;
         }
@@ -392,15 +458,8 @@ public sealed partial class IrcNetwork
         }
         foreach (var r in recipients)
         {
-            if (r != actor && IsSubscribed(r, key))
-            {
-                r.Sink.Deliver(message ??= Notice());
-            }
+            DeliverToSubscribersLocked(r, actor, key, message);
         }
-
-        OutboundMessage Notice() => value is null
-            ? FromServer(Numerics.RPL_KEYNOTSET, "*", target, key, "key not set")
-            : KeyValueNotice(target, key, value);
     }
 
     /// <summary>761 with <c>*</c> for the recipient, so one encoding serves all.</summary>
@@ -410,16 +469,13 @@ public sealed partial class IrcNetwork
     /// <summary>A watcher learns the values it subscribes to of a user who came online (after 730).</summary>
     private void SendMetadataToWatcherLocked(IrcUser watcher, IrcUser online)
     {
-        if (online.Metadata is not { } map || watcher.MetadataSubs is not { } subs || (watcher.Sink.Caps & Capability.Metadata) == 0)
+        if (online.Metadata is not { } map || _metadataSubs.Count == 0)
         {
             return;
         }
         foreach (var (key, value) in map)
         {
-            if (subs.Contains(key))
-            {
-                watcher.Sink.Deliver(KeyValueNotice(online.Nick, key, value));
-            }
+            DeliverToSubscribersLocked(watcher, null, key, KeyValueNotice(online.Nick, key, value));
         }
     }
 

@@ -43,6 +43,9 @@ public sealed class IrcUser
     /// </summary>
     internal IrcUser? AttachedTo { get; set; }
 
+    /// <summary>Marked away by the server because its last connection ended (always-on), not by the user.</summary>
+    internal bool AutoAway { get; set; }
+
     /// <summary>Connected over TLS (WHOIS 671).</summary>
     public bool IsSecure { get; internal set; }
 
@@ -109,11 +112,12 @@ public sealed class IrcUser
     /// <summary>Folded nicks this user MONITORs (under Network's lock).</summary>
     internal HashSet<string> Monitoring { get; } = [];
 
-    /// <summary>The user's metadata (draft/metadata-3), null while none: it lives and ends with the connection (under Network's lock).</summary>
+    /// <summary>
+    /// The user's metadata (draft/metadata-3), null while none: shared by its connections
+    /// (multiclient), it ends with the user (under Network's lock). Subscriptions are each
+    /// connection's own: see <c>IrcNetwork.Metadata</c>.
+    /// </summary>
     internal Dictionary<string, string>? Metadata { get; set; }
-
-    /// <summary>The metadata keys this connection subscribes to, null while none (under Network's lock).</summary>
-    internal HashSet<string>? MetadataSubs { get; set; }
 
     public override string ToString() => Prefix;
 }

@@ -134,6 +134,9 @@ public sealed class Session : IClientSink
     /// <summary>A login happened: whether the user is always-on is settled once the client is registered (Multiclient).</summary>
     public bool AlwaysOnDue { get; set; }
 
+    /// <summary>This connection subscribed to a metadata key once (METADATA SUB): a JOIN asks Network for values.</summary>
+    public bool HasMetadataSubscriptions { get; set; }
+
     /// <summary>The SASL exchange in progress (AUTHENTICATE), or null.</summary>
     public SaslExchange? Sasl { get; set; }
 

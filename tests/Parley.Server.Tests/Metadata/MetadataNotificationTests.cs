@@ -144,6 +144,29 @@ public sealed class MetadataNotificationTests
     }
 
     [Fact]
+    public async Task Join_WithoutSubscriptions_GetsAnEmptyBatch_AndAJoinerWithoutTheCapabilityIsStillAnnounced()
+    {
+        await using var server = new TestServer();
+        var alice = await ConnectAsync(server, "alice");
+        await SendAsync(alice, "METADATA * SUB display-name");
+        await JoinAsync(alice, "#room");
+        await SendAsync(alice, "METADATA * SET display-name :Alice");
+        var bob = await ConnectAsync(server, "bob");
+        var plain = await server.ConnectRegisteredAsync("plain");
+        await SendAsync(plain, "METADATA * SET display-name :Plain");
+
+        var bobJoined = await SendAsync(bob, "JOIN #room");
+        var plainJoined = await SendAsync(plain, "JOIN #room");
+        var atAlice = await alice.SyncAsync();
+
+        var (target, lines) = Batch(bobJoined);
+        Assert.Equal(["#room"], target);
+        Assert.Empty(lines);
+        Assert.DoesNotContain(plainJoined, m => m.Command is "BATCH" or Numerics.RPL_KEYVALUE);
+        Assert.Equal([Numerics.RPL_KEYVALUE, "*", "plain", "display-name", "*", "Plain"], Line(Assert.Single(atAlice, m => m.Command == Numerics.RPL_KEYVALUE)));
+    }
+
+    [Fact]
     public async Task Join_WithMoreValuesThanTheLimit_SaysSyncLater_AndSyncSendsThemAll()
     {
         await using var server = new TestServer();

@@ -6,9 +6,10 @@ namespace Parley.Cluster.Grains;
 /// held the grain is kept active (an idle grain would otherwise be collected and forget it).
 /// </summary>
 /// <remarks>
-/// A holder on a node that membership has declared dead counts as no holder. Not done yet
-/// (issue 9): when the node hosting this grain dies, the holder is lost (the grain is
-/// reactivated empty elsewhere) until the holder's node claims its nicks again.
+/// A holder on a node that membership has declared dead counts as no holder. When the node
+/// hosting this grain dies, the grain comes back empty elsewhere, and the holder's node claims
+/// its nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>, on the membership change); a
+/// claim from another node in between wins, and the holder's node logs it.
 /// </remarks>
 public sealed class NickGrain(IClusterMembershipService membership) : Grain, INickGrain
 {

@@ -88,6 +88,31 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
+    public void NickTaken(string nick, long userId, string? account)
+    {
+        lock (_gate)
+        {
+            _releases = ClaimAfterAsync(_releases, nick, userId, account);
+        }
+    }
+
+    private async Task ClaimAfterAsync(Task previous, string nick, long userId, string? account)
+    {
+        await Task.Yield();
+        await previous;
+        try
+        {
+            if (!await NickGrain(nick).ClaimAsync(new NickHolder(_node, userId, nick, account, Observer)))
+            {
+                LogLateClaimRefused(logger, nick);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogLateClaimFailed(logger, ex, nick);
+        }
+    }
+
     private async Task ReleaseAfterAsync(Task previous, INickGrain grain, long userId, string nick)
     {
         await Task.Yield();
@@ -130,6 +155,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             });
         return refused;
     }
+
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "the nick {Nick} taken here is held on another node too")]
+    private static partial void LogLateClaimRefused(ILogger logger, string nick);
+
+    [LoggerMessage(EventId = 9005, Level = LogLevel.Warning, Message = "claiming the nick {Nick} in the cluster failed")]
+    private static partial void LogLateClaimFailed(ILogger logger, Exception ex, string nick);
 
     [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "the nick {Nick} held here was taken on another node while its grain was being rebuilt")]
     private static partial void LogReclaimRefused(ILogger logger, string nick);

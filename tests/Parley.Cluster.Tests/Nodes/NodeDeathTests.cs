@@ -81,6 +81,10 @@ public sealed class NodeDeathTests(PostgresFixture postgres, ITestOutputHelper o
         output.WriteLine($"the survivor logged the death {noticed.TotalSeconds:F2} s after the SIGKILL");
         Assert.True(noticed < DeathNoticed, $"the survivor saw the node leave after {noticed.TotalSeconds:F2} s: {left}");
 
+        // The nick's grain lives on one of the survivors (or came back on one): once both have
+        // seen the death, it knows the holder is gone.
+        await third.WaitForOutputAsync(l => l.Contains("cluster: node doomed.parley.test", StringComparison.Ordinal) && l.Contains(" left", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30));
         await other.SendAsync("NICK keeper");
         Assert.Matches(@"^:other!\S+ NICK :?keeper$", await other.ExpectAsync(l => l.Contains(" NICK ", StringComparison.Ordinal) || l.Contains(" 433 ", StringComparison.Ordinal)));
     }

@@ -344,6 +344,8 @@ public sealed class MulticlientTests
         await bob.SendAsync("PRIVMSG #a :channel news");
         var sent = await bob.SyncAsync();
         Assert.DoesNotContain(sent, m => m.Command == Numerics.ERR_NOSUCHNICK);
+        // Away while nobody is connected (as Ergo's auto-away), so bob knows it waits.
+        Assert.Equal(["bob", "alice", Network.IrcNetwork.AutoAwayMessage], Assert.Single(sent, m => m.Command == Numerics.RPL_AWAY).Parameters);
 
         var (s2, burst) = await LoginAsync(server, caps: "server-time");
 
@@ -352,6 +354,8 @@ public sealed class MulticlientTests
         Assert.Contains(burst, m => m.Command == "NOTICE" && m.Parameters[^1].Contains("1 message", StringComparison.Ordinal));
         Assert.Single(burst, m => m.Command == "PRIVMSG" && m.Parameters[^1] == "while you were out");
         Assert.Empty(await bob.SyncAsync());
+        await bob.SendAsync("PRIVMSG alice :welcome back");
+        Assert.DoesNotContain(await bob.SyncAsync(), m => m.Command == Numerics.RPL_AWAY);
     }
 
     [Fact]

@@ -176,6 +176,33 @@ public sealed class StandingListenerTests
         Assert.False(aliceDirect.IsOpen("bob"));
     }
 
+    [RequiresIPv6Fact]
+    public async Task OverIPv6_TheListenerIsOnTheServerConnectionsAddress()
+    {
+        await using var server = await ParleyLoopback.StartAsync("[::1]:0");
+        var options = server.ClientOptions("alice") with { Host = "::1" };
+        await using var alice = new IrcClient(options);
+        Assert.True((await alice.StartAsync()).Success);
+        await using var bob = new IrcClient(options with { Nick = "bob" });
+        Assert.True((await bob.StartAsync()).Success);
+        var bobEvents = Channel.CreateUnbounded<DirectChatEvent>();
+        await using var aliceDirect = new DirectChats(_ => ValueTask.CompletedTask) { Server = alice };
+        await using var bobDirect = new DirectChats(e => bobEvents.Writer.WriteAsync(e)) { Server = bob };
+
+        var listening = bobDirect.Listen();
+        Assert.Equal(IPAddress.IPv6Loopback, listening.Address);
+        Assert.True(await bob.SetMetadataAsync(IrcClient.DirectChatKey, DirectChats.FormatEndPoint(listening)));
+        var tokens = PassTokensAsync(bob, bobDirect);
+        Assert.True(DirectChats.TryParseEndPoint(await alice.GetMetadataAsync("bob", IrcClient.DirectChatKey), out var endpoint));
+        Assert.Equal($"::1 {listening.Port}", DirectChats.FormatEndPoint(endpoint));
+        await aliceDirect.ConnectAsync("bob", endpoint);
+        await tokens.WaitAsync(Wait);
+
+        Assert.True(await aliceDirect.SendAsync("bob", "over six"));
+        Assert.IsType<DirectOpenedEvent>(await ParleyServerTests.ReadAsync(bobEvents));
+        Assert.Equal("over six", Assert.IsType<DirectMessageEvent>(await ParleyServerTests.ReadAsync(bobEvents)).Text);
+    }
+
     [Theory]
     [InlineData("127.0.0.1 5000", true)]
     [InlineData("::1 6000", true)]

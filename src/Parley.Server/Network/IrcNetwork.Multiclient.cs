@@ -10,6 +10,9 @@ public sealed record AttachedChannel(OutboundMessage Join, OutboundMessage Exten
 // channels and messages. https://github.com/ergochat/ergo/blob/master/docs/MANUAL.md#multiclient-bouncer
 public sealed partial class IrcNetwork
 {
+    /// <summary>The away message of an always-on user with no connection.</summary>
+    public const string AutoAwayMessage = "Disconnected; messages are kept until I reconnect";
+
     /// <summary>
     /// Whether <paramref name="nick"/> is held by a registered user logged in to an account, to
     /// which a connection logging in to that account could attach.
@@ -49,6 +52,11 @@ public sealed partial class IrcNetwork
             target.Sink.Attach(user.Sink);
             user.AttachedTo = target;
             AdoptMetadataLocked(user, target, user.Sink.Entries[0].Key);
+            if (target.AutoAway)
+            {
+                target.AutoAway = false;
+                SetAwayLocked(target, null);
+            }
 
             var channels = new List<AttachedChannel>(target.Channels.Count);
             var time = NowTag();

@@ -186,21 +186,27 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
-            if (user.AwayMessage == message)
-            {
-                return;
-            }
-            user.AwayMessage = message;
-            if (!user.IsRegistered)
-            {
-                return;
-            }
-            string[] parameters = message is null ? [] : [message];
-            var away = new OutboundMessage(user.Prefix, "AWAY", parameters) { Time = NowTag(), Account = user.Account, Bot = user.IsBot };
-            foreach (var other in NotifyAudienceLocked(user, Capability.AwayNotify))
-            {
-                other.Sink.Deliver(away, Capability.AwayNotify);
-            }
+            user.AutoAway = false;
+            SetAwayLocked(user, message);
+        }
+    }
+
+    private void SetAwayLocked(IrcUser user, string? message)
+    {
+        if (user.AwayMessage == message)
+        {
+            return;
+        }
+        user.AwayMessage = message;
+        if (!user.IsRegistered)
+        {
+            return;
+        }
+        string[] parameters = message is null ? [] : [message];
+        var away = new OutboundMessage(user.Prefix, "AWAY", parameters) { Time = NowTag(), Account = user.Account, Bot = user.IsBot };
+        foreach (var other in NotifyAudienceLocked(user, Capability.AwayNotify))
+        {
+            other.Sink.Deliver(away, Capability.AwayNotify);
         }
     }
 

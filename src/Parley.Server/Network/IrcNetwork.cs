@@ -223,7 +223,13 @@ public sealed partial class IrcNetwork
             if (session is not null && user.Sink.Contains(session)
                 && (user.Sink.Count > 1 || (user.AlwaysOn && user.IsRegistered && _users.Contains(user))))
             {
-                user.Sink.Detach(session);
+                if (user.Sink.Detach(session) == 0 && user.AwayMessage is null)
+                {
+                    // Always-on with nobody connected: away until a connection comes back (as
+                    // Ergo's auto-away), so senders learn their message waits.
+                    SetAwayLocked(user, AutoAwayMessage);
+                    user.AutoAway = true;
+                }
                 return;
             }
             if (!_users.Remove(user))

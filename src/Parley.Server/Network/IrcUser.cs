@@ -43,6 +43,9 @@ public sealed class IrcUser
     /// </summary>
     internal IrcUser? AttachedTo { get; set; }
 
+    /// <summary>Marked away by the server because its last connection ended (always-on), not by the user.</summary>
+    internal bool AutoAway { get; set; }
+
     /// <summary>Connected over TLS (WHOIS 671).</summary>
     public bool IsSecure { get; internal set; }
 

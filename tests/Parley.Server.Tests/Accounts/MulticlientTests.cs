@@ -112,6 +112,22 @@ public sealed class MulticlientTests
     }
 
     [Fact]
+    public async Task PassLogin_AttachesToo()
+    {
+        await using var server = await ServerAsync();
+        var (first, _) = await LoginAsync(server);
+
+        var second = server.Connect();
+        await second.SendAsync($"PASS {Account}:{Password}");
+        await second.SendAsync("NICK alice");
+        await second.SendAsync("USER a 0 * :a");
+        var burst = await second.SyncAsync();
+
+        Assert.Equal("alice", WelcomedAs(burst));
+        Assert.Same(first.Session.User, second.Session.User);
+    }
+
+    [Fact]
     public async Task ThreeSessions_PrivateAndChannelMessagesReachEveryOne()
     {
         await using var server = await ServerAsync();
@@ -344,6 +360,8 @@ public sealed class MulticlientTests
         await bob.SendAsync("PRIVMSG #a :channel news");
         var sent = await bob.SyncAsync();
         Assert.DoesNotContain(sent, m => m.Command == Numerics.ERR_NOSUCHNICK);
+        // Away while nobody is connected (as Ergo's auto-away), so bob knows it waits.
+        Assert.Equal(["bob", "alice", Network.IrcNetwork.AutoAwayMessage], Assert.Single(sent, m => m.Command == Numerics.RPL_AWAY).Parameters);
 
         var (s2, burst) = await LoginAsync(server, caps: "server-time");
 
@@ -352,6 +370,8 @@ public sealed class MulticlientTests
         Assert.Contains(burst, m => m.Command == "NOTICE" && m.Parameters[^1].Contains("1 message", StringComparison.Ordinal));
         Assert.Single(burst, m => m.Command == "PRIVMSG" && m.Parameters[^1] == "while you were out");
         Assert.Empty(await bob.SyncAsync());
+        await bob.SendAsync("PRIVMSG alice :welcome back");
+        Assert.DoesNotContain(await bob.SyncAsync(), m => m.Command == Numerics.RPL_AWAY);
     }
 
     [Fact]

@@ -40,7 +40,6 @@ internal sealed partial class ChatSession
             }
             _direct.Server = null;
             _direct.StopListening(); // tokens come through the server: without it, nobody can pass
-
             Info("logged out (the connection to the server is gone; direct chats stay open)");
         }
     }

@@ -56,13 +56,14 @@ public sealed class ServerContext : IDisposable
         Reload = reload;
         var mapping = Protocol.CaseMapping.TryGet(options.CaseMapping, out var m) ? m : Protocol.CaseMapping.Rfc1459;
         History = history;
-        Network = new IrcNetwork(options.Name, mapping, time, new DeliveryPipeline(history, loggerFactory.CreateLogger<DeliveryPipeline>()));
+        Network = new IrcNetwork(options.Name, mapping, time, new DeliveryPipeline(history, loggerFactory.CreateLogger<DeliveryPipeline>(), Metrics));
         if (link is not null)
         {
             Network.AttachLink(link);
         }
         Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();
+        Metrics.ObserveCommands(Commands);
         Limiter = new ConnectionLimiter(() => Options.Connections, time, ConnectionLimiter.ReadDescriptorLimit());
         StartedAt = time.GetUtcNow();
         Apply(options);
@@ -98,8 +99,12 @@ public sealed class ServerContext : IDisposable
             var cut = h.MaxAgeDays > 0 ? Time.GetUtcNow() - TimeSpan.FromDays(h.MaxAgeDays) : DateTimeOffset.UnixEpoch;
             await Task.Run(() => History.PruneAsync(cut, h.MaxMessagesPerTarget));
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or ObjectDisposedException)
         {
+            if (ex is System.Data.Common.DbException)
+            {
+                Metrics.StorageError(ParleyMetrics.StoreHistory);
+            }
             // Retention is retried at the next sweep; messages are only kept a little longer.
         }
         finally

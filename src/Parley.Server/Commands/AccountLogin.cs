@@ -5,6 +5,8 @@ using Parley.Protocol;
 using Parley.Server.Sessions;
 using Parley.Server.Storage;
 
+using Parley.Server.Diagnostics;
+
 namespace Parley.Server.Commands;
 
 /// <summary>
@@ -129,5 +131,9 @@ internal static partial class AccountLogin
     private static partial void LogStoreFailed(ILogger logger, Exception ex, long id);
 
     /// <summary>Logs a store failure met by a handler that calls the store itself.</summary>
-    public static void ReportStoreFailure(Session s, Exception ex) => LogStoreFailed(Logger(s), ex, s.Id);
+    public static void ReportStoreFailure(Session s, Exception ex)
+    {
+        s.Server.Metrics.StorageError(ParleyMetrics.StoreOther);
+        LogStoreFailed(Logger(s), ex, s.Id);
+    }
 }

@@ -25,4 +25,8 @@ public sealed record CommandSpec(
     bool BeforeRegistration = false,
     bool OperOnly = false,
     bool Exempt = false,
-    bool Pipelined = false);
+    bool Pipelined = false)
+{
+    /// <summary>How many times the verb was received (the metric parley.commands); added to with Interlocked.</summary>
+    internal long Count;
+}

@@ -33,6 +33,29 @@ public sealed class CommandTable
 
     public IEnumerable<string> Verbs => _commands.Keys;
 
+    private long _unknownCount;
+
+    /// <summary>How many times each verb was received, and unknown verbs as one (read when metrics are scraped).</summary>
+    public IEnumerable<(string Verb, long Count)> Counts()
+    {
+        foreach (var spec in _commands.Values)
+        {
+            var n = Volatile.Read(ref spec.Count);
+            if (n > 0)
+            {
+                yield return (spec.Name, n);
+            }
+        }
+        var unknown = Volatile.Read(ref _unknownCount);
+        if (unknown > 0)
+        {
+            yield return ("unknown", unknown);
+        }
+    }
+
+    /// <summary>How many times <paramref name="verb"/> was received.</summary>
+    public long CountOf(string verb) => _commands.TryGetValue(verb, out var spec) ? Volatile.Read(ref spec.Count) : 0;
+
     public void Add(CommandSpec spec) => _commands.Add(spec.Name, spec);
 
     public bool TryGet(string verb, out CommandSpec spec) => _commands.TryGetValue(verb, out spec!);
@@ -47,6 +70,7 @@ public sealed class CommandTable
     {
         if (!_commands.TryGetValue(message.Command, out var spec))
         {
+            Interlocked.Increment(ref _unknownCount);
             if (session.IsRegistered)
             {
                 session.Numeric(Numerics.ERR_UNKNOWNCOMMAND, message.Command, "Unknown command");
@@ -57,6 +81,7 @@ public sealed class CommandTable
             }
             return ValueTask.CompletedTask;
         }
+        Interlocked.Increment(ref spec.Count);
         if (!spec.BeforeRegistration && !session.IsRegistered)
         {
             session.Numeric(Numerics.ERR_NOTREGISTERED, "You have not registered");

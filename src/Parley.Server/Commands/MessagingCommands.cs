@@ -194,6 +194,7 @@ internal static class MessagingCommands
         if (ChannelNames.IsChannel(channelName))
         {
             var result = s.Network.SendToChannel(s.User, channelName, status, message, s.Replies, echo, required);
+            s.Server.Metrics.MessagesDelivered(result.Delivered);
             if (quiet)
             {
                 return false;
@@ -217,6 +218,7 @@ internal static class MessagingCommands
         }
 
         var userResult = s.Network.SendToUser(s.User, target, message, s.Replies, echo, required);
+        s.Server.Metrics.MessagesDelivered(userResult.Delivered);
         if (userResult.Status == SendStatus.NoSuchNick && (s.Network.Deliveries.Enabled || s.Network.Link is not null))
         {
             return true;

@@ -226,6 +226,7 @@ internal static class RegistrationCommands
     {
         var server = s.Server;
         var u = s.User;
+        server.Metrics.Registered();
         s.Numeric(Numerics.RPL_WELCOME, $"Welcome to the {server.Options.Network} IRC Network {u.Prefix}");
         s.Numeric(Numerics.RPL_YOURHOST, $"Your host is {server.Name}, running version {ServerContext.Version}");
         s.Numeric(Numerics.RPL_CREATED, "This server was created " + server.StartedAt.UtcDateTime.ToString("ddd MMM dd yyyy 'at' HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));

@@ -190,6 +190,7 @@ public sealed partial class IrcConnection
             var wait = Session.Flood.Take();
             if (wait > TimeSpan.Zero)
             {
+                _server.Metrics.FloodLimited();
                 await Task.Delay(wait, _server.Time, ClosingToken());
             }
         }

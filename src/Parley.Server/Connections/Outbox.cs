@@ -120,7 +120,11 @@ public sealed class Outbox : IThreadPoolWorkItem
         _writer.CancelPendingFlush();
         // Enqueue runs under Network's lock, inside a delivery loop: ending the session
         // (which changes Network) must happen after that, on another thread.
-        ThreadPool.UnsafeQueueUserWorkItem(static o => o.Owner?.Disconnect("SendQ exceeded"), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static o =>
+        {
+            (o.Owner as Sessions.Session)?.Server.Metrics.SendQExceeded();
+            o.Owner?.Disconnect("SendQ exceeded");
+        }, this, preferLocal: false);
         if (schedule)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Parley.Server.Commands;
 using Parley.Server.Connections;
 
 namespace Parley.Server.Diagnostics;
@@ -8,88 +9,125 @@ namespace Parley.Server.Diagnostics;
 /// meanings are listed in docs/operations.md.
 /// </summary>
 /// <remarks>
-/// Hot paths (every command, every delivered line) never pass tags: they add to plain
-/// counters, and per-verb command counts are kept in the command table and read only when
-/// scraped (<see cref="ObservableCounter{T}"/>). An instrument nobody listens to costs a
-/// branch. Thread-safe: instruments may be used from any thread.
+/// Counting is local and cheap: every event adds to a plain field (Interlocked), and the
+/// instruments are observable ones that read the fields only when scraped. So a hot path
+/// (every command, every fan-out) pays one interlocked add and nothing else, whether anyone
+/// listens or not; a fan-out to N members adds N once, not 1 N times. Every counter reads 0
+/// from the start (a dashboard's rate() needs no first event). The one exception is the
+/// history commit time, a histogram recorded once per group commit.
+/// Thread-safe: any method may be called from any thread.
 /// </remarks>
 public sealed class ParleyMetrics : IDisposable
 {
     public const string MeterName = "Parley";
 
+    /// <summary>The <c>store</c> tag of <c>parley.storage.errors</c>: history.db (commits, retention).</summary>
+    public const string StoreHistory = "history";
+
+    /// <summary>The <c>store</c> tag: an account or history operation a command made (a login, REGISTER, offline delivery).</summary>
+    public const string StoreOther = "command";
+
     private readonly Meter _meter;
-    private readonly Counter<long> _connections;
-    private readonly UpDownCounter<long> _connectionsActive;
-    private readonly Counter<long> _registrations;
-    private readonly Counter<long> _messagesReceived;
-    private readonly Counter<long> _messagesDelivered;
-    private readonly Counter<long> _sendQDisconnects;
-    private readonly Counter<long> _floodLimited;
     private readonly Histogram<double> _historyWrite;
-    private readonly Counter<long> _storageErrors;
+    // Indexed by IrcTransport.
+    private readonly long[] _connections = new long[3];
+    private readonly long[] _active = new long[3];
+    private long _registrations;
+    private long _messagesDelivered;
+    private long _sendQDisconnects;
+    private long _floodLimited;
+    private long _historyErrors;
+    private long _commandStoreErrors;
 
-    private static readonly KeyValuePair<string, object?> Tcp = new("transport", "tcp");
-    private static readonly KeyValuePair<string, object?> Tls = new("transport", "tls");
-    private static readonly KeyValuePair<string, object?> WebSocket = new("transport", "websocket");
+    private static readonly string[] TransportNames = ["tcp", "tls", "websocket"];
 
-    /// <param name="meterFactory">The host's (so meters die with it), or null for a meter of our own.</param>
+    /// <param name="meterFactory">The host's (so the meter lives and dies with it), or null for a meter of our own.</param>
     public ParleyMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _connections = _meter.CreateCounter<long>("parley.connections", "{connection}", "Client connections admitted, by transport (tcp, tls, websocket).");
-        _connectionsActive = _meter.CreateUpDownCounter<long>("parley.connections.active", "{connection}", "Client connections open now, by transport.");
-        _registrations = _meter.CreateCounter<long>("parley.registrations", "{registration}", "Connections that completed IRC registration.");
-        _messagesReceived = _meter.CreateCounter<long>("parley.messages.received", "{message}", "PRIVMSG, NOTICE and TAGMSG accepted from clients.");
-        _messagesDelivered = _meter.CreateCounter<long>("parley.messages.delivered", "{message}", "Copies of PRIVMSG, NOTICE and TAGMSG queued to recipients (echoes excluded).");
-        _sendQDisconnects = _meter.CreateCounter<long>("parley.sendq.disconnects", "{connection}", "Connections dropped because their SendQ overflowed.");
-        _floodLimited = _meter.CreateCounter<long>("parley.flood.limited", "{command}", "Commands delayed by flood control.");
-        _historyWrite = _meter.CreateHistogram<double>("parley.history.write.duration", "s", "Time to store one group commit of history records.",
+        _meter.CreateObservableCounter("parley.connections", () => ByTransport(_connections), "{connection}",
+            "Client connections admitted, by transport (tcp, tls, websocket).");
+        _meter.CreateObservableUpDownCounter("parley.connections.active", () => ByTransport(_active), "{connection}",
+            "Client connections open now, by transport.");
+        _meter.CreateObservableCounter("parley.registrations", () => Volatile.Read(ref _registrations), "{registration}",
+            "Connections that completed IRC registration.");
+        _meter.CreateObservableCounter("parley.messages.delivered", () => Volatile.Read(ref _messagesDelivered), "{message}",
+            "PRIVMSG, NOTICE and TAGMSG queued to recipients: one per channel member or private recipient (echoes excluded).");
+        _meter.CreateObservableCounter("parley.sendq.disconnects", () => Volatile.Read(ref _sendQDisconnects), "{connection}",
+            "Connections dropped because their SendQ overflowed (a client that does not read).");
+        _meter.CreateObservableCounter("parley.flood.limited", () => Volatile.Read(ref _floodLimited), "{command}",
+            "Commands delayed by flood control.");
+        _meter.CreateObservableCounter("parley.storage.errors", () => new[]
+            {
+                new Measurement<long>(Volatile.Read(ref _historyErrors), new KeyValuePair<string, object?>("store", StoreHistory)),
+                new Measurement<long>(Volatile.Read(ref _commandStoreErrors), new KeyValuePair<string, object?>("store", StoreOther)),
+            }, "{error}",
+            "Failed storage operations, by store: history (a group commit, retention) or command (an account or history operation a command made).");
+        _historyWrite = _meter.CreateHistogram("parley.history.write.duration", "s", "Time to store one group commit of history records.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
-        _storageErrors = _meter.CreateCounter<long>("parley.storage.errors", "{error}", "Failed storage operations (a history commit, an account read or write).");
     }
 
     public Meter Meter => _meter;
 
     public void Connected(IrcTransport transport)
     {
-        var tag = Tag(transport);
-        _connections.Add(1, tag);
-        _connectionsActive.Add(1, tag);
+        Interlocked.Increment(ref _connections[(int)transport]);
+        Interlocked.Increment(ref _active[(int)transport]);
     }
 
-    public void Disconnected(IrcTransport transport) => _connectionsActive.Add(-1, Tag(transport));
+    public void Disconnected(IrcTransport transport) => Interlocked.Decrement(ref _active[(int)transport]);
 
-    public void Registered() => _registrations.Add(1);
-
-    public void MessageReceived() => _messagesReceived.Add(1);
+    public void Registered() => Interlocked.Increment(ref _registrations);
 
     /// <summary>Copies of one message queued to its recipients (added once per fan-out, not per copy).</summary>
     public void MessagesDelivered(int copies)
     {
         if (copies > 0)
         {
-            _messagesDelivered.Add(copies);
+            Interlocked.Add(ref _messagesDelivered, copies);
         }
     }
 
-    public void SendQExceeded() => _sendQDisconnects.Add(1);
+    public void SendQExceeded() => Interlocked.Increment(ref _sendQDisconnects);
 
-    public void FloodLimited() => _floodLimited.Add(1);
+    public void FloodLimited() => Interlocked.Increment(ref _floodLimited);
 
     public void HistoryWritten(TimeSpan elapsed) => _historyWrite.Record(elapsed.TotalSeconds);
 
-    public void StorageError(string store) => _storageErrors.Add(1, new KeyValuePair<string, object?>("store", store));
-
-    /// <summary>Per-verb command counts, read when scraped: <paramref name="read"/> yields (verb, count).</summary>
-    public void ObserveCommands(Func<IEnumerable<Measurement<long>>> read)
-        => _meter.CreateObservableCounter("parley.commands", read, "{command}", "Commands received, by verb (command); unknown verbs as unknown.");
-
-    private static KeyValuePair<string, object?> Tag(IrcTransport transport) => transport switch
+    /// <param name="store"><see cref="StoreHistory"/> or <see cref="StoreOther"/>.</param>
+    public void StorageError(string store)
     {
-        IrcTransport.Tls => Tls,
-        IrcTransport.WebSocket => WebSocket,
-        _ => Tcp,
-    };
+        if (store == StoreHistory)
+        {
+            Interlocked.Increment(ref _historyErrors);
+        }
+        else
+        {
+            Interlocked.Increment(ref _commandStoreErrors);
+        }
+    }
+
+    /// <summary>
+    /// Publishes the command table's counts, read only when scraped: <c>parley.commands</c> by
+    /// verb, and <c>parley.messages.received</c> (PRIVMSG, NOTICE and TAGMSG among them).
+    /// </summary>
+    public void ObserveCommands(CommandTable commands)
+    {
+        _meter.CreateObservableCounter("parley.commands", () => commands.Counts().Select(c => new Measurement<long>(c.Count, new KeyValuePair<string, object?>("command", c.Verb))),
+            "{command}", "Commands received, by verb (the command tag; unknown verbs as unknown).");
+        _meter.CreateObservableCounter("parley.messages.received", () => commands.CountOf("PRIVMSG") + commands.CountOf("NOTICE") + commands.CountOf("TAGMSG"),
+            "{message}", "PRIVMSG, NOTICE and TAGMSG commands received from clients.");
+    }
+
+    private static Measurement<long>[] ByTransport(long[] counts)
+    {
+        var measurements = new Measurement<long>[counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(Volatile.Read(ref counts[i]), new KeyValuePair<string, object?>("transport", TransportNames[i]));
+        }
+        return measurements;
+    }
 
     public void Dispose() => _meter.Dispose();
 }

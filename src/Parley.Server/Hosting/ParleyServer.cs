@@ -11,7 +11,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 using Parley.Server.Connections;
+using Parley.Server.Diagnostics;
 using Parley.Server.Security;
 using Parley.Server.Storage;
 using Parley.Server.Web;
@@ -71,7 +74,7 @@ public static class ParleyServer
         ServerBans bans;
         try
         {
-            cloakKey = HostCloak.LoadOrCreateKey(options.DataDir);
+            cloakKey = backends?.CloakKey ?? HostCloak.LoadOrCreateKey(options.DataDir);
             bans = ServerBans.Load(options.DataDir, time ?? TimeProvider.System);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
@@ -110,7 +113,17 @@ public static class ParleyServer
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         // A cluster node registers its INetworkLink (ServerBackends.Configure); a single node has none.
         builder.Services.AddSingleton(sp => new ServerContext(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), reload, accounts, cloakKey, bans, history,
-            sp.GetService<Network.INetworkLink>()));
+            sp.GetService<Network.INetworkLink>(), sp.GetRequiredService<ParleyMetrics>()));
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(sp => new ParleyMetrics(sp.GetRequiredService<IMeterFactory>()));
+        if (options.Metrics.Enabled)
+        {
+            // Our meter, the runtime's (GC, thread pool, exceptions: built into .NET) and
+            // Kestrel's (connections, TLS handshakes), exported at /metrics.
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m
+                .AddMeter(ParleyMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        }
         builder.Services.AddSingleton<IrcConnectionHandler>();
         builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton(WebAssets.FromServerAssembly());
@@ -185,6 +198,12 @@ public static class ParleyServer
         });
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = WebSocketKeepAlive });
+        if (options.Metrics.Enabled)
+        {
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null,
+                predicate: context => HttpFrontEnd.ServesMetrics(context, context.RequestServices.GetRequiredService<ServerContext>().Options.Metrics),
+                path: null, configureBranchedPipeline: null, optionsName: null);
+        }
         var frontEnd = app.Services.GetRequiredService<HttpFrontEnd>();
         app.Run(frontEnd.InvokeAsync);
         return app;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Parley.Server.Diagnostics;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Network;
@@ -34,11 +36,15 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
     private long _batches;
 
     /// <param name="store">Where records go; null: history is off and everything is delivered at once.</param>
-    public DeliveryPipeline(IHistoryStore? store, ILogger logger)
+    /// <param name="metrics">Where commit times and failures are counted, or null.</param>
+    public DeliveryPipeline(IHistoryStore? store, ILogger logger, ParleyMetrics? metrics = null)
     {
         _store = store;
         _logger = logger;
+        _metrics = metrics;
     }
+
+    private readonly ParleyMetrics? _metrics;
 
     /// <summary>Whether records are stored at all (history on).</summary>
     public bool Enabled => _store is not null;
@@ -151,7 +157,9 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
             {
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await _store!.AppendAsync(records);
+                    _metrics?.HistoryWritten(Stopwatch.GetElapsedTime(started));
                     Interlocked.Add(ref _stored, records.Count);
                     Interlocked.Increment(ref _batches);
                 }
@@ -159,6 +167,7 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
                 {
                     // Deliver anyway: holding every client's output back until the disk
                     // recovers would stop the whole server. What was lost is logged.
+                    _metrics?.StorageError(ParleyMetrics.StoreHistory);
                     LogStoreFailed(ex, records.Count);
                 }
                 records.Clear();

@@ -10,7 +10,8 @@ public enum SendStatus
     CannotSend,
 }
 
-public readonly record struct SendResult(SendStatus Status, string Target, string? AwayMessage = null, ChannelRules.SendError Reason = ChannelRules.SendError.None);
+/// <param name="Delivered">Recipients the message was queued for (the metric parley.messages.delivered).</param>
+public readonly record struct SendResult(SendStatus Status, string Target, string? AwayMessage = null, ChannelRules.SendError Reason = ChannelRules.SendError.None, int Delivered = 0);
 
 // PRIVMSG, NOTICE and TAGMSG delivery. https://modern.ircdocs.horse/#privmsg-message
 public sealed partial class IrcNetwork
@@ -34,7 +35,7 @@ public sealed partial class IrcNetwork
             // message to oneself comes back twice with the label on one (as Ergo).
             message.DeliverTo(target.Sink, requiredCap);
             EchoLocked(from, message, replies, echo, requiredCap, toSelf: target == from);
-            return new SendResult(SendStatus.Ok, target.Nick, target == from ? null : target.AwayMessage);
+            return new SendResult(SendStatus.Ok, target.Nick, target == from ? null : target.AwayMessage, Delivered: 1);
         }
     }
 
@@ -61,6 +62,7 @@ public sealed partial class IrcNetwork
                 // STATUSMSG (@#channel) reaches only some members: not history (as Ergo).
                 StoreChannelLocked(channel, message);
             }
+            var delivered = 0;
             foreach (var (member, status) in channel.Members)
             {
                 if (member == from)
@@ -72,9 +74,10 @@ public sealed partial class IrcNetwork
                     continue;
                 }
                 message.DeliverTo(member.Sink, requiredCap);
+                delivered++;
             }
             EchoLocked(from, message, replies, echo, requiredCap, toSelf: false);
-            return new SendResult(SendStatus.Ok, channel.Name);
+            return new SendResult(SendStatus.Ok, channel.Name, Delivered: delivered);
         }
     }
 

@@ -76,4 +76,51 @@ public sealed class HttpListenerTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Metrics_AreServedInPrometheusFormat_OnTheHttpListener()
+    {
+        await using var server = await LoopbackServer.StartAsync(new ServerOptions { Http = new HttpOptions { Listen = ["127.0.0.1:0"] } });
+        await using (var tcp = await TcpLineClient.ConnectAsync(server.EndPoint))
+        {
+            await tcp.RegisterAsync("counted");
+            await tcp.SendAsync("PRIVMSG counted :hi");
+            await tcp.SyncAsync();
+        }
+        using var http = new HttpClient { Timeout = TestClient.DefaultTimeout };
+        var response = await http.GetAsync($"http://{server.HttpEndPoint}/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        foreach (var name in new[]
+        {
+            "parley_connections_total", "parley_connections_active", "parley_registrations_total", "parley_commands_total",
+            "parley_messages_received_total", "parley_messages_delivered_total", "parley_sendq_disconnects_total",
+            "parley_flood_limited_total", "parley_storage_errors_total", "parley_history_write_duration_seconds_bucket",
+            "dotnet_gc_collections_total", "kestrel_active_connections",
+        })
+        {
+            Assert.Contains("\n" + name + "{", text);
+        }
+        Assert.Contains("command=\"PRIVMSG\"", text);
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task Metrics_MovedOrOff_AreNotOnTheHttpListener(bool moved, bool enabled)
+    {
+        var options = new ServerOptions
+        {
+            Http = new HttpOptions { Listen = ["127.0.0.1:0"] },
+            Metrics = new MetricsOptions { Enabled = enabled, Listen = moved ? ["127.0.0.1:0"] : [] },
+        };
+        await using var server = await LoopbackServer.StartAsync(options);
+        using var http = new HttpClient { Timeout = TestClient.DefaultTimeout };
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://{server.HttpEndPoint}/metrics")).StatusCode);
+        if (moved)
+        {
+            Assert.Contains("parley_registrations_total", await http.GetStringAsync($"http://{server.MetricsEndPoint}/metrics"));
+        }
+    }
 }

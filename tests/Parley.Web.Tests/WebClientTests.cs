@@ -140,7 +140,7 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await using var laptop = await WebUser.OpenAsync(browser, server);
         await laptop.LogInAsync("alice");
         await laptop.JoinAsync("#marks");
-        // The second device knows no channels yet: it takes the first one's.
+        // The second device remembers no channels: the server shows it the account's (multiclient).
         await using var phone = await WebUser.OpenAsync(browser, server, WebUser.Phone);
         await phone.LogInAsync("alice");
         await Expect(phone.Title).ToHaveTextAsync("#marks");
@@ -230,6 +230,44 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await alice.Page.Keyboard.TypeAsync("typed without clicking");
         await alice.Page.Keyboard.PressAsync("Enter");
         await Expect(alice.Line("typed without clicking")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task HiddenTab_PrivateMessagesAndMentionsNotify()
+    {
+        await using var server = await ServerProcess.StartAsync("alice");
+        await using var carol = await TerminalUser.ConnectAsync(server.IrcPort, "carol");
+        await carol.JoinAsync("#notes");
+        await using var alice = await WebUser.OpenAsync(browser, server);
+        // A headless tab is never hidden and shows no notifications: the page's Notification and
+        // document.hidden are stand-ins that record what the client asks for.
+        await alice.Page.AddInitScriptAsync("""
+            window.__notes = [];
+            window.__hidden = false;
+            Object.defineProperty(document, 'hidden', { get: () => window.__hidden });
+            window.Notification = class {
+              static permission = 'granted';
+              static requestPermission() { return Promise.resolve('granted'); }
+              constructor(title, options) { window.__notes.push(title + ': ' + options.body); }
+              close() {}
+            };
+            """);
+        await alice.Page.ReloadAsync();
+        await alice.LogInAsync("alice");
+        await alice.JoinAsync("#notes");
+        await alice.Page.EvaluateAsync("window.__hidden = true");
+
+        await carol.SayAsync("#notes", "a line that mentions nobody");
+        await carol.SayAsync("#notes", "alice: are you there?");
+        await carol.SayAsync("alice", "a private question");
+        await Expect(alice.Line("a private question")).ToHaveCountAsync(0); // not opened yet
+        await Expect(alice.Badge("carol")).ToHaveTextAsync("1");
+        var notes = await alice.Page.EvaluateAsync<string[]>("window.__notes");
+        Assert.Equal(["carol in #notes: alice: are you there?", "carol: a private question"], notes);
+        // Hidden, the open channel is not marked read; shown again, it is.
+        await Expect(alice.Badge("#notes")).ToHaveTextAsync("2");
+        await alice.Page.EvaluateAsync("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))");
+        await Expect(alice.Badge("#notes")).ToHaveCountAsync(0);
     }
 
     [Fact]

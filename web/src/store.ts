@@ -91,6 +91,8 @@ export class Store {
   private names = new Map<string, Map<string, Member>>();
   private joinRequested = new Set<string>();
   private localSeq = 0;
+  /** Until the first channel arrives after a login, it is opened (the server window is no place to start). */
+  private openFirstChannel = true;
   /**
    * A new device (no channels remembered here) whose account is also connected elsewhere under
    * the account's own nick: that session's channels (WHOIS), joined once we know the account matches.
@@ -171,6 +173,7 @@ export class Store {
 
   login(creds: Credentials): void {
     this.account = creds.account;
+    this.openFirstChannel = true;
     this.client.start(creds);
   }
 
@@ -506,7 +509,9 @@ export class Store {
           this.requestHistory(c, c.lines.some(l => l.msgid) ? 'after' : 'latest');
           // Who is away already (away-notify only tells of changes).
           this.client.send('WHO', c.name);
-          if (this.joinRequested.delete(c.key)) this.select(c.key);
+          // Joined here, or shown the channels of the account's other connections (multiclient).
+          if (this.joinRequested.delete(c.key) || (this.openFirstChannel && this.active === SERVER_KEY)) this.select(c.key);
+          this.openFirstChannel = false;
         } else {
           c.members.set(this.fold(from), { nick: from, prefixes: '', away: false });
           this.addEvent(c, m, `${from} joined`);

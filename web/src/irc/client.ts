@@ -75,6 +75,12 @@ export class IrcClient {
 
   /** Starts (or restarts) with these credentials; failures of the login itself end it. */
   start(creds: Credentials): void {
+    clearTimeout(this.timer);
+    if (this.ws) {
+      this.ws.onclose = null;
+      this.ws.close(1000);
+      this.ws = null;
+    }
     this.creds = creds;
     this.stopped = false;
     this.registeredOnce = false;
@@ -159,6 +165,11 @@ export class IrcClient {
       this.registered = false;
       if (this.stopped) return;
       const reason = closeReason || ev.reason || (ev.code === 1006 ? 'connection lost' : `closed (${ev.code})`);
+      if (!this.registeredOnce) {
+        // The first login did not get through: say so on the form rather than retry unseen.
+        this.fail(`Cannot connect to the server: ${reason}`);
+        return;
+      }
       const wait = backoffMs(this.attempt);
       this.handler.state({ kind: 'waiting', attempt: this.attempt, until: Date.now() + wait, reason });
       this.timer = setTimeout(() => this.open(), wait);

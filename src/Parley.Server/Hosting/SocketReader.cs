@@ -53,6 +53,18 @@ internal sealed class SocketReader : PipeReader, IValueTaskSource<ReadResult>
         _onReceived = OnReceived;
     }
 
+    /// <summary>Whether a buffer is held now (tests: an idle reader holds none).</summary>
+    internal bool HoldsBuffer
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _buffer is not null;
+            }
+        }
+    }
+
     private ReadOnlySequence<byte> Current
         => _buffer is null || _end == _start ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Parley.Protocol;
+using SQLitePCL;
 
 namespace Parley.Server.Storage;
 
@@ -34,7 +35,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection? _keepAlive;
     private readonly Lock _writeGate = new();
-    private SqliteCommand? _insert;
+    private sqlite3_stmt? _insert;
     private SqliteCommand? _insertPending;
 
     private SqliteHistoryStore(string connectionString, SqliteConnection? keepAlive)
@@ -162,29 +163,35 @@ public sealed class SqliteHistoryStore : IHistoryStore
         lock (_writeGate)
         {
             using var tx = _writer.BeginTransaction();
-            var insert = _insert ??= PrepareInsert();
-            insert.Transaction = tx;
-            var p = insert.Parameters;
+            // SQLite's own API for the hot insert: ADO.NET's per-execution cost (a data reader,
+            // binding each parameter by name) was about half of a record's (issue 7).
+            var db = _writer.Handle!;
+            var insert = _insert ??= PrepareInsert(db);
             foreach (var r in records)
             {
-                p[0].Value = r.Target;
-                p[1].Value = (object?)r.Correspondent ?? DBNull.Value;
-                p[2].Value = r.Time.ToUnixTimeMilliseconds();
-                p[3].Value = r.MsgId;
-                p[4].Value = r.IsMessage ? 0 : 1;
-                p[5].Value = r.Command;
-                p[6].Value = r.Source;
-                p[7].Value = (object?)r.Account ?? DBNull.Value;
-                p[8].Value = string.Join('\n', r.Parameters);
-                p[9].Value = (object?)IrcWriter.FormatTags(r.ClientTags) ?? DBNull.Value;
-                p[10].Value = r.Bot ? 1 : 0;
-                var seq = (long)insert.ExecuteScalar()!;
+                BindText(insert, 1, r.Target);
+                BindText(insert, 2, r.Correspondent);
+                raw.sqlite3_bind_int64(insert, 3, r.Time.ToUnixTimeMilliseconds());
+                BindText(insert, 4, r.MsgId);
+                raw.sqlite3_bind_int64(insert, 5, r.IsMessage ? 0 : 1);
+                BindText(insert, 6, r.Command);
+                BindText(insert, 7, r.Source);
+                BindText(insert, 8, r.Account);
+                BindText(insert, 9, string.Join('\n', r.Parameters));
+                BindText(insert, 10, IrcWriter.FormatTags(r.ClientTags));
+                raw.sqlite3_bind_int64(insert, 11, r.Bot ? 1 : 0);
+                var rc = raw.sqlite3_step(insert);
+                raw.sqlite3_reset(insert);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+                }
                 if (r.PendingFor is not null)
                 {
                     var pending = _insertPending ??= PreparePending();
                     pending.Transaction = tx;
                     pending.Parameters[0].Value = r.PendingFor;
-                    pending.Parameters[1].Value = seq;
+                    pending.Parameters[1].Value = raw.sqlite3_last_insert_rowid(db);
                     pending.ExecuteNonQuery();
                 }
             }
@@ -193,17 +200,28 @@ public sealed class SqliteHistoryStore : IHistoryStore
         return Task.CompletedTask;
     }
 
-    private SqliteCommand PrepareInsert()
+    private static sqlite3_stmt PrepareInsert(sqlite3 db)
     {
-        var c = _writer.CreateCommand();
-        c.CommandText = "INSERT INTO history (target, correspondent, time, msgid, kind, command, source, account, params, tags, bot) "
-            + "VALUES ($t, $c, $time, $m, $k, $cmd, $src, $a, $p, $tags, $b) RETURNING seq;";
-        foreach (var name in (string[])["$t", "$c", "$time", "$m", "$k", "$cmd", "$src", "$a", "$p", "$tags", "$b"])
+        const string sql = "INSERT INTO history (target, correspondent, time, msgid, kind, command, source, account, params, tags, bot) "
+            + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);";
+        var rc = raw.sqlite3_prepare_v2(db, sql, out var stmt);
+        if (rc != raw.SQLITE_OK)
         {
-            c.Parameters.Add(new SqliteParameter { ParameterName = name });
+            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
         }
-        c.Prepare();
-        return c;
+        return stmt;
+    }
+
+    private static void BindText(sqlite3_stmt stmt, int index, string? value)
+    {
+        if (value is null)
+        {
+            raw.sqlite3_bind_null(stmt, index);
+        }
+        else
+        {
+            raw.sqlite3_bind_text(stmt, index, value);
+        }
     }
 
     private SqliteCommand PreparePending()

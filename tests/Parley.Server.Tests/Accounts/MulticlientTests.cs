@@ -112,6 +112,22 @@ public sealed class MulticlientTests
     }
 
     [Fact]
+    public async Task PassLogin_AttachesToo()
+    {
+        await using var server = await ServerAsync();
+        var (first, _) = await LoginAsync(server);
+
+        var second = server.Connect();
+        await second.SendAsync($"PASS {Account}:{Password}");
+        await second.SendAsync("NICK alice");
+        await second.SendAsync("USER a 0 * :a");
+        var burst = await second.SyncAsync();
+
+        Assert.Equal("alice", WelcomedAs(burst));
+        Assert.Same(first.Session.User, second.Session.User);
+    }
+
+    [Fact]
     public async Task ThreeSessions_PrivateAndChannelMessagesReachEveryOne()
     {
         await using var server = await ServerAsync();

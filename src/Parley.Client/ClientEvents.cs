@@ -32,6 +32,12 @@ public sealed record CtcpEvent(DateTimeOffset Time, string From, string Target, 
 /// <summary>A DCC CHAT offer to us, or the answer to our passive offer; never acted on by itself.</summary>
 public sealed record DccOfferEvent(DateTimeOffset Time, string From, DccOffer Offer) : ClientEvent(Time);
 
+/// <summary>
+/// A direct-chat token (CTCP <c>PARLEY-DCC &lt;key&gt; &lt;proof&gt;</c>) a peer sent us through the
+/// server before connecting to our standing listener: hand it to <see cref="DirectChats.OnToken"/>.
+/// </summary>
+public sealed record DirectChatTokenEvent(DateTimeOffset Time, string From, string Arguments) : ClientEvent(Time);
+
 public sealed record JoinEvent(DateTimeOffset Time, string Nick, string Channel, string? Account) : ClientEvent(Time);
 
 public sealed record PartEvent(DateTimeOffset Time, string Nick, string Channel, string? Reason) : ClientEvent(Time);

@@ -176,6 +176,16 @@ public sealed partial class IrcClient
                 await EmitAsync(new DccOfferEvent(time, from, offer), ct);
                 return;
             }
+            if (command == DirectChats.HandshakeCtcp)
+            {
+                // Only a live private request counts: a replayed (history) or channel one is no
+                // proof of anything, and is never shown either.
+                if (!notice && !isHistory && isPrivate)
+                {
+                    await EmitAsync(new DirectChatTokenEvent(time, from, arguments), ct);
+                }
+                return;
+            }
             if (command is "PING" or "VERSION" or "TIME" && !notice && !isHistory && isPrivate)
             {
                 var reply = command switch

@@ -6,13 +6,15 @@ namespace Parley.Cli.Chat;
 internal sealed record ChatOptions
 {
     public const string Usage = """
-        usage: parley chat [SERVER[:PORT]] [--tls] [--nick NICK] [--plain]
+        usage: parley chat [SERVER[:PORT]] [--tls] [--nick NICK] [--no-listen] [--plain]
 
           SERVER[:PORT]   the server (default localhost:6667; IPv6 as [::1]:6667); every
                           address of the name is tried in turn
           --tls           connect with TLS (default port 6697)
           --tls-cert PEM  trust this (self-signed) server certificate; implies --tls
           --nick NICK     connect at once as NICK, without logging in to an account
+          --no-listen     open no standing direct-chat listener at login and publish
+                          none (direct chats then only by offer: /direct, /accept)
           --plain         one event per line on standard output, commands from standard
                           input (automatic when either is not a terminal)
           -h, --help      this help
@@ -28,6 +30,9 @@ internal sealed record ChatOptions
     public string? TlsCertificate { get; init; }
     public string? Nick { get; init; }
     public bool Plain { get; init; }
+
+    /// <summary>No standing direct-chat listener at login (as <c>/login nick password -</c>).</summary>
+    public bool NoListen { get; init; }
 
     /// <summary>Parses the arguments after "chat"; null and an error for bad usage.</summary>
     public static ChatOptions? Parse(string[] args, out string? error)
@@ -58,6 +63,9 @@ internal sealed record ChatOptions
                     break;
                 case "--plain":
                     options = options with { Plain = true };
+                    break;
+                case "--no-listen":
+                    options = options with { NoListen = true };
                     break;
                 case "--nick":
                     if (inline is null && i + 1 >= args.Length)

@@ -33,8 +33,13 @@ internal sealed partial class ChatSession
         if (ReferenceEquals(_client, client))
         {
             // The client stopped on its own (gave up reconnecting, or credentials refused).
-            _client = null;
+            lock (_gate)
+            {
+                _client = null;
+                _published = null;
+            }
             _direct.Server = null;
+            _direct.StopListening(); // tokens come through the server: without it, nobody can pass
             Info("logged out (the connection to the server is gone; direct chats stay open)");
         }
     }
@@ -53,6 +58,9 @@ internal sealed partial class ChatSession
                     var where = o.Offer.IsPassive ? "(passive: you listen, they connect)" : $"from {o.Offer.EndPoint}";
                     Info($"{o.From} offers a direct chat {where}: /accept {o.From} to take it, /close {o.From} to refuse");
                 }
+                break;
+            case DirectChatTokenEvent token:
+                _direct.OnToken(token.From, token.Arguments);
                 break;
             case CtcpEvent { IsReply: true, Command: "DCC" } reject when reject.Arguments.StartsWith("REJECT CHAT", StringComparison.OrdinalIgnoreCase):
                 _direct.OnRejected(reject.From);
@@ -111,6 +119,8 @@ internal sealed partial class ChatSession
                 else
                 {
                     Info($"reconnected as {c2.Nick}" + (c2.Account is { } acc ? $" (account {acc})" : ""));
+                    // Not on the pump: while the SET waits for its reply, the client's reader may be waiting for the pump to take events.
+                    _ = Task.Run(() => PublishEndpointAsync(client, again: true));
                 }
                 break;
             case NumericEvent n2:
@@ -205,6 +215,9 @@ internal sealed partial class ChatSession
                 var text = m.IsAction ? "* " + m.Text : m.Text;
                 _view.Show($"{Stamp(m.Time)} ={m.Peer}= {text}", m.Peer);
                 AddToInbox(new InboxEntry(m.Time, m.Peer, null, text, Direct: true));
+                break;
+            case DirectRefusedEvent r:
+                Error($"refused a direct connection from {r.Remote}" + (r.Peer.Length > 0 ? $" (claiming to be {r.Peer})" : "") + $": {r.Reason}");
                 break;
             case DirectClosedEvent c:
                 Info($"direct chat with {c.Peer} closed: {c.Reason}");

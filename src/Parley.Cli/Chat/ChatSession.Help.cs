@@ -6,11 +6,11 @@ internal sealed partial class ChatSession
     internal static readonly (string Name, string Usage, string Text)[] Commands =
     [
         ("help", "/help [command]", "list the commands, or explain one"),
-        ("login", "/login <nick> <password> [<ip> <port>]", "take the nick and log in (SASL, else PASS, else NickServ); ip and port: where you accept direct chats"),
+        ("login", "/login <nick> <password> [<ip> <port> | -]", "take the nick and log in (SASL, else PASS, else NickServ), and accept direct chats at a published endpoint: ip and port given, there; - for none"),
         ("lookup", "/lookup [<nick>]", "alone: who is online; with a nick: online or not, account, away, idle, direct-chat endpoint"),
         ("msg", "/msg <nick|#channel> <text>", "send; over the direct chat when one is open with that nick, else through the server"),
         ("show", "/show [<nick>]", "messages received since the last /show, from that nick or everyone, with sender and time"),
-        ("direct", "/direct <nick> [passive]", "offer a direct chat (DCC CHAT); passive: they listen, you connect"),
+        ("direct", "/direct <nick> [passive]", "open a direct chat: at the endpoint <nick> published, else by an offer (DCC CHAT); passive: they listen, you connect"),
         ("accept", "/accept <nick>", "accept the direct chat <nick> offered"),
         ("close", "/close <nick>", "close the direct chat with <nick>, or refuse its offer"),
         ("join", "/join <#channel> [key]", "join a channel"),

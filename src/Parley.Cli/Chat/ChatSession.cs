@@ -31,6 +31,12 @@ internal sealed partial class ChatSession : IAsyncDisposable
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _trusted;
     private Task? _pump;
 
+    /// <summary>The standing listener wanted for this login (null: opted out). Under <c>_gate</c>.</summary>
+    private EndpointWish? _endpoint;
+
+    /// <summary>The parley/dcc value published for this login, cleared again at /logout. Under <c>_gate</c>.</summary>
+    private string? _published;
+
     public ChatSession(ChatOptions options, IChatView view, TimeProvider? time = null)
     {
         _options = options;
@@ -55,7 +61,7 @@ internal sealed partial class ChatSession : IAsyncDisposable
     {
         if (_options.Nick is { } nick)
         {
-            await LoginAsync(nick, null, null, null);
+            await LoginAsync(nick, null, null, null, listen: !_options.NoListen);
         }
         else
         {
@@ -93,12 +99,13 @@ internal sealed partial class ChatSession : IAsyncDisposable
                     Help(args.FirstOrDefault());
                     return true;
                 case "login":
-                    if (args.Length is not (2 or 4))
+                    if (args.Length is not (2 or 3 or 4) || (args.Length == 3 && args[2] != "-"))
                     {
                         Usage("login");
                         return true;
                     }
-                    await LoginAsync(args[0], args[1], args.Length == 4 ? args[2] : null, args.Length == 4 ? args[3] : null);
+                    await LoginAsync(args[0], args[1], args.Length == 4 ? args[2] : null, args.Length == 4 ? args[3] : null,
+                        listen: args.Length != 3 && !_options.NoListen);
                     return true;
                 case "lookup" or "whois":
                     await LookupAsync(args.FirstOrDefault());
@@ -194,7 +201,7 @@ internal sealed partial class ChatSession : IAsyncDisposable
         await _direct.DisposeAsync();
     }
 
-    private async Task LoginAsync(string nick, string? password, string? ip, string? port)
+    private async Task LoginAsync(string nick, string? password, string? ip, string? port, bool listen)
     {
         if (_client is { } existing)
         {
@@ -204,9 +211,9 @@ internal sealed partial class ChatSession : IAsyncDisposable
         IPAddress? listenAddress = null;
         var listenPort = 0;
         if (ip is not null && (!IPAddress.TryParse(ip, out listenAddress)
-            || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out listenPort) || listenPort > 65535))
+            || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out listenPort) || listenPort is < 1 or > 65535))
         {
-            Error("the direct-chat address must be an IP address and a port: /login <nick> <password> [<ip> <port>]");
+            Error("the direct-chat address must be an IP address and a port: /login <nick> <password> [<ip> <port> | -]");
             return;
         }
         var client = new IrcClient(new IrcClientOptions
@@ -237,39 +244,33 @@ internal sealed partial class ChatSession : IAsyncDisposable
             await client.DisposeAsync();
             return;
         }
-        _client = client;
+        lock (_gate)
+        {
+            _client = client;
+            _endpoint = listen ? new EndpointWish(listenAddress, listenPort) : null;
+            _published = null;
+        }
         _direct.Server = client;
-        _direct.ListenAddress = listenAddress;
-        _direct.ListenPort = listenPort;
         _direct.Accepting = true;
         var how = result.Account is { } account ? $"account {account}"
             : password is null ? "as a guest, no account"
             : "the server has no accounts: the password was not checked";
         Info($"logged in as {client.Nick} ({how})");
-        if (listenAddress is not null && client.EnabledCaps.Contains(IrcClient.MetadataCap))
-        {
-            // Published as metadata, so a /lookup by others shows where we accept direct chats.
-            bool published;
-            try
-            {
-                published = await client.SetMetadataAsync(IrcClient.DirectChatKey, $"{listenAddress} {listenPort}");
-            }
-            catch (Exception e) when (e is TimeoutException or IOException)
-            {
-                published = false;
-            }
-            if (!published)
-            {
-                Error("the server did not take the direct-chat endpoint: others' /lookup will not show it");
-            }
-        }
         _pump = pump;
+        await PublishEndpointAsync(client, again: false);
     }
 
     private async Task LogoutAsync(bool quiet = false)
     {
-        var client = _client;
-        _client = null;
+        IrcClient? client;
+        string? published;
+        lock (_gate)
+        {
+            client = _client;
+            published = _published;
+            _client = null;
+            _published = null;
+        }
         _direct.Server = null;
         _direct.StopAccepting();
         if (client is null)
@@ -280,6 +281,10 @@ internal sealed partial class ChatSession : IAsyncDisposable
             }
             return;
         }
+        if (published is not null)
+        {
+            await UnpublishEndpointAsync(client, published);
+        }
         await client.QuitAsync("logged out");
         if (_pump is not null)
         {
@@ -287,6 +292,98 @@ internal sealed partial class ChatSession : IAsyncDisposable
         }
         await client.DisposeAsync();
         Info("logged out" + (_direct.OpenPeers.Count > 0 ? $"; direct chats still open with {string.Join(", ", _direct.OpenPeers)}" : ""));
+    }
+
+    /// <summary>
+    /// Opens the standing listener (unless the user opted out) and publishes it under
+    /// parley/dcc, so others' /lookup shows it and their /direct connects there (issue 4).
+    /// Again after a reconnect: the server forgot the value with the connection, and the
+    /// local address may have changed.
+    /// </summary>
+    private async Task PublishEndpointAsync(IrcClient client, bool again)
+    {
+        EndpointWish? wish;
+        IPEndPoint? bound = null;
+        string? failure = null;
+        lock (_gate)
+        {
+            // Under the gate, so a /logout that has begun is never followed by a new listener.
+            wish = _endpoint;
+            if (wish is null || !ReferenceEquals(_client, client))
+            {
+                return;
+            }
+            if (!client.HasCap(IrcClient.MetadataCap))
+            {
+                // Nobody could learn where it is: offers (/direct, /accept) still work both ways.
+                _direct.StopListening();
+                failure = wish.Address is not null && !again
+                    ? "this server has no metadata (draft/metadata-3): others' /lookup cannot show where you accept direct chats"
+                    : "";
+            }
+            else
+            {
+                var own = client.LocalEndPoint?.Address is { } a && a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : client.LocalEndPoint?.Address;
+                try
+                {
+                    bound = _direct.StandingEndPoint is { } current && (wish.Address is not null || own is null || current.Address.Equals(own))
+                        ? current
+                        : _direct.Listen(wish.Address, wish.Port);
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    failure = $"cannot listen for direct chats at {wish.Address?.ToString() ?? own?.ToString()} port {wish.Port}: {e.Message}";
+                }
+            }
+        }
+        if (bound is null)
+        {
+            if (failure is { Length: > 0 })
+            {
+                Error(failure);
+            }
+            return;
+        }
+        var value = wish.Address is { } given ? $"{given} {wish.Port}" : DirectChats.FormatEndPoint(bound);
+        bool published;
+        try
+        {
+            published = await client.SetMetadataAsync(IrcClient.DirectChatKey, value);
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or InvalidOperationException)
+        {
+            published = false;
+        }
+        if (!published)
+        {
+            Error("the server did not take the direct-chat endpoint: others' /lookup will not show it");
+            return;
+        }
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_client, client))
+            {
+                return;
+            }
+            _published = value;
+        }
+        Info(again ? $"direct chats: published again at {value}" : $"accepting direct chats at {value} (published: others' /lookup shows it)");
+    }
+
+    /// <summary>Clears parley/dcc at /logout, unless another connection of the same account published its own since.</summary>
+    private static async Task UnpublishEndpointAsync(IrcClient client, string published)
+    {
+        try
+        {
+            if (await client.GetMetadataAsync("*", IrcClient.DirectChatKey) == published)
+            {
+                await client.SetMetadataAsync(IrcClient.DirectChatKey, null);
+            }
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or InvalidOperationException)
+        {
+            // Leaving anyway: the server forgets the value with the user.
+        }
     }
 
     private IrcClient? RequireLogin()
@@ -426,12 +523,52 @@ internal sealed partial class ChatSession : IAsyncDisposable
 
     private void Direct(string nick, bool passive)
     {
-        if (RequireLogin() is null)
+        if (RequireLogin() is not { } client)
         {
             return;
         }
+        if (_direct.IsOpen(nick))
+        {
+            Error($"a direct chat with {nick} is already open");
+            return;
+        }
+        _ = RunInBackgroundAsync($"direct chat with {nick}", () => DirectAsync(client, nick, passive));
+    }
+
+    /// <summary>
+    /// To a Parley peer that published where it accepts direct chats: connect there (the
+    /// token handshake, no listener on our side). Otherwise, or when that fails: a DCC CHAT
+    /// offer, as irssi and WeeChat understand.
+    /// </summary>
+    private async Task DirectAsync(IrcClient client, string nick, bool passive)
+    {
+        if (!passive && client.HasCap(IrcClient.MetadataCap))
+        {
+            string? published;
+            try
+            {
+                published = await client.GetMetadataAsync(nick, IrcClient.DirectChatKey);
+            }
+            catch (Exception e) when (e is TimeoutException or IOException or InvalidOperationException)
+            {
+                published = null;
+            }
+            if (DirectChats.TryParseEndPoint(published, out var endpoint))
+            {
+                Info($"connecting to {nick}'s direct-chat endpoint {published}");
+                try
+                {
+                    await _direct.ConnectAsync(nick, endpoint);
+                    return;
+                }
+                catch (Exception e) when (e is IOException or TimeoutException or System.Net.Sockets.SocketException)
+                {
+                    Error($"direct chat with {nick} at {published} failed: {e.Message}; offering one instead");
+                }
+            }
+        }
         Info($"offering {nick} a direct chat{(passive ? " (passive: they listen)" : "")}; waiting up to {_direct.OfferTimeout.TotalMinutes:0} min for them to /accept");
-        _ = RunInBackgroundAsync($"direct chat with {nick}", () => _direct.OfferAsync(nick, passive));
+        await _direct.OfferAsync(nick, passive);
     }
 
     private void Accept(string nick)
@@ -518,6 +655,9 @@ internal sealed partial class ChatSession : IAsyncDisposable
 
     private static string FormatSpan(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
+
+    /// <summary>What /login asked of the standing listener: an address and port, or (null, 0) for the server connection's address and an ephemeral port.</summary>
+    private sealed record EndpointWish(IPAddress? Address, int Port);
 
     private sealed record InboxEntry(DateTimeOffset Time, string From, string? Target, string Text, bool Direct);
 }

@@ -25,8 +25,8 @@ public sealed class DccChat : IAsyncDisposable
         _connection = new LineConnection(new NetworkStream(socket, ownsSocket: true), MaxLineBytes);
     }
 
-    /// <summary>The nick on the other end, as the offer named it.</summary>
-    public string Peer { get; }
+    /// <summary>The nick on the other end, as the offer named it (or, on the standing listener, as the server vouched for it).</summary>
+    public string Peer { get; internal set; }
 
     public IPEndPoint RemoteEndPoint { get; }
 

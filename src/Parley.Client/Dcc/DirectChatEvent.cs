@@ -13,3 +13,10 @@ public sealed record DirectMessageEvent(DateTimeOffset Time, string Peer, string
 
 /// <summary>The session ended (closed by either side, or failed to open).</summary>
 public sealed record DirectClosedEvent(DateTimeOffset Time, string Peer, string Reason) : DirectChatEvent(Time, Peer);
+
+/// <summary>
+/// The standing listener turned a connection away: no valid handshake (<see cref="DirectChatEvent.Peer"/>
+/// is the nick it claimed, empty when none). Reported at most once a second, so a flood of
+/// bad connections is not a flood of events.
+/// </summary>
+public sealed record DirectRefusedEvent(DateTimeOffset Time, string Peer, IPEndPoint Remote, string Reason) : DirectChatEvent(Time, Peer);

@@ -8,13 +8,15 @@ namespace Parley.Client.Dcc;
 /// The direct (DCC CHAT) sessions of one user, by peer nick: offers we make (we listen, or the
 /// passive form with a token when we cannot), offers we received (kept until accepted:
 /// never acted on by themselves), open sessions and their line loops. Offers travel as CTCP
-/// through <see cref="Server"/>; sessions, once open, need no server and outlive it.
+/// through <see cref="Server"/>; sessions, once open, need no server and outlive it. A Parley
+/// client also keeps one standing listener with a handshake that uses the server as the
+/// authority on who connects (DirectChats.Standing.cs).
 /// </summary>
 /// <remarks>
 /// Thread-safe. Events go to the sink from the sessions' read loops, one at a time per
 /// session; the sink must not block for long.
 /// </remarks>
-public sealed class DirectChats : IAsyncDisposable
+public sealed partial class DirectChats : IAsyncDisposable
 {
     /// <summary>Incoming offers kept at once: a flood of offers cannot grow memory.</summary>
     private const int MaxPendingOffers = 16;
@@ -36,11 +38,8 @@ public sealed class DirectChats : IAsyncDisposable
     /// <summary>The server connection offers go through; null when logged out.</summary>
     public IrcClient? Server { get; set; }
 
-    /// <summary>Where we listen for peers; null: the local address of the server connection (loopback without one).</summary>
+    /// <summary>Where offers listen for peers (an ephemeral port each); null: the local address of the server connection (loopback without one).</summary>
     public IPAddress? ListenAddress { get; set; }
-
-    /// <summary>The port we listen on for offers; 0: an ephemeral one per offer.</summary>
-    public int ListenPort { get; set; }
 
     /// <summary>How long an offer waits for the peer.</summary>
     public TimeSpan OfferTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -124,7 +123,7 @@ public sealed class DirectChats : IAsyncDisposable
             }
             return;
         }
-        using var listener = DccListener.Start(address, ListenPort);
+        using var listener = DccListener.Start(address);
         using var refused = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         lock (_gate)
         {
@@ -186,7 +185,7 @@ public sealed class DirectChats : IAsyncDisposable
             return;
         }
         var server = Server ?? throw new InvalidOperationException("the passive offer needs the server to answer through");
-        using var listener = DccListener.Start(OwnAddress(server), ListenPort);
+        using var listener = DccListener.Start(OwnAddress(server));
         await server.SendCtcpAsync(peer, "DCC", new DccOffer(listener.EndPoint.Address, listener.EndPoint.Port, offer.Token).ToCtcpArguments());
         var accepted = await listener.AcceptAsync(peer, OfferTimeout, _time, cancellationToken);
         await OpenAsync(accepted);
@@ -244,6 +243,7 @@ public sealed class DirectChats : IAsyncDisposable
     /// <summary>Stops taking offers and forgets the pending ones; open sessions stay open.</summary>
     public void StopAccepting()
     {
+        StopListening();
         lock (_gate)
         {
             Accepting = false;

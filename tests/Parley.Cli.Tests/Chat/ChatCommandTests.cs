@@ -51,7 +51,7 @@ public sealed class ChatCommandTests
         {
             await chat.ExpectAsync("  " + name);
         }
-        await chat.SendAndExpectAsync("/Help LOGIN", "/login <nick> <password> [<ip> <port>]");
+        await chat.SendAndExpectAsync("/Help LOGIN", "/login <nick> <password> [<ip> <port> | -]");
         await chat.SendAndExpectAsync("/frobnicate", "!! unknown command /frobnicate");
         await chat.SendAndExpectAsync("/lookup bob", "!! not logged in");
         Assert.Equal(0, await chat.ExitAsync());
@@ -91,13 +91,15 @@ public sealed class ChatCommandTests
         await using var alice = new ChatDriver("alice", server.Address);
         await using var bob = new ChatDriver("bob", server.Address);
 
-        await alice.SendAndExpectAsync("/login alice wonderland", "-- logged in as alice (account alice)");
-        // bob says where he accepts direct chats: it is published as metadata (draft/metadata-3).
-        await bob.SendAndExpectAsync("/LOGIN bob builder 127.0.0.1 45999", "-- logged in as bob (account bob)");
+        // alice opts out of the standing listener ("-"); bob does not: his is published (draft/metadata-3).
+        await alice.SendAndExpectAsync("/login alice wonderland -", "-- logged in as alice (account alice)");
+        await bob.SendAndExpectAsync("/LOGIN bob builder", "-- logged in as bob (account bob)");
+        var accepting = await bob.ExpectAsync("-- accepting direct chats at 127.0.0.1 ");
+        var bobEndpoint = accepting.Split(' ')[5] + " " + accepting.Split(' ')[6];
         var online = await alice.SendAndExpectAsync("/lookup", "-- online (2)");
         Assert.Contains("bob", online, StringComparison.Ordinal);
         var lookedUp = await alice.SendAndExpectAsync("/lookup bob", "-- bob: online, account bob");
-        Assert.Contains("direct chat at 127.0.0.1 45999", lookedUp, StringComparison.Ordinal);
+        Assert.Contains($"direct chat at {bobEndpoint}", lookedUp, StringComparison.Ordinal);
         var notPublished = await bob.SendAndExpectAsync("/Lookup alice", "-- alice: online, account alice");
         Assert.DoesNotContain("direct chat at", notPublished, StringComparison.Ordinal);
         await alice.SendAndExpectAsync("/lookup nobody", "!! nobody is not online (unknown nick)");
@@ -108,10 +110,11 @@ public sealed class ChatCommandTests
         await bob.ExpectAsync("alice: hello through the server");
         await bob.SendAndExpectAsync("/show", "-- no new messages");
 
-        await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
-        await bob.ExpectAsync("-- alice offers a direct chat from 127.0.0.1:");
-        await bob.SendAndExpectAsync("/accept alice", "-- direct chat with alice open");
+        // To bob's published endpoint, with the token through the server: no offer, no /accept,
+        // and alice (who opted out) needs no listener.
+        await alice.SendAndExpectAsync("/direct bob", $"-- connecting to bob's direct-chat endpoint {bobEndpoint}");
         await alice.ExpectAsync("-- direct chat with bob open");
+        await bob.ExpectAsync("-- direct chat with alice open (127.0.0.1:");
 
         await server.StopAsync();
         await alice.ExpectAsync("!! connection lost");
@@ -176,6 +179,8 @@ public sealed class ChatCommandTests
         await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
         await bob.ExpectAsync("-- logged in as bob");
         await alice.SendAndExpectAsync("/login alice wonderland", "-- logged in as alice (account alice)");
+        var accepting = await alice.ExpectAsync("-- accepting direct chats at ");
+        var endpoint = accepting.Split(' ')[5] + " " + accepting.Split(' ')[6];
         await alice.SendAndExpectAsync("/join #back", "-- alice joined #back");
 
         await server.RestartAsync();
@@ -183,28 +188,82 @@ public sealed class ChatCommandTests
         await alice.ExpectAsync("!! connection lost");
         await alice.ExpectAsync("-- reconnecting in");
         await alice.ExpectAsync("-- reconnected as alice (account alice)");
-        await alice.ExpectAsync("-- alice joined #back");
+        // The new server knew nothing of it: published again, the same listener (alongside the rejoin).
+        await alice.ExpectAllAsync("-- alice joined #back", $"-- direct chats: published again at {endpoint}");
         await bob.ExpectAsync("-- reconnected as bob");
         await bob.SendAndExpectAsync("/msg alice welcome back", "-> alice: welcome back");
         await alice.ExpectAsync("<bob> welcome back");
+        await bob.SendAndExpectAsync("/lookup alice", $"direct chat at {endpoint}");
     }
 
     [Fact]
-    public async Task Login_WithAnIpAndPort_OffersDirectChatsThere()
+    public async Task Login_WithAnIpAndPort_ListensAndPublishesThere_AndAPeerWithoutAnEndpointGetsAnOffer()
     {
         await using var server = await ParleyLoopback.StartAsync();
         await server.CreateAccountAsync("alice", "wonderland");
         var port = ExternalPrograms.FreePort();
         await using var alice = new ChatDriver("alice", server.Address);
-        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob");
+        await using var bob = new ChatDriver("bob", server.Address, "--nick", "bob", "--no-listen");
         await bob.ExpectAsync("-- logged in as bob");
         await alice.SendAndExpectAsync("/login alice wonderland 127.0.0.1 notaport", "!! the direct-chat address must be an IP address and a port");
+        await alice.SendAndExpectAsync("/login alice wonderland 127.0.0.1", "!! usage: /login");
         await alice.SendAndExpectAsync($"/login alice wonderland 127.0.0.1 {port}", "-- logged in as alice");
+        await alice.ExpectAsync($"-- accepting direct chats at 127.0.0.1 {port}");
+        await bob.SendAndExpectAsync("/lookup alice", $"direct chat at 127.0.0.1 {port}");
+
+        // bob published nothing (--no-listen): alice's /direct falls back to a DCC offer.
         await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
-        await bob.ExpectAsync($"-- alice offers a direct chat from 127.0.0.1:{port}");
+        await bob.ExpectAsync("-- alice offers a direct chat from 127.0.0.1:");
         await bob.SendAndExpectAsync("/close alice", "-- refused the direct chat offer from alice");
         await alice.ExpectAsync("!! direct chat with bob failed: bob refused the direct chat");
         await bob.SendAndExpectAsync("/accept alice", "!! no direct chat offer from alice");
+
+        // bob to alice: her endpoint, the given port.
+        await bob.SendAndExpectAsync("/direct alice", $"-- connecting to alice's direct-chat endpoint 127.0.0.1 {port}");
+        await bob.ExpectAsync($"-- direct chat with alice open (127.0.0.1:{port})");
+        await alice.ExpectAsync("-- direct chat with bob open");
+        await bob.SendAndExpectAsync("/msg alice straight in", "=bob= -> alice: straight in");
+        await alice.ExpectAsync("=bob= straight in");
+    }
+
+    [Fact]
+    public async Task Logout_ClosesTheListener_AndClearsTheEndpoint()
+    {
+        await using var server = await ParleyLoopback.StartAsync();
+        await server.CreateAccountAsync("bob", "builder");
+        await using var alice = new ChatDriver("alice", server.Address, "--nick", "alice");
+        await alice.ExpectAsync("-- logged in as alice");
+        await using var bob = new ChatDriver("bob", server.Address);
+        // A second connection to bob's account keeps the user (multiclient) after this one logs out.
+        await using var bobsPhone = new Parley.Client.IrcClient(new Parley.Client.IrcClientOptions
+        {
+            Host = server.EndPoint.Address.ToString(),
+            Port = server.EndPoint.Port,
+            Nick = "bob",
+            Password = "builder",
+            Reconnect = new Parley.Client.ReconnectPolicy { Enabled = false },
+        });
+        Assert.True((await bobsPhone.StartAsync()).Success);
+        var pump = Task.Run(async () =>
+        {
+            await foreach (var _ in bobsPhone.Events.ReadAllAsync())
+            {
+            }
+        });
+        await bob.SendAndExpectAsync("/login bob builder", "-- logged in as bob (account bob)");
+        var accepting = await bob.ExpectAsync("-- accepting direct chats at 127.0.0.1 ");
+        var port = int.Parse(accepting.Split(' ')[6], System.Globalization.CultureInfo.InvariantCulture);
+        await alice.SendAndExpectAsync("/lookup bob", "direct chat at 127.0.0.1 ");
+
+        await bob.SendAndExpectAsync("/logout", "-- logged out");
+
+        var after = await alice.SendAndExpectAsync("/lookup bob", "-- bob: online, account bob");
+        Assert.DoesNotContain("direct chat at", after, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<Parley.Client.ConnectFailedException>(
+            () => Parley.Client.AddressConnector.ConnectAsync([System.Net.IPAddress.Loopback], port));
+        await alice.SendAndExpectAsync("/direct bob", "-- offering bob a direct chat");
+        await bobsPhone.QuitAsync();
+        await pump;
     }
 
     [Fact]

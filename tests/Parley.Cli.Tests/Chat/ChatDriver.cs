@@ -60,6 +60,26 @@ public sealed class ChatDriver : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until a line containing each of <paramref name="expected"/> has come, in any order.</summary>
+    public async Task ExpectAllAsync(params string[] expected)
+    {
+        var missing = new List<string>(expected);
+        using var cts = new CancellationTokenSource(Timeout);
+        try
+        {
+            while (missing.Count > 0)
+            {
+                var line = await _output.Reader.ReadAsync(cts.Token);
+                _seen.Add(line);
+                missing.RemoveAll(e => line.Contains(e, StringComparison.Ordinal));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name}: no line with '{string.Join("', '", missing)}' within {Timeout.TotalSeconds} s; saw:\n{string.Join('\n', _seen.TakeLast(30))}");
+        }
+    }
+
     /// <summary>Ends standard input and waits for the exit code.</summary>
     public async Task<int> ExitAsync()
     {

@@ -23,6 +23,8 @@ internal static class AccountCommand
 
           --password PASS   the password; "-" or leaving it out reads one line from standard input
           --data-dir DIR    the server's data directory (default: $PARLEY_Server__DataDir, else ./parley-data)
+          --cluster CONNSTR the accounts of a cluster: its PostgreSQL database, as given to
+                            parley serve --cluster (default: $PARLEY_Server__Cluster__ConnectionString)
           -h, --help        this help
         """;
 
@@ -40,10 +42,11 @@ internal static class AccountCommand
         string? password = null;
         string? email = null;
         var dataDir = Environment.GetEnvironmentVariable("PARLEY_Server__DataDir") is { Length: > 0 } env ? env : DefaultDataDir;
+        var cluster = Environment.GetEnvironmentVariable("PARLEY_Server__Cluster__ConnectionString") is { Length: > 0 } cs ? cs : null;
         for (var i = 1; i < args.Length; i++)
         {
             var arg = CliArgs.SplitInline(args[i], out var inline);
-            if (arg is "--password" or "--email" or "--data-dir")
+            if (arg is "--password" or "--email" or "--data-dir" or "--cluster")
             {
                 if (inline is null && i + 1 >= args.Length)
                 {
@@ -57,6 +60,9 @@ internal static class AccountCommand
                         break;
                     case "--email":
                         email = value;
+                        break;
+                    case "--cluster":
+                        cluster = value;
                         break;
                     default:
                         dataDir = value;
@@ -110,14 +116,16 @@ internal static class AccountCommand
                 return UsageError(stderr, "give the password with --password or as one line on standard input");
             }
         }
-        if (verb != "create" && !File.Exists(Path.Combine(dataDir, SqliteDatabase.FileName)))
+        if (cluster is null && verb != "create" && !File.Exists(Path.Combine(dataDir, SqliteDatabase.FileName)))
         {
             return Failure(stderr, $"no accounts database in '{dataDir}' (no {SqliteDatabase.FileName})");
         }
 
         try
         {
-            using var store = SqliteAccountStore.Open(SqliteDatabase.Open(dataDir), caseMapping: null, TimeProvider.System, ownsDatabase: true);
+            using var store = cluster is null
+                ? SqliteAccountStore.Open(SqliteDatabase.Open(dataDir), caseMapping: null, TimeProvider.System, ownsDatabase: true)
+                : OpenClusterAccounts(cluster);
             return verb switch
             {
                 "create" => Report(stderr, stdout, name!, store.CreateAsync(name!, password!, email).AsTask().GetAwaiter().GetResult(), "created"),
@@ -126,9 +134,34 @@ internal static class AccountCommand
                 _ => List(store, stdout),
             };
         }
+        catch (Parley.Server.Hosting.StartupException ex)
+        {
+            return Failure(stderr, ex.Message);
+        }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            return Failure(stderr, $"cannot use the database in '{dataDir}': {ex.Message.Split('\n')[0].Trim()}");
+            var where = cluster is null ? $"the database in '{dataDir}'" : "the cluster's database";
+            return Failure(stderr, $"cannot use {where}: {ex.Message.Split('\n')[0].Trim()}");
+        }
+    }
+
+    /// <summary>
+    /// The cluster's accounts (PostgreSQL), folded as the cluster folds them. Its own method so
+    /// that only this path loads Npgsql (see ServeCommand.BuildClusterNode); blocking is safe at
+    /// a command's top level.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IAccountStore OpenClusterAccounts(string connectionString)
+    {
+        var db = Parley.Cluster.Storage.PostgresDatabase.OpenAsync(connectionString).GetAwaiter().GetResult();
+        try
+        {
+            return Parley.Cluster.Storage.PostgresAccountStore.OpenAsync(db, caseMapping: null, TimeProvider.System, ownsDatabase: true).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,9 @@ public static class ClusterHost
     /// </summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>The cluster's IP cloaking key in <c>parley_meta</c> (base64).</summary>
+    internal const string CloakKeyName = "cloak_key";
+
     /// <summary>Opens the database, applies the schemas and builds the host; the silo starts with it.</summary>
     /// <exception cref="OptionsException">An invalid silo address.</exception>
     /// <exception cref="StartupException">
@@ -47,11 +51,16 @@ public static class ClusterHost
         var db = await PostgresDatabase.OpenAsync(cluster.ConnectionString!, cancellationToken);
         PostgresAccountStore accounts;
         PostgresHistoryStore history;
+        byte[] cloakKey;
         try
         {
             await OrleansSchema.ApplyAsync(db, cancellationToken);
             accounts = await PostgresAccountStore.OpenAsync(db, mapping, time ?? TimeProvider.System, ownsDatabase: true, cancellationToken: cancellationToken);
             history = new PostgresHistoryStore(db);
+            // One cloaking key for the cluster: a user's cloaked host (and so a ban on it) is the
+            // same whichever node they connect to.
+            cloakKey = Convert.FromBase64String(await db.GetOrCreateMetaAsync(CloakKeyName,
+                () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken));
         }
         catch (Exception ex) when (PostgresDatabase.Describe(ex, db.DataSource) is { } message)
         {
@@ -68,15 +77,21 @@ public static class ClusterHost
         {
             Accounts = accounts,
             History = history,
+            CloakKey = cloakKey,
             Configure = builder =>
             {
                 builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+                // Orleans' placement retries log every grain placement at Information.
+                builder.Logging.AddFilter("Polly", LogLevel.Warning);
                 // At every start these two warn of what we chose (workstation GC, see
                 // Parley.Cli.csproj) and of a watchdog check that has not run yet.
                 builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
                 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
                 builder.UseOrleans(siloBuilder => ConfigureSilo(siloBuilder, options.Name, cluster, silo));
-                builder.Services.AddSingleton<INetworkLink, ClusterLink>();
+                builder.Services.AddSingleton(new NodeIdentity(options.Name, options.Description));
+                builder.Services.AddSingleton<ClusterLink>();
+                builder.Services.AddSingleton<INetworkLink>(sp => sp.GetRequiredService<ClusterLink>());
+                builder.Services.AddHostedService<MembershipWatcher>();
             },
         };
         return ParleyServer.Build(options, reload, time, logging, backends);

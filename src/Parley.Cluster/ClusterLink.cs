@@ -14,7 +14,8 @@ namespace Parley.Cluster;
 /// task (which first yields, so no grain call runs under the lock); releases are sent in the
 /// order they were made, and a claim waits for them (<see cref="ClaimNickAsync"/>).
 /// </remarks>
-public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails silo, ILogger<ClusterLink> logger) : INetworkLink
+public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails silo, IClusterMembershipService membership, ILogger<ClusterLink> logger,
+    NodeIdentity? identity = null) : INetworkLink
 {
     private readonly Lock _gate = new();
     private readonly string _node = silo.SiloAddress.ToParsableString();
@@ -29,6 +30,23 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     public void Attach(IrcNetwork network) => _network = network;
 
+    public async ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default)
+    {
+        var holder = await NickGrain(nick).GetAsync();
+        if (holder is null || holder.Node == _node)
+        {
+            return null;
+        }
+        var wire = await holder.Observer.WhoisAsync(nick, viewerIsOperator);
+        return wire?.ToRemote();
+    }
+
+    public IReadOnlyList<string> OtherNodes
+        => [.. membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
+            .Select(m => m.Name)
+            .Order(StringComparer.Ordinal)];
+
     /// <summary>This node's observer reference, made at first use (the silo runs by then).</summary>
     private INodeObserver Observer
     {
@@ -36,7 +54,8 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         {
             lock (_gate)
             {
-                return _observerReference ??= grains.CreateObjectReference<INodeObserver>(new NodeObserver(this, Network));
+                return _observerReference ??= grains.CreateObjectReference<INodeObserver>(
+                    new NodeObserver(this, Network, identity ?? new NodeIdentity(Network.ServerName, "Parley cluster node")));
             }
         }
     }
@@ -150,8 +169,16 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     private static partial void LogReleaseFailed(ILogger logger, Exception ex, string nick);
 
     /// <summary>What other nodes call on this one.</summary>
-    private sealed class NodeObserver(ClusterLink link, IrcNetwork network) : INodeObserver
+    private sealed class NodeObserver(ClusterLink link, IrcNetwork network, NodeIdentity identity) : INodeObserver
     {
+        public Task<WhoisWire?> WhoisAsync(string nick, bool viewerIsOperator)
+        {
+            var info = network.WhoisForRemote(nick, viewerIsOperator);
+            return Task.FromResult(info is null ? null : WhoisWire.From(info, identity.Name, identity.Description));
+        }
+
+        public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(network.HoldsNick(nick, userId));
+
         public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
         {
             link.OnChannelEvent(channel, seq, e);

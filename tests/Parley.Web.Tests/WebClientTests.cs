@@ -36,6 +36,23 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await Expect(alice.Line("carol here, in a terminal")).ToBeVisibleAsync();
         await Expect(bob.Line("carol here, in a terminal")).ToBeVisibleAsync();
 
+        // Actions, links, and markup shown as the text it is.
+        await alice.Composer.FillAsync("/me waves at everyone");
+        await alice.Composer.PressAsync("Enter");
+        await Expect(bob.Page.Locator(".messages .line.action", new() { HasTextString = "waves at everyone" })).ToBeVisibleAsync();
+        await carol.SayAsync("#lobby", "the spec: https://ircv3.net/specs/extensions/read-marker <b>not bold</b>");
+        await Expect(bob.Page.Locator(".messages a[href='https://ircv3.net/specs/extensions/read-marker']")).ToBeVisibleAsync();
+        await Expect(bob.Line("<b>not bold</b>")).ToBeVisibleAsync();
+        await Expect(bob.Page.Locator(".messages b")).ToHaveCountAsync(0);
+
+        // Tab completes a member's nick.
+        await alice.Composer.FillAsync("ca");
+        await alice.Composer.PressAsync("Tab");
+        await Expect(alice.Composer).ToHaveValueAsync("carol: ");
+        await alice.Composer.PressSequentiallyAsync("thanks for the link");
+        await alice.Composer.PressAsync("Enter");
+        await carol.WaitForAsync(l => l.EndsWith("PRIVMSG #lobby :carol: thanks for the link", StringComparison.Ordinal));
+
         // Members with their prefixes: carol made the channel, so she is its operator.
         await alice.Page.GetByRole(AriaRole.Button, new() { Name = "Members" }).ClickAsync();
         var members = alice.Page.Locator(".panel .members");
@@ -268,6 +285,23 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
         await Expect(alice.Badge("#notes")).ToHaveTextAsync("2");
         await alice.Page.EvaluateAsync("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))");
         await Expect(alice.Badge("#notes")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task TakenAccountName_OrNoServer_IsSaidOnTheLoginForm()
+    {
+        await using var server = await ServerProcess.StartAsync("alice");
+        await using var user = await WebUser.OpenAsync(browser, server);
+        await user.Page.GetByRole(AriaRole.Tab, new() { Name = "Create account" }).ClickAsync();
+        await user.Page.GetByLabel("Account", new() { Exact = true }).FillAsync("alice");
+        await user.Page.GetByLabel("Password", new() { Exact = true }).FillAsync("another password");
+        await user.Page.Locator("form button[type=submit]").ClickAsync();
+        await Expect(user.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("alice");
+
+        await server.StopAsync();
+        await user.Page.GetByRole(AriaRole.Tab, new() { Name = "Log in" }).ClickAsync();
+        await user.Page.Locator("form button[type=submit]").ClickAsync();
+        await Expect(user.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Cannot connect to the server");
     }
 
     [Fact]

@@ -351,6 +351,22 @@ function Composer({ store, c, inputRef }: { store: Store; c: Conversation; input
         setText(last.text);
         setEditing(last.msgid!);
       }
+    } else if (e.key === 'Tab' && !e.shiftKey && el.selectionStart === el.selectionEnd) {
+      // Nick completion: the word before the caret, from the channel's members.
+      const caret = el.selectionStart;
+      const word = /[^\s]*$/.exec(text.slice(0, caret))?.[0] ?? '';
+      if (word === '') return;
+      const nicks = c.type === 'channel' ? [...c.members.values()].map(m => m.nick) : [c.name];
+      const match = nicks.filter(n => n !== store.nick).sort().find(n => n.toLowerCase().startsWith(word.toLowerCase()));
+      if (!match) return;
+      e.preventDefault();
+      const start = caret - word.length;
+      const insert = match + (start === 0 ? ': ' : ' ');
+      const next = text.slice(0, start) + insert + text.slice(caret);
+      // Into the element at once (and the caret after the nick), so keys typed next land after it.
+      el.value = next;
+      el.setSelectionRange(start + insert.length, start + insert.length);
+      setText(next);
     } else if (e.key === 'Escape' && editing) {
       e.stopPropagation();
       setText('');
@@ -361,7 +377,7 @@ function Composer({ store, c, inputRef }: { store: Store; c: Conversation; input
   return (
     <div class="composer">
       {editing ? <div class="editing">Editing your last message: Enter replaces it, Esc cancels</div> : null}
-      <textarea ref={inputRef} rows={1} value={text} aria-label="Message" disabled={disabled}
+      <textarea ref={inputRef} rows={Math.min(6, text.split('\n').length)} value={text} aria-label="Message" disabled={disabled}
         placeholder={c.type === 'server' ? 'Type /join #channel or /msg nick text' : `Message ${c.name}`}
         onInput={e => setText((e.target as HTMLTextAreaElement).value)} onKeyDown={onKey} />
     </div>

@@ -289,7 +289,12 @@ export class Store {
       if (c.type === 'server') c.unread = 0;
       return;
     }
-    const last = c.lines[c.lines.length - 1];
+    // The newest line with the server's time: a local line (an error, a notice of ours) carries
+    // this browser's clock, which must not push the marker past lines still to come.
+    let last: Line | undefined;
+    for (let i = c.lines.length - 1; i >= 0 && !last; i--) {
+      if (!c.lines[i]!.key.startsWith('local-')) last = c.lines[i];
+    }
     if (!last) return;
     if (c.marker === null || last.time > c.marker) {
       c.marker = last.time;

@@ -10,6 +10,12 @@ public interface INodeObserver : IGrainObserver
     /// <summary>A private message to the local user holding <paramref name="nick"/>; null if none does (any more).</summary>
     Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick);
 
+    /// <summary>WHOIS of the local user holding <paramref name="nick"/>, or null (see <see cref="Parley.Server.Network.INetworkLink.WhoisAsync"/>).</summary>
+    Task<WhoisWire?> WhoisAsync(string nick, bool viewerIsOperator);
+
+    /// <summary>Whether the local user <paramref name="userId"/> still holds <paramref name="nick"/> (a nick grain checking a holder before it gives the nick to another node).</summary>
+    Task<bool> HoldsNickAsync(string nick, long userId);
+
     /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
     Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
 }

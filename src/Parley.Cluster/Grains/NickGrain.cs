@@ -6,26 +6,44 @@ namespace Parley.Cluster.Grains;
 /// held the grain is kept active (an idle grain would otherwise be collected and forget it).
 /// </summary>
 /// <remarks>
-/// Not done yet (issue 9): when the node holding a nick dies, its holders are not yet
-/// cleared; when the node hosting this grain dies, the holder is lost until the holder's node
-/// claims again. Both come with the membership handling.
+/// A holder on a node that membership has declared dead counts as no holder. Not done yet
+/// (issue 9): when the node hosting this grain dies, the holder is lost (the grain is
+/// reactivated empty elsewhere) until the holder's node claims its nicks again.
 /// </remarks>
-public sealed class NickGrain : Grain, INickGrain
+public sealed class NickGrain(IClusterMembershipService membership) : Grain, INickGrain
 {
     /// <summary>How long a held nick's grain stays active without calls: "as long as it is held".</summary>
     private static readonly TimeSpan HeldLifetime = TimeSpan.FromDays(365);
 
     private NickHolder? _holder;
 
-    public Task<bool> ClaimAsync(NickHolder claimant)
+    public async Task<bool> ClaimAsync(NickHolder claimant)
     {
-        if (_holder is not null && (_holder.Node != claimant.Node || _holder.UserId != claimant.UserId))
+        ForgetDeadHolder();
+        if (_holder is not null && (_holder.Node != claimant.Node || _holder.UserId != claimant.UserId) && await StillHeldAsync(_holder))
         {
-            return Task.FromResult(false);
+            return false;
         }
         _holder = claimant;
         DelayDeactivation(HeldLifetime);
-        return Task.FromResult(true);
+        return true;
+    }
+
+    /// <summary>
+    /// Asks the holder's node whether its user still holds the nick: its release (sent after
+    /// the user quit or changed nick) may still be on its way, or lost. If the node does not
+    /// answer, the nick stays held: never two holders.
+    /// </summary>
+    private static async Task<bool> StillHeldAsync(NickHolder holder)
+    {
+        try
+        {
+            return await holder.Observer.HoldsNickAsync(holder.Nick, holder.UserId);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            return true;
+        }
     }
 
     public Task ReleaseAsync(string node, long userId)
@@ -38,5 +56,18 @@ public sealed class NickGrain : Grain, INickGrain
         return Task.CompletedTask;
     }
 
-    public Task<NickHolder?> GetAsync() => Task.FromResult(_holder);
+    public Task<NickHolder?> GetAsync()
+    {
+        ForgetDeadHolder();
+        return Task.FromResult(_holder);
+    }
+
+    /// <summary>A holder whose node membership has declared dead holds nothing any more (its users are gone).</summary>
+    private void ForgetDeadHolder()
+    {
+        if (_holder is not null && membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(_holder.Node)) == SiloStatus.Dead)
+        {
+            _holder = null;
+        }
+    }
 }

@@ -126,6 +126,22 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         SchemaVersion = migrations.Count;
     }
 
+    /// <summary>
+    /// The value of <paramref name="key"/> in <c>parley_meta</c>; if there is none yet, it is set
+    /// to <paramref name="create"/>'s, once for every node (the first writer wins, the others read its value).
+    /// </summary>
+    public async Task<string> GetOrCreateMetaAsync(string key, Func<string> create, CancellationToken cancellationToken = default)
+    {
+        await using var insert = DataSource.CreateCommand(
+            "INSERT INTO parley_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING;");
+        insert.Parameters.AddWithValue(key);
+        insert.Parameters.AddWithValue(create());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await using var read = DataSource.CreateCommand("SELECT value FROM parley_meta WHERE key = $1;");
+        read.Parameters.AddWithValue(key);
+        return (string)(await read.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public void Dispose() => DataSource.Dispose();
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();

@@ -125,8 +125,9 @@ internal static partial class ServerQueryCommands
     }
 
     // LINKS [[<remote server>] <server mask>]   https://modern.ircdocs.horse/#links-message
-    // A single server and its built-in services, listed as a server linked to it (hop 1) as
-    // other servers list their linked services, each when it matches the mask.
+    // This server, the other nodes of its cluster if it is in one, and its built-in services,
+    // each listed as a server linked to it (hop 1) as other servers list their linked services,
+    // each when it matches the mask.
     private static ValueTask LinksAsync(Session s, IrcMessage m)
     {
         var mask = m.Parameters.Count > 1 ? m.Parameters[1] : m.Param(0);
@@ -137,6 +138,14 @@ internal static partial class ServerQueryCommands
         if (string.IsNullOrEmpty(mask) || HostMask.Matches(mask, s.Server.Name, CaseMapping.Ascii))
         {
             s.Numeric(Numerics.RPL_LINKS, s.Server.Name, s.Server.Name, "0 " + s.Server.Options.Description);
+        }
+        // In a cluster, the other nodes, each one hop away (issue 9).
+        foreach (var node in s.Network.Link?.OtherNodes ?? [])
+        {
+            if (string.IsNullOrEmpty(mask) || HostMask.Matches(mask, node, CaseMapping.Ascii))
+            {
+                s.Numeric(Numerics.RPL_LINKS, node, s.Server.Name, "1 Parley cluster node");
+            }
         }
         var services = s.Server.Options.ServicesName;
         if (string.IsNullOrEmpty(mask) || HostMask.Matches(mask, services, CaseMapping.Ascii))

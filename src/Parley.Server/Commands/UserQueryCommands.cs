@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using Parley.Protocol;
 using Parley.Server.Network;
@@ -113,31 +114,50 @@ internal static class UserQueryCommands
     }
 
     // WHOIS [<target>] <nick>   https://modern.ircdocs.horse/#whois-message
-    private static ValueTask WhoisAsync(Session s, IrcMessage m)
+    private static async ValueTask WhoisAsync(Session s, IrcMessage m)
     {
-        // With two parameters the first names a server (or a user's server): we are the only one.
+        // With two parameters the first names a server (or a user's server): the answer is the same.
         var query = m.Parameters.Count > 1 ? m.Parameters[1] : m.Param(0) ?? "";
         // TARGMAX WHOIS:1 — only the first of a comma-separated list is answered (as Ergo).
         var nick = query.Split(',')[0];
         if (nick.Length == 0)
         {
             s.Numeric(Numerics.ERR_NONICKNAMEGIVEN, "No nickname given");
-            return ValueTask.CompletedTask;
+            return;
         }
         var info = s.Network.Whois(s.User, nick);
-        if (info is null)
+        if (info is not null)
+        {
+            SendWhois(s, info, s.Server.Name, s.Server.Options.Description);
+            MetadataCommands.SendWhois(s, info.Nick);
+            s.Numeric(Numerics.RPL_ENDOFWHOIS, ReplyLines.SafeParam(query), "End of /WHOIS list");
+            return;
+        }
+        // In a cluster, a user of another node; 312 names that node (issue 9).
+        RemoteWhois? remote = null;
+        if (s.Network.Link is { } link && NickRules.IsValid(nick, s.Server.Options.Limits.NickLength))
+        {
+            try
+            {
+                remote = await link.WhoisAsync(nick, s.User.IsOperator);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.UserQueryCommands").LogWarning(ex, "WHOIS {Nick} on another node failed", nick);
+            }
+        }
+        if (remote is null)
         {
             s.Numeric(Numerics.ERR_NOSUCHNICK, ReplyLines.SafeParam(nick), "No such nick/channel");
-            s.Numeric(Numerics.RPL_ENDOFWHOIS, ReplyLines.SafeParam(query), "End of /WHOIS list");
-            return ValueTask.CompletedTask;
         }
-        SendWhois(s, info);
-        MetadataCommands.SendWhois(s, info.Nick);
+        else
+        {
+            SendWhois(s, remote.Info, remote.ServerName, remote.ServerDescription);
+        }
         s.Numeric(Numerics.RPL_ENDOFWHOIS, ReplyLines.SafeParam(query), "End of /WHOIS list");
-        return ValueTask.CompletedTask;
     }
 
-    private static void SendWhois(Session s, WhoisInfo info)
+    private static void SendWhois(Session s, WhoisInfo info, string serverName, string serverDescription)
     {
         var n = info.Nick;
         s.Numeric(Numerics.RPL_WHOISUSER, n, info.Username, info.Host, "*", info.Realname);
@@ -150,7 +170,7 @@ internal static class UserQueryCommands
                 s.Numeric(Numerics.RPL_WHOISCHANNELS, n, line);
             }
         }
-        s.Numeric(Numerics.RPL_WHOISSERVER, n, s.Server.Name, s.Server.Options.Description);
+        s.Numeric(Numerics.RPL_WHOISSERVER, n, serverName, serverDescription);
         if (info.Operator)
         {
             s.Numeric(Numerics.RPL_WHOISOPERATOR, n, "is an IRC operator");

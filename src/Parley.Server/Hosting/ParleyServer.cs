@@ -74,7 +74,7 @@ public static class ParleyServer
         ServerBans bans;
         try
         {
-            cloakKey = HostCloak.LoadOrCreateKey(options.DataDir);
+            cloakKey = backends?.CloakKey ?? HostCloak.LoadOrCreateKey(options.DataDir);
             bans = ServerBans.Load(options.DataDir, time ?? TimeProvider.System);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)

@@ -16,6 +16,9 @@ public sealed record ServerBackends
     /// <summary>The history store, instead of <c>history.db</c> (used only when history is on); disposed with the server.</summary>
     public IHistoryStore? History { get; init; }
 
+    /// <summary>The IP cloaking key, instead of the data directory's <c>cloak.key</c> (a cluster's nodes share one, so a user's cloak is the same on every node).</summary>
+    public byte[]? CloakKey { get; init; }
+
     /// <summary>Adds services to the host before it is built (the Orleans silo).</summary>
     public Action<WebApplicationBuilder>? Configure { get; init; }
 }

@@ -29,6 +29,16 @@ public interface INetworkLink
     void ReleaseNick(string nick, long userId);
 
     /// <summary>
+    /// WHOIS of <paramref name="nick"/> held by a user on another node, or null. Hidden
+    /// channels (secret, or the user is invisible) are listed only for an operator viewer,
+    /// since a viewer on another node shares no channel with the user.
+    /// </summary>
+    ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default);
+
+    /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
+    IReadOnlyList<string> OtherNodes { get; }
+
+    /// <summary>
     /// Delivers a private message (PRIVMSG, NOTICE, TAGMSG; each line of a multiline message)
     /// to whoever holds <paramref name="nick"/> on another node, which stores the recipient's
     /// copy in history before delivering it. Returns the recipient's nick and away message, or
@@ -37,6 +47,9 @@ public interface INetworkLink
     /// </summary>
     ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default);
 }
+
+/// <summary>WHOIS of a user on another node: what that node knows, and the node's name and description (RPL_WHOISSERVER).</summary>
+public sealed record RemoteWhois(WhoisInfo Info, string ServerName, string ServerDescription);
 
 /// <summary>Who received a private message on another node.</summary>
 public sealed record RemoteRecipient(string Nick, string? AwayMessage);

@@ -21,6 +21,39 @@ public sealed partial class IrcNetwork
         link.Attach(this);
     }
 
+    /// <summary>WHOIS of a local user for a viewer on another node (see <see cref="INetworkLink.WhoisAsync"/>); null if no registered local user holds the nick.</summary>
+    public WhoisInfo? WhoisForRemote(string nick, bool viewerIsOperator)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(nick, out var target) || !target.IsRegistered)
+            {
+                return null;
+            }
+            var channels = new List<(string, MemberStatus)>();
+            foreach (var channel in target.Channels)
+            {
+                if ((channel.Has(ChannelModeFlags.Secret) || target.IsInvisible) && !viewerIsOperator)
+                {
+                    continue;
+                }
+                channels.Add((channel.Name, channel.Members[target]));
+            }
+            return new WhoisInfo(target.Nick, target.Username, target.Host, target.RealHost, target.RealIp, target.Realname,
+                target.Account, target.AwayMessage, target.IsOperator, target.IsBot, channels, IdleSecondsLocked(target), target.SignOnAt,
+                Secure: target.IsSecure, CertFingerprint: target.CertFingerprint);
+        }
+    }
+
+    /// <summary>Whether the local user <paramref name="userId"/> holds <paramref name="nick"/> now (asked by the nick's grain).</summary>
+    public bool HoldsNick(string nick, long userId)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var holder) && holder.Id == userId;
+        }
+    }
+
     /// <summary>
     /// A private message from a user on another node to <paramref name="nick"/> here: the
     /// recipient's copy is stored, then delivered (through the pipeline, so it is stored before

@@ -161,9 +161,11 @@ public sealed partial class WebSocketPipe : IDuplexPipe
                 }
                 if (tooLong || length > _maxLineBytes)
                 {
+                    // The session is closed with the reason first: completing the input
+                    // first would end it as "Remote host closed the connection".
                     discarding = true;
-                    await writer.CompleteAsync();
                     Reject(WebSocketCloseStatus.MessageTooBig, $"Message too long: an IRC line is at most {_maxLineBytes} bytes");
+                    await writer.CompleteAsync();
                     continue;
                 }
                 var line = buffer.AsSpan(0, length);
@@ -178,9 +180,11 @@ public sealed partial class WebSocketPipe : IDuplexPipe
                 }
                 if (line.IndexOfAny((byte)'\r', (byte)'\n') >= 0)
                 {
+                    // The session is closed with the reason first: completing the input
+                    // first would end it as "Remote host closed the connection".
                     discarding = true;
-                    await writer.CompleteAsync();
                     Reject(WebSocketCloseStatus.InvalidPayloadData, "One IRC line per message: no CR or LF inside");
+                    await writer.CompleteAsync();
                     continue;
                 }
                 if (line.IsEmpty)

@@ -35,6 +35,21 @@ public sealed class IrcLineClient : IAsyncDisposable
         return c;
     }
 
+    /// <summary>Connects, logs in to <paramref name="account"/> with SASL PLAIN and registers as <paramref name="nick"/>, with <paramref name="caps"/> too.</summary>
+    public static async Task<IrcLineClient> LoginAsync(int port, string nick, string account, string password, string caps = "")
+    {
+        var c = await ConnectAsync(port);
+        await c.SendAsync($"CAP REQ :sasl {caps}".TrimEnd(), $"NICK {nick}", $"USER {nick} 0 * :{nick}");
+        await c.ExpectAsync(l => l.Contains(" ACK ", StringComparison.Ordinal));
+        await c.SendAsync("AUTHENTICATE PLAIN");
+        await c.ExpectAsync(l => l.EndsWith(" AUTHENTICATE +", StringComparison.Ordinal) || l == "AUTHENTICATE +");
+        await c.SendAsync("AUTHENTICATE " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{account}\0{password}")));
+        await c.ExpectAsync(l => l.Contains(" 903 ", StringComparison.Ordinal));
+        await c.SendAsync("CAP END");
+        await c.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal));
+        return c;
+    }
+
     public async Task SendAsync(params string[] lines)
     {
         var bytes = Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\r\n")));

@@ -18,6 +18,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDir;
     private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly System.Threading.Channels.Channel<string> _output = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
     private NodeProcess(Process process, string dataDir, string name, int siloPort)
     {
@@ -55,7 +56,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private static async Task<NodeProcess> StartAsync(string name, int siloPort, string[] extra)
     {
         var dataDir = Directory.CreateTempSubdirectory("parley-node-").FullName;
-        var process = Run(["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--name", name, "--no-flood-limits", .. extra]);
+        var process = Run(["serve", "--listen", "127.0.0.1:0", "--no-http", "--data-dir", dataDir, "--name", name, "--no-flood-limits", .. extra]);
         var node = new NodeProcess(process, dataDir, name, siloPort);
         process.ErrorDataReceived += (_, e) =>
         {
@@ -76,8 +77,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
                 }
                 if (line.Contains(" ready", StringComparison.Ordinal))
                 {
-                    // Keep draining stdout so the node never blocks on a full pipe.
-                    _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+                    // Keep reading stdout (so the node never blocks on a full pipe) for WaitForOutputAsync.
+                    _ = node.PumpOutputAsync();
                     return node;
                 }
             }
@@ -87,6 +88,35 @@ public sealed partial class NodeProcess : IAsyncDisposable
         {
             await node.DisposeAsync();
             throw;
+        }
+    }
+
+    private async Task PumpOutputAsync()
+    {
+        try
+        {
+            while (await _process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                _output.Writer.TryWrite(line);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        _output.Writer.TryComplete();
+    }
+
+    /// <summary>Waits until the node writes a line (after it was ready) that matches; returns it.</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var line = await _output.Reader.ReadAsync(cts.Token);
+            if (match(line))
+            {
+                return line;
+            }
         }
     }
 

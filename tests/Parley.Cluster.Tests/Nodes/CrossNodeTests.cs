@@ -37,6 +37,23 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task ANickFreedByAQuit_CanBeTakenOnTheOtherNodeAtOnce()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var nick = $"swap{round}";
+            var (from, to) = round % 2 == 0 ? (nodes.One, nodes.Two) : (nodes.Two, nodes.One);
+            await using var holder = await IrcLineClient.RegisterAsync(from.Port, nick);
+            await holder.SendAsync("QUIT");
+            await holder.ExpectAsync(l => l.StartsWith("ERROR", StringComparison.Ordinal));
+            // The release may still be on its way: the nick grain asks the holder's node.
+            await using var taker = await IrcLineClient.ConnectAsync(to.Port);
+            await taker.SendAsync($"NICK {nick}", "USER t 0 * :t");
+            Assert.Contains($" 001 {nick} ", await taker.ExpectAsync(l => IsWelcome(l) || IsNickInUse(l)), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task PrivateMessages_CrossNodes_InTheOrderSent_BothWays()
     {
         await using var alice = await IrcLineClient.RegisterAsync(nodes.One.Port, "alice");
@@ -52,6 +69,87 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
         await bob.SendAsync("NOTICE alice :got them", "PRIVMSG alice :thanks");
         Assert.EndsWith(" NOTICE alice :got them", await alice.ExpectAsync(l => l.Contains(" NOTICE alice ", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Matches(@"^:bob!\S+ PRIVMSG alice :?thanks$", await alice.ExpectAsync(l => l.Contains(" PRIVMSG alice ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Accounts_MadeWithTheCli_LogInOnEveryNode_AndHistoryWrittenOnOneNodeIsReadOnTheOther()
+    {
+        var (code, error) = await NodeProcess.RunToEndAsync(TimeSpan.FromSeconds(60),
+            "account", "create", "gina", "--password", "sesame", "--cluster", nodes.ConnectionString);
+        Assert.True(code == 0, error);
+        var (listed, _) = await NodeProcess.RunToEndAsync(TimeSpan.FromSeconds(60), "account", "list", "--cluster", nodes.ConnectionString);
+        Assert.Equal(0, listed);
+
+        await using var hank = await IrcLineClient.RegisterAsync(nodes.Two.Port, "hank");
+        await using (var gina = await IrcLineClient.LoginAsync(nodes.One.Port, "gina", "gina", "sesame"))
+        {
+            await gina.SendAsync("PRIVMSG hank :written on node one");
+            await hank.ExpectAsync(l => l.Contains("written on node one", StringComparison.Ordinal));
+            await gina.SendAsync("QUIT");
+            await gina.ExpectAsync(l => l.StartsWith("ERROR", StringComparison.Ordinal));
+        }
+
+        // The same account on the other node reads its side of the conversation.
+        await using var again = await IrcLineClient.LoginAsync(nodes.Two.Port, "gina", "gina", "sesame", "draft/chathistory batch server-time message-tags");
+        await again.SendAsync("CHATHISTORY LATEST hank * 10");
+        var line = await again.ExpectAsync(l => l.Contains(" PRIVMSG hank ", StringComparison.Ordinal) || l.StartsWith("BATCH -", StringComparison.Ordinal) || l.Contains("BATCH -", StringComparison.Ordinal));
+        Assert.Contains(":gina!", line, StringComparison.Ordinal);
+        Assert.Contains("written on node one", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OneAddress_HasOneCloakedHost_OnEveryNode()
+    {
+        await using var one = await IrcLineClient.ConnectAsync(nodes.One.Port);
+        await using var two = await IrcLineClient.ConnectAsync(nodes.Two.Port);
+        await one.SendAsync("NICK cloak1", "USER c 0 * :c");
+        await two.SendAsync("NICK cloak2", "USER c 0 * :c");
+        static string Host(string welcome) => welcome[(welcome.LastIndexOf('@') + 1)..];
+        var host1 = Host(await one.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal)));
+        var host2 = Host(await two.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal)));
+        Assert.EndsWith(".parley", host1, StringComparison.Ordinal);
+        Assert.Equal(host1, host2);
+    }
+
+    [Fact]
+    public async Task Whois_OfAUserOnTheOtherNode_NamesThatNode()
+    {
+        await using var ivy = await IrcLineClient.RegisterAsync(nodes.Two.Port, "ivy");
+        await ivy.SendAsync("AWAY :out", "SETNAME :Ivy Green");
+        await ivy.ExpectAsync(l => l.Contains(" 306 ", StringComparison.Ordinal));
+        await using var jack = await IrcLineClient.RegisterAsync(nodes.One.Port, "jack");
+        await jack.SendAsync("WHOIS ivy");
+        var lines = new List<string>();
+        string line;
+        while (!(line = await jack.ReadAsync()).Contains(" 318 ", StringComparison.Ordinal))
+        {
+            lines.Add(line);
+        }
+        Assert.Contains(lines, l => l.Contains(" 312 jack ivy two.parley.test ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" 311 jack ivy ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, " 301 jack ivy :?out$"));
+        Assert.DoesNotContain(lines, l => l.Contains(" 401 ", StringComparison.Ordinal));
+
+        await jack.SendAsync("WHOIS nobody_anywhere");
+        Assert.Contains(" 401 ", await jack.ExpectAsync(l => l.Contains(" 401 ", StringComparison.Ordinal) || l.Contains(" 318 ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Links_ListsTheOtherNode()
+    {
+        await using var frank = await IrcLineClient.RegisterAsync(nodes.One.Port, "frank");
+        await frank.SendAsync("LINKS");
+        var links = new List<string>();
+        string line;
+        while (!(line = await frank.ReadAsync()).Contains(" 365 ", StringComparison.Ordinal))
+        {
+            if (line.Contains(" 364 ", StringComparison.Ordinal))
+            {
+                links.Add(line);
+            }
+        }
+        Assert.Contains(links, l => l.Contains(" 364 frank one.parley.test one.parley.test :0 ", StringComparison.Ordinal));
+        Assert.Contains(links, l => l.Contains(" 364 frank two.parley.test one.parley.test :1 Parley cluster node", StringComparison.Ordinal));
     }
 
     [Fact]

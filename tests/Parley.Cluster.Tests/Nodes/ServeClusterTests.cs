@@ -109,7 +109,7 @@ public sealed class ServeClusterTests(PostgresFixture postgres) : IAsyncLifetime
         try
         {
             var (code, error) = await NodeProcess.RunToEndAsync(RunTimeout,
-                "serve", "--cluster", _connectionString, "--silo-listen", silo, "--listen", "127.0.0.1:0", "--data-dir", dir);
+                "serve", "--cluster", _connectionString, "--silo-listen", silo, "--listen", "127.0.0.1:0", "--no-http", "--data-dir", dir);
             Assert.Equal(2, code);
             Assert.Matches(@"^parley serve: --silo-listen: .*\n?$", error);
         }
@@ -125,7 +125,7 @@ public sealed class ServeClusterTests(PostgresFixture postgres) : IAsyncLifetime
         try
         {
             return await NodeProcess.RunToEndAsync(RunTimeout,
-                "serve", "--cluster", connectionString, "--silo-listen", $"127.0.0.1:{siloPort}", "--listen", "127.0.0.1:0", "--data-dir", dir);
+                "serve", "--cluster", connectionString, "--silo-listen", $"127.0.0.1:{siloPort}", "--listen", "127.0.0.1:0", "--no-http", "--data-dir", dir);
         }
         finally
         {

@@ -8,6 +8,9 @@ public sealed class TwoNodeFixture : IAsyncLifetime
     private readonly PostgresFixture _postgres = new();
     private string _connectionString = "";
 
+    /// <summary>The cluster's database.</summary>
+    public string ConnectionString => _connectionString;
+
     public NodeProcess One { get; private set; } = null!;
     public NodeProcess Two { get; private set; } = null!;
 

@@ -226,6 +226,29 @@ public sealed class WebClientTests(BrowserFixture browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task BrowseChannels_ListsThemWithTopics_AndJoinsOne()
+    {
+        await using var server = await ServerProcess.StartAsync("alice");
+        await using var carol = await TerminalUser.ConnectAsync(server.IrcPort, "carol");
+        await carol.JoinAsync("#alpha");
+        await carol.SendAsync("TOPIC #alpha :the first channel");
+        await carol.JoinAsync("#beta");
+        await using var alice = await WebUser.OpenAsync(browser, server, WebUser.Phone);
+        await alice.LogInAsync("alice");
+
+        await alice.Page.GetByRole(AriaRole.Button, new() { Name = "Conversations" }).ClickAsync();
+        await alice.Page.GetByRole(AriaRole.Button, new() { Name = "Browse channels" }).ClickAsync();
+        var panel = alice.Page.GetByRole(AriaRole.Complementary, new() { Name = "Channels on this server" });
+        await Expect(panel.Locator("li")).ToHaveCountAsync(2);
+        await Expect(panel.Locator("li", new() { HasTextString = "#alpha" })).ToContainTextAsync("the first channel");
+        await alice.ScreenshotAsync("phone-channels.png");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "#alpha" }).ClickAsync();
+        await Expect(alice.Title).ToHaveTextAsync("#alpha");
+        await Expect(panel).ToHaveCountAsync(0);
+        await carol.WaitForAsync(l => l.Contains(" JOIN #alpha", StringComparison.Ordinal) && l.Contains(":alice!", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Keyboard_AltNumberAndCtrlKSwitchConversations()
     {
         await using var server = await ServerProcess.StartAsync("alice");

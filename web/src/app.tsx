@@ -45,6 +45,7 @@ export function App({ store }: { store: Store }) {
       } else if (e.key === 'Escape') {
         if (switcher) setSwitcher(false);
         else if (store.lookup) store.closeLookup();
+        else if (store.channelList) store.closeChannelList();
         else if (sidebar) setSidebar(false);
         else if (panel !== 'none') setPanel('none');
       }
@@ -65,8 +66,8 @@ export function App({ store }: { store: Store }) {
     composer.current?.focus();
   };
   return (
-    <div class={`app${sidebar ? ' show-sidebar' : ''}${panel !== 'none' || store.lookup ? ' show-panel' : ''}`}>
-      <Sidebar store={store} choose={choose} />
+    <div class={`app${sidebar ? ' show-sidebar' : ''}${(panel !== 'none' && c.type === 'channel') || store.lookup || store.channelList ? ' show-panel' : ''}`}>
+      <Sidebar store={store} choose={choose} browse={() => { store.listChannels(); setSidebar(false); }} />
       <main class="conversation" aria-label={`Conversation ${c.name}`}>
         <Header store={store} c={c} toggleSidebar={() => setSidebar(s => !s)}
           toggleMembers={() => setPanel(p => (p === 'members' ? 'none' : 'members'))} />
@@ -76,7 +77,9 @@ export function App({ store }: { store: Store }) {
       </main>
       {store.lookup
         ? <LookupPanel store={store} lookup={store.lookup} />
-        : panel === 'members' && c.type === 'channel'
+        : store.channelList
+          ? <ChannelListPanel store={store} choose={choose} />
+          : panel === 'members' && c.type === 'channel'
           ? <MembersPanel store={store} c={c} close={() => setPanel('none')} />
           : null}
       {sidebar ? <div class="scrim" onClick={() => setSidebar(false)} /> : null}
@@ -132,7 +135,7 @@ function Login({ store, busy, error }: { store: Store; busy: boolean; error: str
 
 // --- side list --------------------------------------------------------------------------
 
-function Sidebar({ store, choose }: { store: Store; choose: (key: string) => void }) {
+function Sidebar({ store, choose, browse }: { store: Store; choose: (key: string) => void; browse: () => void }) {
   const [join, setJoin] = useState('');
   const list = store.ordered;
   const channels = list.filter(c => c.type === 'channel');
@@ -167,6 +170,7 @@ function Sidebar({ store, choose }: { store: Store; choose: (key: string) => voi
       </form>
       <h2>Channels</h2>
       <ul>{channels.map(item)}</ul>
+      <button class="link browse" onClick={browse}>Browse channels</button>
       <h2>Direct</h2>
       <ul>{directs.map(item)}</ul>
       <ul class="server-item">
@@ -429,6 +433,30 @@ function LookupPanel({ store, lookup }: { store: Store; lookup: Lookup }) {
       {!lookup.loading && lookup.nick !== store.nick
         ? <button class="primary" onClick={() => { store.openDirect(lookup.nick); store.closeLookup(); }}>Message {lookup.nick}</button>
         : null}
+    </aside>
+  );
+}
+
+function ChannelListPanel({ store, choose }: { store: Store; choose: (key: string) => void }) {
+  const list = store.channelList!;
+  return (
+    <aside class="panel channel-list" aria-label="Channels on this server">
+      <div class="panel-head"><h2>Channels</h2><button class="link" onClick={() => store.closeChannelList()}>Close</button></div>
+      {list.loading ? <p class="muted">Asking the server…</p> : null}
+      {!list.loading && list.channels.length === 0 ? <p class="muted">No public channels yet: type #name in the box on the left to make one.</p> : null}
+      <ul>
+        {list.channels.map(ch => (
+          <li key={ch.name}>
+            <button class="link" onClick={() => {
+              store.closeChannelList();
+              if (store.conversations.get(store.fold(ch.name))?.joined) choose(store.fold(ch.name));
+              else store.join(ch.name);
+            }}>{ch.name}</button>
+            <span class="muted"> {ch.users} {ch.users === 1 ? 'person' : 'people'}</span>
+            {ch.topic ? <div class="topic"><Text text={ch.topic} /></div> : null}
+          </li>
+        ))}
+      </ul>
     </aside>
   );
 }

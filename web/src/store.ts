@@ -81,6 +81,8 @@ export class Store {
   /** Logged in once since the last login form: the chat view shows, also while reconnecting. */
   loggedIn = false;
   lookup: Lookup | null = null;
+  /** The channel list panel (LIST): null when closed; loading until RPL_LISTEND. */
+  channelList: { loading: boolean; channels: { name: string; users: number; topic: string }[] } | null = null;
   /** Bumped on every change; the view re-renders when it moves. */
   version = 0;
   /** Set when the composer should take a line back for editing (Up). */
@@ -235,6 +237,7 @@ export class Store {
   }
 
   whois(nick: string): void {
+    this.channelList = null;
     this.lookup = { nick, loading: true, online: false };
     this.client.send('WHOIS', nick, nick);
     this.changed();
@@ -242,6 +245,19 @@ export class Store {
 
   closeLookup(): void {
     this.lookup = null;
+    this.changed();
+  }
+
+  /** Opens the channel list panel and asks the server for its public channels. */
+  listChannels(): void {
+    this.lookup = null;
+    this.channelList = { loading: true, channels: [] };
+    this.client.send('LIST');
+    this.changed();
+  }
+
+  closeChannelList(): void {
+    this.channelList = null;
     this.changed();
   }
 
@@ -657,6 +673,20 @@ export class Store {
         return;
       }
       case '315': // RPL_ENDOFWHO
+      case '321': // RPL_LISTSTART
+        return;
+      case '322': // RPL_LIST <me> <channel> <visible> :<topic>
+        // At most 1,000 kept: a panel, not a directory.
+        if (this.channelList && this.channelList.channels.length < 1000) {
+          this.channelList.channels.push({ name: m.params[1] ?? '', users: Number(m.params[2] ?? 0), topic: m.params[3] ?? '' });
+        }
+        return;
+      case '323': // RPL_LISTEND
+        if (this.channelList) {
+          this.channelList.loading = false;
+          this.channelList.channels.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
+          this.changed();
+        }
         return;
       case '366': { // RPL_ENDOFNAMES
         const key = this.fold(m.params[1] ?? '');
@@ -754,7 +784,8 @@ export class Store {
         return;
       }
     }
-    if (/^[45]\d\d$/.test(m.command)) {
+    // 422 ERR_NOMOTD is no error to the user: it goes to the server window as the MOTD would.
+    if (/^[45]\d\d$/.test(m.command) && m.command !== '422') {
       if (m.command === '433' || m.command === '432') {
         this.addLocal(this.activeConversation, 'error', m.params[m.params.length - 1] ?? 'Nick refused');
         return;

@@ -98,6 +98,23 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task Multiclient_OnOneNode_SharesTheNick_AndBothConnectionsGetItsMessages()
+    {
+        var (code, error) = await NodeProcess.RunToEndAsync(TimeSpan.FromSeconds(60),
+            "account", "create", "ivy", "--password", "sesame", "--cluster", nodes.ConnectionString);
+        Assert.True(code == 0, error);
+        await using var first = await IrcLineClient.LoginAsync(nodes.One.Port, "ivy", "ivy", "sesame");
+        // The second connection asks for the nick the first holds: on the same node it attaches
+        // (the nick grain already knows the nick as this node's user's).
+        await using var second = await IrcLineClient.LoginAsync(nodes.One.Port, "ivy", "ivy", "sesame");
+        await using var jay = await IrcLineClient.RegisterAsync(nodes.Two.Port, "jay");
+
+        await jay.SendAsync("PRIVMSG ivy :to both");
+        Assert.Contains(" PRIVMSG ivy :to both", await first.ExpectAsync(l => l.Contains(" PRIVMSG ivy ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(" PRIVMSG ivy :to both", await second.ExpectAsync(l => l.Contains(" PRIVMSG ivy ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OneAddress_HasOneCloakedHost_OnEveryNode()
     {
         await using var one = await IrcLineClient.ConnectAsync(nodes.One.Port);
@@ -132,6 +149,31 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
 
         await jack.SendAsync("WHOIS nobody_anywhere");
         Assert.Contains(" 401 ", await jack.ExpectAsync(l => l.Contains(" 401 ", StringComparison.Ordinal) || l.Contains(" 318 ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Multiclient_ASecondConnectionOfTheAccountOnTheSameNode_Attaches()
+    {
+        await using (var db = await Storage.PostgresDatabase.OpenAsync(nodes.ConnectionString))
+        using (var accounts = await Storage.PostgresAccountStore.OpenAsync(db, null, TimeProvider.System, iterations: 4096))
+        {
+            Assert.Equal(Parley.Server.Storage.AccountResult.Ok, await accounts.CreateAsync("kim", "sesame"));
+        }
+        await using var first = await IrcLineClient.LoginAsync(nodes.One.Port, "kim", "kim", "sesame");
+        await using var second = await IrcLineClient.LoginAsync(nodes.One.Port, "kim", "kim", "sesame");
+        await using var lee = await IrcLineClient.RegisterAsync(nodes.Two.Port, "lee");
+        await lee.SendAsync("PRIVMSG kim :to both");
+        Assert.EndsWith("to both", await first.ExpectAsync(l => l.Contains(" PRIVMSG kim ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("to both", await second.ExpectAsync(l => l.Contains(" PRIVMSG kim ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ison_FindsUsersOnBothNodes()
+    {
+        await using var mia = await IrcLineClient.RegisterAsync(nodes.One.Port, "mia");
+        await using var ned = await IrcLineClient.RegisterAsync(nodes.Two.Port, "Ned");
+        await mia.SendAsync("ISON mia ned nobody_at_all");
+        Assert.Matches(@" 303 mia :?mia Ned$", await mia.ExpectAsync(l => l.Contains(" 303 ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -41,6 +41,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         return wire?.ToRemote();
     }
 
+    public async ValueTask<IReadOnlyList<string>> OnlineElsewhereAsync(IReadOnlyList<string> nicks, CancellationToken cancellationToken = default)
+    {
+        var holders = await Task.WhenAll(nicks.Select(n => NickGrain(n).GetAsync()));
+        return [.. holders.Where(h => h is not null && h.Node != _node).Select(h => h!.Nick)];
+    }
+
     public IReadOnlyList<string> OtherNodes
         => [.. membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
@@ -82,6 +88,31 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
+    public void NickTaken(string nick, long userId, string? account)
+    {
+        lock (_gate)
+        {
+            _releases = ClaimAfterAsync(_releases, nick, userId, account);
+        }
+    }
+
+    private async Task ClaimAfterAsync(Task previous, string nick, long userId, string? account)
+    {
+        await Task.Yield();
+        await previous;
+        try
+        {
+            if (!await NickGrain(nick).ClaimAsync(new NickHolder(_node, userId, nick, account, Observer)))
+            {
+                LogLateClaimRefused(logger, nick);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogLateClaimFailed(logger, ex, nick);
+        }
+    }
+
     private async Task ReleaseAfterAsync(Task previous, INickGrain grain, long userId, string nick)
     {
         await Task.Yield();
@@ -96,6 +127,43 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             LogReleaseFailed(logger, ex, nick);
         }
     }
+
+    /// <summary>How many nick claims a re-claim has in flight at once.</summary>
+    private const int ReclaimParallelism = 32;
+
+    /// <summary>
+    /// Claims every nick a local user holds again. After a node's death the nick grains it
+    /// hosted are reactivated empty elsewhere; without this, another node's user could take a
+    /// nick a user here still holds. Returns how many claims were refused (logged: a user of
+    /// another node took the nick in the moment the grain was empty).
+    /// </summary>
+    public async Task<int> ReclaimNicksAsync(CancellationToken cancellationToken = default)
+    {
+        if (_network is null)
+        {
+            return 0;
+        }
+        var refused = 0;
+        await Parallel.ForEachAsync(_network.LocalNicks(), new ParallelOptions { MaxDegreeOfParallelism = ReclaimParallelism, CancellationToken = cancellationToken },
+            async (held, ct) =>
+            {
+                if (!await ClaimNickAsync(held.Nick, held.UserId, held.Account, ct))
+                {
+                    Interlocked.Increment(ref refused);
+                    LogReclaimRefused(logger, held.Nick);
+                }
+            });
+        return refused;
+    }
+
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "the nick {Nick} taken here is held on another node too")]
+    private static partial void LogLateClaimRefused(ILogger logger, string nick);
+
+    [LoggerMessage(EventId = 9005, Level = LogLevel.Warning, Message = "claiming the nick {Nick} in the cluster failed")]
+    private static partial void LogLateClaimFailed(ILogger logger, Exception ex, string nick);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "the nick {Nick} held here was taken on another node while its grain was being rebuilt")]
+    private static partial void LogReclaimRefused(ILogger logger, string nick);
 
     public async ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default)
     {

@@ -9,10 +9,11 @@ namespace Parley.Cluster;
 /// an operator's view of the cluster, and the event the tests wait on.
 /// </summary>
 /// <remarks>
+/// On a node's death this node claims its users' nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>).
 /// To do (issue 9): on a node's death, send the local clients a QUIT (netsplit reason) for each
 /// of its users they share a channel with, and drop them from the channel replicas.
 /// </remarks>
-public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ILogger<MembershipWatcher> logger) : BackgroundService
+public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ClusterLink link, ILogger<MembershipWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +23,7 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
                 var update = previous is null ? snapshot.AsUpdate() : snapshot.CreateUpdate(previous);
+                var died = false;
                 previous = snapshot;
                 foreach (var change in update.Changes)
                 {
@@ -36,7 +38,14 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
                     else if (change.Status == SiloStatus.Dead)
                     {
                         LogLeft(logger, change.Name, change.SiloAddress.Endpoint);
+                        died = true;
                     }
+                }
+                if (died)
+                {
+                    // The nick grains the dead node hosted come back empty: claim ours again.
+                    var refused = await link.ReclaimNicksAsync(stoppingToken);
+                    LogReclaimed(logger, refused);
                 }
             }
         }
@@ -44,6 +53,9 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
         {
         }
     }
+
+    [LoggerMessage(EventId = 9203, Level = LogLevel.Information, Message = "cluster: this node's nicks claimed again ({Refused} refused)")]
+    private static partial void LogReclaimed(ILogger logger, int refused);
 
     [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "cluster: node {Name} ({Endpoint}) joined")]
     private static partial void LogJoined(ILogger logger, string name, System.Net.IPEndPoint endpoint);

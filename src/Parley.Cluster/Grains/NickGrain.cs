@@ -6,9 +6,10 @@ namespace Parley.Cluster.Grains;
 /// held the grain is kept active (an idle grain would otherwise be collected and forget it).
 /// </summary>
 /// <remarks>
-/// A holder on a node that membership has declared dead counts as no holder. Not done yet
-/// (issue 9): when the node hosting this grain dies, the holder is lost (the grain is
-/// reactivated empty elsewhere) until the holder's node claims its nicks again.
+/// A holder on a node that membership has declared dead counts as no holder. When the node
+/// hosting this grain dies, the grain comes back empty elsewhere, and the holder's node claims
+/// its nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>, on the membership change); a
+/// claim from another node in between wins, and the holder's node logs it.
 /// </remarks>
 public sealed class NickGrain(IClusterMembershipService membership) : Grain, INickGrain
 {
@@ -32,9 +33,9 @@ public sealed class NickGrain(IClusterMembershipService membership) : Grain, INi
     /// <summary>
     /// Asks the holder's node whether its user still holds the nick: its release (sent after
     /// the user quit or changed nick) may still be on its way, or lost. If the node does not
-    /// answer, the nick stays held: never two holders.
+    /// answer, the nick stays held unless membership has declared that node dead: never two holders.
     /// </summary>
-    private static async Task<bool> StillHeldAsync(NickHolder holder)
+    private async Task<bool> StillHeldAsync(NickHolder holder)
     {
         try
         {
@@ -42,7 +43,8 @@ public sealed class NickGrain(IClusterMembershipService membership) : Grain, INi
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
-            return true;
+            // A call to a dead node fails once this node's membership view has it dead.
+            return !IsDead(holder);
         }
     }
 
@@ -65,9 +67,12 @@ public sealed class NickGrain(IClusterMembershipService membership) : Grain, INi
     /// <summary>A holder whose node membership has declared dead holds nothing any more (its users are gone).</summary>
     private void ForgetDeadHolder()
     {
-        if (_holder is not null && membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(_holder.Node)) == SiloStatus.Dead)
+        if (_holder is not null && IsDead(_holder))
         {
             _holder = null;
         }
     }
+
+    private bool IsDead(NickHolder holder)
+        => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(holder.Node)) == SiloStatus.Dead;
 }

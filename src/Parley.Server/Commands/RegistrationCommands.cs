@@ -86,7 +86,8 @@ internal static class RegistrationCommands
             {
                 s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.RegistrationCommands").LogWarning(ex, "claiming the nick {Nick} failed", nick);
             }
-            if (!claimed)
+            // A nick a local connection of this account holds is left to multiclient's attach below.
+            if (!claimed && (s.IsRegistered || !Multiclient.MayAttachLater(s, nick)))
             {
                 if (!s.IsRegistered && Multiclient.MayAttachLater(s, nick))
                 {

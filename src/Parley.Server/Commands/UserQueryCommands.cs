@@ -235,9 +235,28 @@ internal static class UserQueryCommands
     }
 
     // ISON <nickname>{ <nickname>}   https://modern.ircdocs.horse/#ison-message
-    private static ValueTask IsonAsync(Session s, IrcMessage m)
+    private static async ValueTask IsonAsync(Session s, IrcMessage m)
     {
-        var online = s.Network.Ison(SpaceSeparated(m));
+        var asked = SpaceSeparated(m).ToList();
+        var online = s.Network.Ison(asked);
+        if (s.Network.Link is { } link)
+        {
+            // In a cluster, the nicks no local user holds are asked of the nick grains (issue 9).
+            var local = new HashSet<string>(online, s.Network.CaseMapping.Comparer);
+            var rest = asked.Where(n => !local.Contains(n) && NickRules.IsValid(n, s.Server.Options.Limits.NickLength))
+                .Distinct(s.Network.CaseMapping.Comparer).ToList();
+            if (rest.Count > 0)
+            {
+                try
+                {
+                    online.AddRange(await link.OnlineElsewhereAsync(rest));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.UserQueryCommands").LogWarning(ex, "ISON on other nodes failed");
+                }
+            }
+        }
         var lines = ReplyLines.Pack(online, ReplyLines.Budget(s));
         if (lines.Count == 0)
         {
@@ -247,7 +266,6 @@ internal static class UserQueryCommands
         {
             s.Numeric(Numerics.RPL_ISON, line);
         }
-        return ValueTask.CompletedTask;
     }
 
     // USERHOST <nickname>{ <nickname>}   https://modern.ircdocs.horse/#userhost-message

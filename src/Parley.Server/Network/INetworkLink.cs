@@ -25,6 +25,13 @@ public interface INetworkLink
     /// </summary>
     ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The local user took <paramref name="nick"/> without claiming it first (a guest rename by
+    /// nick enforcement): the claim is sent after the fact, in order with the releases; a
+    /// refusal is logged. Under the lock.
+    /// </summary>
+    void NickTaken(string nick, long userId, string? account);
+
     /// <summary>The local user no longer holds <paramref name="nick"/> (nick change, quit, a failed local take). Under the lock.</summary>
     void ReleaseNick(string nick, long userId);
 
@@ -34,6 +41,9 @@ public interface INetworkLink
     /// since a viewer on another node shares no channel with the user.
     /// </summary>
     ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default);
+
+    /// <summary>Of <paramref name="nicks"/>, those held by users of other nodes, in their holders' spelling (ISON).</summary>
+    ValueTask<IReadOnlyList<string>> OnlineElsewhereAsync(IReadOnlyList<string> nicks, CancellationToken cancellationToken = default);
 
     /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
     IReadOnlyList<string> OtherNodes { get; }

@@ -137,6 +137,8 @@ public sealed partial class IrcNetwork
                 {
                     continue;
                 }
+                // In a cluster the guest nick is claimed too, after the fact (no await here).
+                Link?.NickTaken(guest, user.Id, user.Account);
                 user.Sink.Deliver(new OutboundMessage(NickServPrefix, "NOTICE", claim.Nick,
                     $"{claim.Nick} is a registered account and you did not log in to it in time; your nick is now {guest}.") { Time = NowTag() });
                 foreach (var (message, _) in echo.Items)

@@ -152,6 +152,31 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task Multiclient_ASecondConnectionOfTheAccountOnTheSameNode_Attaches()
+    {
+        await using (var db = await Storage.PostgresDatabase.OpenAsync(nodes.ConnectionString))
+        using (var accounts = await Storage.PostgresAccountStore.OpenAsync(db, null, TimeProvider.System, iterations: 4096))
+        {
+            Assert.Equal(Parley.Server.Storage.AccountResult.Ok, await accounts.CreateAsync("kim", "sesame"));
+        }
+        await using var first = await IrcLineClient.LoginAsync(nodes.One.Port, "kim", "kim", "sesame");
+        await using var second = await IrcLineClient.LoginAsync(nodes.One.Port, "kim", "kim", "sesame");
+        await using var lee = await IrcLineClient.RegisterAsync(nodes.Two.Port, "lee");
+        await lee.SendAsync("PRIVMSG kim :to both");
+        Assert.EndsWith("to both", await first.ExpectAsync(l => l.Contains(" PRIVMSG kim ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("to both", await second.ExpectAsync(l => l.Contains(" PRIVMSG kim ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ison_FindsUsersOnBothNodes()
+    {
+        await using var mia = await IrcLineClient.RegisterAsync(nodes.One.Port, "mia");
+        await using var ned = await IrcLineClient.RegisterAsync(nodes.Two.Port, "Ned");
+        await mia.SendAsync("ISON mia ned nobody_at_all");
+        Assert.Matches(@" 303 mia :?mia Ned$", await mia.ExpectAsync(l => l.Contains(" 303 ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Links_ListsTheOtherNode()
     {
         await using var frank = await IrcLineClient.RegisterAsync(nodes.One.Port, "frank");

@@ -21,6 +21,42 @@ public sealed class NodeDeathTests(PostgresFixture postgres, ITestOutputHelper o
     public Task DisposeAsync() => postgres.Server.DropDatabaseAsync(_connectionString);
 
     [Fact]
+    public async Task KilledNode_ItsNickGrainsComeBack_WithTheNicksStillHeldByTheLiveUsers()
+    {
+        var nodes = await Task.WhenAll(
+            NodeProcess.StartAsync(_connectionString, "holder.parley.test"),
+            NodeProcess.StartAsync(_connectionString, "host.parley.test"),
+            NodeProcess.StartAsync(_connectionString, "taker.parley.test")).WaitAsync(NodeProcess.StartTimeout);
+        await using var holderNode = nodes[0];
+        await using var hostNode = nodes[1];
+        await using var takerNode = nodes[2];
+
+        // Thirty nicks: their grains are spread over the three nodes, so some live on the one killed.
+        const int count = 30;
+        var holders = await Task.WhenAll(Enumerable.Range(0, count).Select(i => IrcLineClient.RegisterAsync(holderNode.Port, $"held{i}")));
+        try
+        {
+            hostNode.Kill();
+            await holderNode.WaitForOutputAsync(l => l.Contains("nicks claimed again (0 refused)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+
+            await using var taker = await IrcLineClient.RegisterAsync(takerNode.Port, "taker");
+            for (var i = 0; i < count; i++)
+            {
+                await taker.SendAsync($"NICK held{i}");
+                var answer = await taker.ExpectAsync(l => l.Contains(" 433 ", StringComparison.Ordinal) || l.Contains(" NICK ", StringComparison.Ordinal));
+                Assert.True(answer.Contains(" 433 ", StringComparison.Ordinal), $"held{i} was given to another node's user: {answer}");
+            }
+        }
+        finally
+        {
+            foreach (var h in holders)
+            {
+                await h.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task KilledNode_IsSeenLeaving_AndTheNicksItsUsersHeld_CanBeTakenElsewhere()
     {
         // Three nodes, as issue 9's test: with two, the lone survivor takes about a second longer to decide.
@@ -45,6 +81,10 @@ public sealed class NodeDeathTests(PostgresFixture postgres, ITestOutputHelper o
         output.WriteLine($"the survivor logged the death {noticed.TotalSeconds:F2} s after the SIGKILL");
         Assert.True(noticed < DeathNoticed, $"the survivor saw the node leave after {noticed.TotalSeconds:F2} s: {left}");
 
+        // The nick's grain lives on one of the survivors (or came back on one): once both have
+        // seen the death, it knows the holder is gone.
+        await third.WaitForOutputAsync(l => l.Contains("cluster: node doomed.parley.test", StringComparison.Ordinal) && l.Contains(" left", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30));
         await other.SendAsync("NICK keeper");
         Assert.Matches(@"^:other!\S+ NICK :?keeper$", await other.ExpectAsync(l => l.Contains(" NICK ", StringComparison.Ordinal) || l.Contains(" 433 ", StringComparison.Ordinal)));
     }

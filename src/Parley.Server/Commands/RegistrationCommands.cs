@@ -88,6 +88,13 @@ internal static class RegistrationCommands
             }
             if (!claimed)
             {
+                if (!s.IsRegistered && Multiclient.MayAttachLater(s, nick))
+                {
+                    // Held here by a user of an account: attaching needs no claim of its own.
+                    s.AttachNick = nick;
+                    TryCompleteRegistration(s);
+                    return;
+                }
                 NickInUse(s, nick);
                 return;
             }

@@ -45,6 +45,7 @@ public sealed partial class IrcNetwork
             if (user.Nick != "*" && _nicks.TryGetValue(user.Nick, out var holder) && holder == user)
             {
                 _nicks.Remove(user.Nick);
+                Link?.ReleaseNick(user.Nick, user.Id);
             }
             _users.Remove(user);
             _nickClaims.Remove(user);

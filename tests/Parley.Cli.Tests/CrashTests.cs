@@ -15,6 +15,7 @@ namespace Parley.Cli.Tests;
 public sealed partial class CrashTests : IDisposable
 {
     private const int Rounds = 20;
+    private const int Window = 64;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(120);
     private readonly string _dir = Directory.CreateTempSubdirectory("parley-crash-").FullName;
 
@@ -71,6 +72,12 @@ public sealed partial class CrashTests : IDisposable
             string? confirmed = null;
             var registered = $"Account bob{round} registered.";
             var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var confirmation = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Alice keeps at most Window messages ahead of what bob has read: unpaced, the server
+            // (flood limits off) outruns this reader and drops bob for SendQ before the account
+            // creation is confirmed.
+            using var window = new SemaphoreSlim(Window);
+            using var readerGone = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
             async Task ReadAsync(LineClient c, bool isListener)
             {
@@ -81,6 +88,7 @@ public sealed partial class CrashTests : IDisposable
                         if (isListener && line.EndsWith(registered, StringComparison.Ordinal))
                         {
                             Volatile.Write(ref confirmed, "bob" + round);
+                            confirmation.TrySetResult();
                         }
                         if (MsgIdOfPrivmsg(line) is not { } id)
                         {
@@ -89,6 +97,10 @@ public sealed partial class CrashTests : IDisposable
                         lock (received)
                         {
                             received.Add(id);
+                        }
+                        if (isListener)
+                        {
+                            window.Release();
                         }
                         if (isListener && (!afterConfirmation || Volatile.Read(ref confirmed) is not null) && Interlocked.Increment(ref bobCount) == killAfter)
                         {
@@ -101,15 +113,35 @@ public sealed partial class CrashTests : IDisposable
                 {
                     // The server died under us.
                 }
+                finally
+                {
+                    if (isListener)
+                    {
+                        await readerGone.CancelAsync();
+                    }
+                }
             }
 
             async Task TalkAsync()
             {
                 try
                 {
-                    for (var i = 0; !killed.Task.IsCompleted && i < 100_000; i++)
+                    var i = 0;
+                    for (; !killed.Task.IsCompleted && i < 100_000; i++)
                     {
+                        await window.WaitAsync(readerGone.Token);
                         await alice.WriteLineAsync($"PRIVMSG #crash :round {round} message {i}", ct);
+                    }
+                    if (afterConfirmation && !killed.Task.IsCompleted)
+                    {
+                        // This round is about a confirmed account meeting the kill: on a slow
+                        // machine the password hash can outlast the talk, so wait for it.
+                        await Task.WhenAny(confirmation.Task, killed.Task).WaitAsync(readerGone.Token);
+                        for (var j = 0; !killed.Task.IsCompleted && j < 1_000; j++, i++)
+                        {
+                            await window.WaitAsync(readerGone.Token);
+                            await alice.WriteLineAsync($"PRIVMSG #crash :round {round} message {i}", ct);
+                        }
                     }
                 }
                 catch (IOException)
@@ -117,6 +149,10 @@ public sealed partial class CrashTests : IDisposable
                 }
                 catch (SocketException)
                 {
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    // Bob's reader ended: the server is gone.
                 }
             }
 

@@ -242,6 +242,7 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Empty(options.Http.WebSocketOrigins);
         Assert.Empty(options.Http.TrustedProxies);
         Assert.Equal(defaults.Metrics.Enabled, options.Metrics.Enabled);
+        Assert.Equal(defaults.Accounts.Multiclient, options.Accounts.Multiclient);
     }
 
     private static string RepoRoot()

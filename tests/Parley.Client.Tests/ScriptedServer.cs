@@ -46,6 +46,10 @@ public sealed class ScriptedServer : IAsyncDisposable
         catch (SocketException)
         {
         }
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped between two accepts: the listener is already closed.
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -91,6 +91,20 @@ public sealed class StandingListenerTests
         Assert.Equal($"{DirectChats.HandshakeCtcp} ERROR not the token ALICE sent through the server",
             await HandshakeAsync(endpoint, $"{DirectChats.HandshakeCtcp} ALICE {aliceKey}"));
 
+        // A token past its lifetime opens nothing: alice's new one, unused, 30 s later.
+        time.Advance(bobDirect.GrantLifetime);
+        var late = await AddressConnector.ConnectAsync([endpoint.Address], endpoint.Port);
+        await using (var lateStream = new NetworkStream(late, ownsSocket: true))
+        {
+            await lateStream.WriteAsync(Encoding.UTF8.GetBytes($"{DirectChats.HandshakeCtcp} alice {new string('f', 32)}\n"));
+            // A stranger after it: once refused, the late connection was taken (its timer runs).
+            Assert.Equal($"{DirectChats.HandshakeCtcp} ERROR not a Parley handshake", await HandshakeAsync(endpoint, "knock knock"));
+            time.Advance(bobDirect.HandshakeTimeout);
+            using var reader = new StreamReader(lateStream);
+            // "no token from alice … within 10 s" (or, had the line come after the timer, "no handshake"): never the proof.
+            Assert.StartsWith($"{DirectChats.HandshakeCtcp} ERROR no ", await reader.ReadLineAsync().WaitAsync(Wait));
+        }
+
         // Not the protocol at all: told so, and closed.
         Assert.Equal($"{DirectChats.HandshakeCtcp} ERROR not a Parley handshake", await HandshakeAsync(endpoint, "hello, anyone there?"));
         Assert.Equal(0, bobDirect.PendingHandshakes);
@@ -131,14 +145,14 @@ public sealed class StandingListenerTests
             }
             // One more than the limit: closed at once, while the others wait.
             using var extra = await AddressConnector.ConnectAsync([endpoint.Address], endpoint.Port);
-            Assert.Equal(0, await ReadToEndAsync(extra));
+            Assert.Empty(await ReadToEndAsync(extra));
             Assert.Equal(DirectChats.MaxPendingConnections, direct.PendingHandshakes);
 
-            // Nothing said within the handshake time: each is closed (without an answer).
+            // Nothing said within the handshake time: each is told so and closed.
             time.Advance(direct.HandshakeTimeout);
             foreach (var socket in silent)
             {
-                Assert.Equal(0, await ReadToEndAsync(socket));
+                Assert.Equal($"{DirectChats.HandshakeCtcp} ERROR no handshake within 10 s\n", Encoding.UTF8.GetString(await ReadToEndAsync(socket)));
             }
         }
         finally
@@ -242,19 +256,20 @@ public sealed class StandingListenerTests
         return answer;
     }
 
-    private static async Task<int> ReadToEndAsync(Socket socket)
+    /// <summary>Everything the other end sends until it closes.</summary>
+    private static async Task<byte[]> ReadToEndAsync(Socket socket)
     {
         using var cts = new CancellationTokenSource(Wait);
-        var buffer = new byte[64];
-        var total = 0;
+        var buffer = new byte[256];
+        var all = new List<byte>();
         while (true)
         {
             var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
             if (n == 0)
             {
-                return total;
+                return [.. all];
             }
-            total += n;
+            all.AddRange(buffer.AsSpan(0, n));
         }
     }
 }

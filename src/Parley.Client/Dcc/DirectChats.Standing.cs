@@ -15,7 +15,8 @@ namespace Parley.Client.Dcc;
 //      (the server vouches that it came from A's nick);
 //   2. A connects to B's endpoint and sends the first line "PARLEY-DCC <A's nick> <key>";
 //   3. B accepts only a key it got from that nick through the server, within GrantLifetime,
-//      once (a key another nick sent, or not the one that nick sent, is refused at once), and answers "PARLEY-DCC <proof>": A then knows it reached the B that got its
+//      once (a key another nick sent, or not the one that nick sent, is refused at once),
+//      and answers "PARLEY-DCC <proof>": A then knows it reached the B that got its
 //      CTCP, not whoever holds that port now. A refusal is "PARLEY-DCC ERROR <reason>" and
 //      the connection is closed. After that the connection is a plain DCC CHAT (lines).
 //
@@ -267,15 +268,15 @@ public sealed partial class DirectChats
             if (line is null || line.Length > MaxHandshakeLineChars || parts is not { Length: 3 } || parts[0] != HandshakeCtcp
                 || parts[1].Length == 0 || !IsSecret(parts[2]))
             {
-                // Not our protocol (or nothing in time): no answer worth giving.
-                await RefuseAsync(chat, "", line is null ? "no handshake in time" : "not a Parley handshake", answer: line is not null);
+                // Not our protocol, or nothing in time (a peer that closed does not hear it).
+                await RefuseAsync(chat, "", line is null ? $"no handshake within {HandshakeTimeout.TotalSeconds:0} s" : "not a Parley handshake");
                 return;
             }
             claimed = parts[1];
             var (grant, refusal) = await WaitForGrantAsync(claimed, parts[2], cts.Token);
             if (grant is null)
             {
-                await RefuseAsync(chat, claimed, refusal, answer: true);
+                await RefuseAsync(chat, claimed, refusal);
                 return;
             }
             await chat.SendAsync($"{HandshakeCtcp} {grant.Proof}", cts.Token);
@@ -297,11 +298,10 @@ public sealed partial class DirectChats
         }
     }
 
-    private async Task RefuseAsync(DccChat chat, string claimed, string reason, bool answer)
+    private async Task RefuseAsync(DccChat chat, string claimed, string reason)
     {
-        if (answer)
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
                 await chat.SendAsync($"{HandshakeCtcp} ERROR {reason}", cts.Token);

@@ -89,6 +89,13 @@ internal static class RegistrationCommands
             // A nick a local connection of this account holds is left to multiclient's attach below.
             if (!claimed && (s.IsRegistered || !Multiclient.MayAttachLater(s, nick)))
             {
+                if (!s.IsRegistered && Multiclient.MayAttachLater(s, nick))
+                {
+                    // Held here by a user of an account: attaching needs no claim of its own.
+                    s.AttachNick = nick;
+                    TryCompleteRegistration(s);
+                    return;
+                }
                 NickInUse(s, nick);
                 return;
             }

@@ -39,7 +39,10 @@ internal sealed class LeanSocketConnection : ConnectionContext, IDuplexPipe
         // Sends are tried synchronously first (SocketWriter); asynchronous operations are not affected.
         socket.Blocking = false;
         _input = new SocketReader(socket, maxBufferedInput);
-        _output = new SocketWriter(socket);
+        // As Kestrel's transport: once the application completed its output, the socket closes
+        // at once (the peer sees the end right after the last line), not when Kestrel disposes
+        // the connection after the handler returned.
+        _output = new SocketWriter(socket, Close);
         Transport = this;
     }
 
@@ -93,14 +96,20 @@ internal sealed class LeanSocketConnection : ConnectionContext, IDuplexPipe
 
     public override ValueTask DisposeAsync()
     {
+        Close();
+        _input.Complete();
+        _output.Complete();
+        return base.DisposeAsync();
+    }
+
+    /// <summary>Shuts the socket down and closes it, once.</summary>
+    private void Close()
+    {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Shutdown();
             _socket.Dispose();
-            _input.Complete();
-            _output.Complete();
         }
-        return base.DisposeAsync();
     }
 
     private void Shutdown()

@@ -16,7 +16,9 @@ namespace Parley.Server.Hosting;
 /// shuts the socket down: the only caller, the outbox on a SendQ overflow, is dropping the
 /// connection anyway, and a send the kernel accepted cannot be taken back.
 /// </remarks>
-internal sealed class SocketWriter(Socket socket) : PipeWriter
+/// <param name="socket">The connection's socket, non-blocking.</param>
+/// <param name="completed">Called once when the application completes the writer (the connection closes the socket).</param>
+internal sealed class SocketWriter(Socket socket, Action? completed = null) : PipeWriter
 {
     private const int MinBuffer = 4096;
 
@@ -162,5 +164,6 @@ internal sealed class SocketWriter(Socket socket) : PipeWriter
         {
             Discard();
         }
+        completed?.Invoke();
     }
 }

@@ -106,11 +106,14 @@ public sealed class IrcUser
     public bool IsInvisible => Modes.HasFlag(UserModes.Invisible);
     public bool IsBot => Modes.HasFlag(UserModes.Bot);
 
-    /// <summary>Channels the user is in (under Network's lock).</summary>
-    internal HashSet<Channel> Channels { get; } = [];
+    /// <summary>Channels the user is in (under Network's lock); made at first use, as an idle client needs none (issue 7).</summary>
+    internal HashSet<Channel> Channels => _channels ??= [];
 
-    /// <summary>Folded nicks this user MONITORs (under Network's lock).</summary>
-    internal HashSet<string> Monitoring { get; } = [];
+    /// <summary>Folded nicks this user MONITORs (under Network's lock); made at first use.</summary>
+    internal HashSet<string> Monitoring => _monitoring ??= [];
+
+    private HashSet<Channel>? _channels;
+    private HashSet<string>? _monitoring;
 
     /// <summary>
     /// The user's metadata (draft/metadata-3), null while none: shared by its connections

@@ -67,8 +67,12 @@ public sealed partial class WebSocketPipe : IDuplexPipe
         _maxLineBytes = maxLineBytes;
         _time = time;
         _logger = logger;
-        _input = new Pipe(new PipeOptions(pauseWriterThreshold: recvQBytes, resumeWriterThreshold: recvQBytes / 2, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(pauseWriterThreshold: OutputPauseBytes, resumeWriterThreshold: OutputPauseBytes / 2, useSynchronizationContext: false));
+        // The readers run inline: the IRC connection goes on reading on the thread that received
+        // the message, and the send loop sends on the thread of the outbox's flush. A thread-pool
+        // hop on each side would add latency (and reorderings between connections that clients
+        // see) for nothing; neither side holds a lock while it writes.
+        _input = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: recvQBytes, resumeWriterThreshold: recvQBytes / 2, useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: OutputPauseBytes, resumeWriterThreshold: OutputPauseBytes / 2, useSynchronizationContext: false));
     }
 
     public PipeReader Input => _input.Reader;

@@ -13,6 +13,9 @@ public sealed class InteractiveTests
         await bob.ExpectAsync("-- logged in as bob");
         await using var alice = await TmuxPane.StartAsync($"'{Parley}' chat {server.Address} --nick alice");
         await alice.WaitForOutputAsync("logged in as alice");
+        // The standing direct-chat listener is announced after the login: let that line come
+        // first, so it cannot land between bob's message and the redrawn input line.
+        await alice.WaitForOutputAsync("accepting direct chats at");
 
         await alice.TypeAsync("half-typed line");
         await alice.WaitForOutputAsync("half-typed line");

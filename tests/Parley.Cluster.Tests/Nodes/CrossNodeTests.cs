@@ -98,6 +98,23 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
     }
 
     [Fact]
+    public async Task Multiclient_OnOneNode_SharesTheNick_AndBothConnectionsGetItsMessages()
+    {
+        var (code, error) = await NodeProcess.RunToEndAsync(TimeSpan.FromSeconds(60),
+            "account", "create", "ivy", "--password", "sesame", "--cluster", nodes.ConnectionString);
+        Assert.True(code == 0, error);
+        await using var first = await IrcLineClient.LoginAsync(nodes.One.Port, "ivy", "ivy", "sesame");
+        // The second connection asks for the nick the first holds: on the same node it attaches
+        // (the nick grain already knows the nick as this node's user's).
+        await using var second = await IrcLineClient.LoginAsync(nodes.One.Port, "ivy", "ivy", "sesame");
+        await using var jay = await IrcLineClient.RegisterAsync(nodes.Two.Port, "jay");
+
+        await jay.SendAsync("PRIVMSG ivy :to both");
+        Assert.Contains(" PRIVMSG ivy :to both", await first.ExpectAsync(l => l.Contains(" PRIVMSG ivy ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(" PRIVMSG ivy :to both", await second.ExpectAsync(l => l.Contains(" PRIVMSG ivy ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OneAddress_HasOneCloakedHost_OnEveryNode()
     {
         await using var one = await IrcLineClient.ConnectAsync(nodes.One.Port);

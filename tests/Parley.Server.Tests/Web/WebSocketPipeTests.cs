@@ -11,13 +11,21 @@ namespace Parley.Server.Tests.Web;
 /// <summary>The WebSocket ↔ pipe adapter alone, over a loopback socket pair (no HTTP handshake).</summary>
 public sealed class WebSocketPipeTests
 {
-    private static async Task<(WebSocket Server, WebSocket Client, IDisposable Sockets)> PairAsync()
+    private static async Task<(WebSocket Server, WebSocket Client, IDisposable Sockets)> PairAsync(int? socketBuffers = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var client = new TcpClient(AddressFamily.InterNetwork);
+        if (socketBuffers is { } size)
+        {
+            client.ReceiveBufferSize = size;
+        }
         await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
         var server = await listener.AcceptTcpClientAsync();
+        if (socketBuffers is { } size2)
+        {
+            server.SendBufferSize = size2;
+        }
         var ws = WebSocket.CreateFromStream(server.GetStream(), new WebSocketCreationOptions { IsServer = true });
         var wc = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false });
         return (ws, wc, new Both(server, client));
@@ -146,6 +154,42 @@ public sealed class WebSocketPipeTests
         }
         await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
         Assert.Equal("NICK a\nUSER a 0 * :A\n", await received.Task.WaitAsync(TestClient.DefaultTimeout));
+        await run.WaitAsync(TestClient.DefaultTimeout);
+    }
+
+    [Fact]
+    public async Task AClientThatDoesNotRead_MakesTheWriterWait_SoTheSendQFills()
+    {
+        var (server, client, sockets) = await PairAsync(socketBuffers: 4096);
+        var pipe = new WebSocketPipe(server, binary: false, 8703, 64 * 1024, TimeProvider.System, NullLogger.Instance);
+        var written = 0L;
+        var waited = new TaskCompletionSource();
+        var run = pipe.RunAsync(async p =>
+        {
+            var line = Encoding.ASCII.GetBytes(":a PRIVMSG b :" + new string('x', 1000) + "\r\n");
+            // Bounded: far more than the pipe and both sockets' buffers hold.
+            while (written < 64L * 1024 * 1024)
+            {
+                line.CopyTo(p.Output.GetSpan(line.Length));
+                p.Output.Advance(line.Length);
+                written += line.Length;
+                var flush = p.Output.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    // The output pipe is full: the outbox's flush waits here and its SendQ grows.
+                    waited.SetResult();
+                    await p.Output.CompleteAsync();
+                    await p.Input.CompleteAsync();
+                    return;
+                }
+                await flush;
+            }
+        });
+        await waited.Task.WaitAsync(TestClient.DefaultTimeout);
+        Assert.InRange(written, WebSocketPipe.OutputPauseBytes, 16L * 1024 * 1024);
+        // The client goes away: the send loop fails, the pipe ends.
+        sockets.Dispose();
+        client.Dispose();
         await run.WaitAsync(TestClient.DefaultTimeout);
     }
 

@@ -10,14 +10,11 @@ namespace Parley.Server.Tests.Infrastructure;
 /// The client end of an in-memory connection: send lines, read parsed messages. Every read
 /// has a timeout, so a missing reply fails the test instead of hanging it.
 /// </summary>
-public sealed class TestClient : IAsyncDisposable
+public sealed class TestClient : IrcTestReader
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
     private readonly PipeWriter _output;
     private readonly PipeReader _input;
     private readonly Queue<IrcMessage> _pending = new();
-    private int _syncCounter;
 
     internal TestClient(PipeWriter output, PipeReader input, Session session)
     {
@@ -32,7 +29,7 @@ public sealed class TestClient : IAsyncDisposable
     public string Nick { get; private set; } = "*";
 
     /// <summary>Sends one line; CRLF is added.</summary>
-    public async Task SendAsync(string line)
+    public override async Task SendAsync(string line)
     {
         await _output.WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
     }
@@ -41,7 +38,7 @@ public sealed class TestClient : IAsyncDisposable
     public async Task SendRawAsync(byte[] bytes) => await _output.WriteAsync(bytes);
 
     /// <summary>The next message from the server.</summary>
-    public async Task<IrcMessage> ReadAsync(TimeSpan? timeout = null)
+    public override async Task<IrcMessage> ReadAsync(TimeSpan? timeout = null)
     {
         if (_pending.Count > 0)
         {
@@ -79,55 +76,6 @@ public sealed class TestClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads until a message with this verb (or numeric) arrives; returns it.</summary>
-    public Task<IrcMessage> ExpectAsync(string command, TimeSpan? timeout = null)
-        => ExpectAsync(m => m.Command == command, timeout);
-
-    /// <summary>Reads until a message matches; the ones before it are skipped.</summary>
-    public async Task<IrcMessage> ExpectAsync(Func<IrcMessage, bool> match, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new TimeoutException("The expected message did not arrive in time.");
-            }
-            var m = await ReadAsync(left);
-            if (match(m))
-            {
-                return m;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Everything the server sends until it has handled all we sent: a PING with a fresh token
-    /// goes out and messages are collected until its PONG (which is not returned).
-    /// </summary>
-    public async Task<List<IrcMessage>> SyncAsync(TimeSpan? timeout = null)
-    {
-        var token = "sync" + Interlocked.Increment(ref _syncCounter);
-        await SendAsync("PING " + token);
-        var list = new List<IrcMessage>();
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new TimeoutException("No PONG in time.");
-            }
-            var m = await ReadAsync(left);
-            if (m.Command == "PONG" && m.Parameters.Count > 1 && m.Parameters[^1] == token)
-            {
-                return list;
-            }
-            list.Add(m);
-        }
-    }
-
     /// <summary>Registers with CAP negotiation when caps are given; returns after the welcome burst.</summary>
     public async Task RegisterAsync(string nick, params string[] caps)
     {
@@ -146,30 +94,7 @@ public sealed class TestClient : IAsyncDisposable
         Nick = nick;
     }
 
-    /// <summary>Waits until the server closes the connection; returns what it sent meanwhile.</summary>
-    public async Task<List<IrcMessage>> ReadUntilClosedAsync(TimeSpan? timeout = null)
-    {
-        var list = new List<IrcMessage>();
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        try
-        {
-            while (true)
-            {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero)
-                {
-                    throw new TimeoutException("The server did not close the connection in time.");
-                }
-                list.Add(await ReadAsync(left));
-            }
-        }
-        catch (EndOfStreamException)
-        {
-            return list;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await _output.CompleteAsync();
     }

@@ -11,19 +11,12 @@ namespace Parley.Server.Tests.Web;
 /// A client of the real server over loopback that reads and writes whole IRC lines, with the
 /// helpers of <see cref="TestClient"/> (expect, PING barrier, register). Every read has a timeout.
 /// </summary>
-public abstract class LineClient : IAsyncDisposable
+public abstract class LineClient : IrcTestReader
 {
-    private int _syncCounter;
-
-    /// <summary>Sends one line (the transport adds what it needs).</summary>
-    public abstract Task SendAsync(string line);
-
     /// <summary>The next line, without its line ending; null once the server has closed.</summary>
     protected abstract Task<byte[]?> ReceiveLineAsync(CancellationToken cancellationToken);
 
-    public abstract ValueTask DisposeAsync();
-
-    public async Task<IrcMessage> ReadAsync(TimeSpan? timeout = null)
+    public override async Task<IrcMessage> ReadAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
         while (true)
@@ -48,49 +41,6 @@ public abstract class LineClient : IAsyncDisposable
         }
     }
 
-    public async Task<IrcMessage> ExpectAsync(Func<IrcMessage, bool> match, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TestClient.DefaultTimeout);
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new TimeoutException("The expected message did not arrive in time.");
-            }
-            var m = await ReadAsync(left);
-            if (match(m))
-            {
-                return m;
-            }
-        }
-    }
-
-    public Task<IrcMessage> ExpectAsync(string command) => ExpectAsync(m => m.Command == command);
-
-    /// <summary>Everything the server sends until its PONG to a fresh PING (not returned).</summary>
-    public async Task<List<IrcMessage>> SyncAsync(TimeSpan? timeout = null)
-    {
-        var token = "sync" + Interlocked.Increment(ref _syncCounter);
-        await SendAsync("PING " + token);
-        var list = new List<IrcMessage>();
-        var deadline = DateTime.UtcNow + (timeout ?? TestClient.DefaultTimeout);
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new TimeoutException("No PONG in time.");
-            }
-            var m = await ReadAsync(left);
-            if (m.Command == "PONG" && m.Parameters.Count > 1 && m.Parameters[^1] == token)
-            {
-                return list;
-            }
-            list.Add(m);
-        }
-    }
-
     public async Task RegisterAsync(string nick)
     {
         await SendAsync("NICK " + nick);
@@ -98,28 +48,6 @@ public abstract class LineClient : IAsyncDisposable
         await ExpectAsync(m => m.Command is Numerics.RPL_ENDOFMOTD or Numerics.ERR_NOMOTD);
     }
 
-    /// <summary>Reads until the server closes; returns what it sent meanwhile.</summary>
-    public async Task<List<IrcMessage>> ReadUntilClosedAsync(TimeSpan? timeout = null)
-    {
-        var list = new List<IrcMessage>();
-        var deadline = DateTime.UtcNow + (timeout ?? TestClient.DefaultTimeout);
-        try
-        {
-            while (true)
-            {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero)
-                {
-                    throw new TimeoutException("The server did not close the connection in time.");
-                }
-                list.Add(await ReadAsync(left));
-            }
-        }
-        catch (EndOfStreamException)
-        {
-            return list;
-        }
-    }
 }
 
 /// <summary>IRC over plain TCP.</summary>

@@ -32,7 +32,17 @@ public sealed class ReplyBuffer
 
     public IReadOnlyList<(OutboundMessage Message, string? Batch)> Items => All;
 
-    public void Add(OutboundMessage message, string? batch = null) => (_list ??= []).Add((message, batch));
+    public void Add(OutboundMessage message, string? batch = null)
+    {
+        if (_list is null)
+        {
+            _list = [];
+            // The command's first reply: from here on, what others send this client waits behind
+            // the command's replies (see Session.HoldForCommand).
+            (Owner as Session)?.HoldForCommand();
+        }
+        _list.Add((message, batch));
+    }
 
     public void Clear() => _list = null;
 

@@ -28,6 +28,9 @@ public sealed class Session : IClientSink
     private int _pingOutstanding;
     private int _closing;
     private int _pendingCommands;
+    // The read loop's own: a command is running; its outbox hold has been sequenced.
+    private bool _inCommand;
+    private bool _holding;
 
     public Session(ServerContext server, Outbox outbox, string host, Action abortRead, TransportSecurity? security = null)
     {
@@ -180,14 +183,34 @@ public sealed class Session : IClientSink
         => StandardReply("FAIL", command, code, contextAndDescription);
 
     /// <summary>
-    /// Starts a command: deliveries sequenced from now on wait until its replies are queued.
-    /// The hold is itself sequenced in Network's delivery pipeline, so what was sequenced before
-    /// the command (and may still wait for its history commit) goes out before its replies.
+    /// Starts a command. Nothing is held yet: the outbox starts holding back others' lines at the
+    /// command's first reply (<see cref="HoldForCommand"/>), not here.
     /// </summary>
     public void BeginCommand(string? label)
     {
         Label = label;
         Replies.Clear();
+        _inCommand = true;
+        _holding = false;
+    }
+
+    /// <summary>
+    /// Called at the command's first reply (the first line the command puts in
+    /// <see cref="Replies"/>, often its own echo appended by Network under its lock): deliveries
+    /// sequenced from now on wait until the command's replies are queued. The hold is sequenced
+    /// in Network's delivery pipeline at that point, so what was sequenced before it (and may
+    /// still wait for its history commit) goes out before the replies, and what comes after
+    /// follows them. A channel message sequenced just before this client's PART therefore
+    /// reaches it before the PART's echo, as it reaches every other member; had the hold been
+    /// taken when the command started, the message would come after the PART.
+    /// </summary>
+    internal void HoldForCommand()
+    {
+        if (!_inCommand || _holding)
+        {
+            return;
+        }
+        _holding = true;
         Network.Deliveries.Run(static o => ((Outbox)o!).Hold(), Outbox);
     }
 
@@ -212,6 +235,8 @@ public sealed class Session : IClientSink
         }
         Replies.Clear();
         Label = null;
+        _inCommand = false;
+        _holding = false;
         Interlocked.Increment(ref _pendingCommands);
         if (lines is null || lines.Count == 0)
         {

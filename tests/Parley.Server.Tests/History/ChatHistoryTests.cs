@@ -150,9 +150,9 @@ public sealed class ChatHistoryTests
         await bob.SendAsync("PART #c");
         var bobSaw = (await bob.SyncAsync()).Where(l => l.Command is "PRIVMSG" or "PART").Select(l => l.Command + " " + l.Parameters[^1]).ToList();
         var aliceSaw = (await alice.SyncAsync()).Where(l => l.Command is "PRIVMSG" or "PART").Select(l => l.Command + " " + l.Parameters[^1]).ToList();
-        // Bob's PART comes after every message he received, and Alice received the same ones first
-        // (a message of hers sequenced while her own command had just begun may precede it: the
-        // window DEVELOPING.md describes).
+        // Bob's PART comes after every message he received (a message sequenced while his PART
+        // command had begun but before the PART itself reaches him before his echo, as it
+        // reaches Alice before the PART), and Alice received the same ones first.
         Assert.Equal("PART #c", bobSaw[^1]);
         var received = bobSaw.Count - 1;
         Assert.Equal(bobSaw, aliceSaw.Take(received).Append("PART #c"));

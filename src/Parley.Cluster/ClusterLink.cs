@@ -128,42 +128,11 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
-    /// <summary>How many nick claims a re-claim has in flight at once.</summary>
-    private const int ReclaimParallelism = 32;
-
-    /// <summary>
-    /// Claims every nick a local user holds again. After a node's death the nick grains it
-    /// hosted are reactivated empty elsewhere; without this, another node's user could take a
-    /// nick a user here still holds. Returns how many claims were refused (logged: a user of
-    /// another node took the nick in the moment the grain was empty).
-    /// </summary>
-    public async Task<int> ReclaimNicksAsync(CancellationToken cancellationToken = default)
-    {
-        if (_network is null)
-        {
-            return 0;
-        }
-        var refused = 0;
-        await Parallel.ForEachAsync(_network.LocalNicks(), new ParallelOptions { MaxDegreeOfParallelism = ReclaimParallelism, CancellationToken = cancellationToken },
-            async (held, ct) =>
-            {
-                if (!await ClaimNickAsync(held.Nick, held.UserId, held.Account, ct))
-                {
-                    Interlocked.Increment(ref refused);
-                    LogReclaimRefused(logger, held.Nick);
-                }
-            });
-        return refused;
-    }
-
     [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "the nick {Nick} taken here is held on another node too")]
     private static partial void LogLateClaimRefused(ILogger logger, string nick);
 
     [LoggerMessage(EventId = 9005, Level = LogLevel.Warning, Message = "claiming the nick {Nick} in the cluster failed")]
     private static partial void LogLateClaimFailed(ILogger logger, Exception ex, string nick);
-
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "the nick {Nick} held here was taken on another node while its grain was being rebuilt")]
-    private static partial void LogReclaimRefused(ILogger logger, string nick);
 
     public async ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default)
     {

@@ -9,11 +9,12 @@ namespace Parley.Cluster;
 /// an operator's view of the cluster, and the event the tests wait on.
 /// </summary>
 /// <remarks>
-/// On a node's death this node claims its users' nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>).
+/// A node's death needs nothing for nicks: the nick grains persist their holders, and a holder
+/// on a dead node holds nothing (<see cref="Grains.NickGrain"/>).
 /// To do (issue 9): on a node's death, send the local clients a QUIT (netsplit reason) for each
 /// of its users they share a channel with, and drop them from the channel replicas.
 /// </remarks>
-public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ClusterLink link, ILogger<MembershipWatcher> logger) : BackgroundService
+public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ILogger<MembershipWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,7 +24,6 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
                 var update = previous is null ? snapshot.AsUpdate() : snapshot.CreateUpdate(previous);
-                var died = false;
                 previous = snapshot;
                 foreach (var change in update.Changes)
                 {
@@ -38,14 +38,7 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
                     else if (change.Status == SiloStatus.Dead)
                     {
                         LogLeft(logger, change.Name, change.SiloAddress.Endpoint);
-                        died = true;
                     }
-                }
-                if (died)
-                {
-                    // The nick grains the dead node hosted come back empty: claim ours again.
-                    var refused = await link.ReclaimNicksAsync(stoppingToken);
-                    LogReclaimed(logger, refused);
                 }
             }
         }
@@ -53,9 +46,6 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
         {
         }
     }
-
-    [LoggerMessage(EventId = 9203, Level = LogLevel.Information, Message = "cluster: this node's nicks claimed again ({Refused} refused)")]
-    private static partial void LogReclaimed(ILogger logger, int refused);
 
     [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "cluster: node {Name} ({Endpoint}) joined")]
     private static partial void LogJoined(ILogger logger, string name, System.Net.IPEndPoint endpoint);

@@ -1,39 +1,57 @@
+using Orleans.Storage;
+
 namespace Parley.Cluster.Grains;
 
 /// <summary>
 /// See <see cref="INickGrain"/>. Not reentrant (Orleans' default): one call at a time, so a
-/// claim and a release never interleave. The holder is kept in memory only; while a nick is
-/// held the grain is kept active (an idle grain would otherwise be collected and forget it).
+/// claim and a release never interleave.
 /// </summary>
 /// <remarks>
-/// A holder on a node that membership has declared dead counts as no holder. When the node
-/// hosting this grain dies, the grain comes back empty elsewhere, and the holder's node claims
-/// its nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>, on the membership change); a
-/// claim from another node in between wins, and the holder's node logs it.
+/// The holder is persisted (grain storage <see cref="StorageName"/> in the cluster's
+/// PostgreSQL database) before a claim answers yes, with Orleans' version check: a grain lost
+/// with its node comes back knowing its holder, and if two activations of one nick grain ever
+/// ran at once (the distributed grain directory should prevent it, see
+/// <see cref="ClusterHost"/>), the second writer's claim fails instead of granting the nick
+/// twice. A holder on a node that membership has declared dead counts as no holder.
 /// </remarks>
-public sealed class NickGrain(IClusterMembershipService membership) : Grain, INickGrain
+public sealed class NickGrain(
+    [PersistentState("holder", NickGrain.StorageName)] IPersistentState<NickState> state,
+    IClusterMembershipService membership) : Grain, INickGrain
 {
-    /// <summary>How long a held nick's grain stays active without calls: "as long as it is held".</summary>
-    private static readonly TimeSpan HeldLifetime = TimeSpan.FromDays(365);
-
-    private NickHolder? _holder;
+    /// <summary>The grain storage provider the holders are kept in.</summary>
+    public const string StorageName = "nicks";
 
     public async Task<bool> ClaimAsync(NickHolder claimant)
     {
-        ForgetDeadHolder();
-        if (_holder is not null && (_holder.Node != claimant.Node || _holder.UserId != claimant.UserId) && await StillHeldAsync(_holder))
+        // A second try only when another activation wrote in between (its holder is read back first).
+        for (var attempt = 0; ; attempt++)
         {
-            return false;
+            var holder = LiveHolder();
+            if (holder is not null && (holder.Node != claimant.Node || holder.UserId != claimant.UserId) && await StillHeldAsync(holder))
+            {
+                return false;
+            }
+            if (holder == claimant)
+            {
+                return true;
+            }
+            state.State.Holder = claimant;
+            try
+            {
+                await state.WriteStateAsync();
+                return true;
+            }
+            catch (InconsistentStateException) when (attempt == 0)
+            {
+                await state.ReadStateAsync();
+            }
         }
-        _holder = claimant;
-        DelayDeactivation(HeldLifetime);
-        return true;
     }
 
     /// <summary>
     /// Asks the holder's node whether its user still holds the nick: its release (sent after
     /// the user quit or changed nick) may still be on its way, or lost. If the node does not
-    /// answer, the nick stays held unless membership has declared that node dead: never two holders.
+    /// answer, the nick stays held unless membership says that node is gone: never two holders.
     /// </summary>
     private async Task<bool> StillHeldAsync(NickHolder holder)
     {
@@ -43,36 +61,47 @@ public sealed class NickGrain(IClusterMembershipService membership) : Grain, INi
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
-            // A call to a dead node fails once this node's membership view has it dead.
-            return !IsDead(holder);
+            // A call to a dead node fails once this node's membership view has it dead. A node
+            // absent from membership (a holder persisted by a node long gone: dead nodes' rows
+            // are purged after a week) holds nothing either.
+            var status = membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(holder.Node));
+            return status is not (SiloStatus.Dead or SiloStatus.None);
         }
     }
 
-    public Task ReleaseAsync(string node, long userId)
+    public async Task ReleaseAsync(string node, long userId)
     {
-        if (_holder is not null && _holder.Node == node && _holder.UserId == userId)
+        var holder = state.State.Holder;
+        if (holder is not null && holder.Node == node && holder.UserId == userId)
         {
-            _holder = null;
+            state.State.Holder = null;
+            await state.ClearStateAsync();
             DeactivateOnIdle();
         }
-        return Task.CompletedTask;
     }
 
-    public Task<NickHolder?> GetAsync()
+    public Task<NickHolder?> GetAsync() => Task.FromResult(LiveHolder());
+
+    /// <summary>The holder, unless membership has declared its node dead (its users are gone).</summary>
+    private NickHolder? LiveHolder()
     {
-        ForgetDeadHolder();
-        return Task.FromResult(_holder);
+        var holder = state.State.Holder;
+        return holder is not null && IsGone(holder) ? null : holder;
     }
 
-    /// <summary>A holder whose node membership has declared dead holds nothing any more (its users are gone).</summary>
-    private void ForgetDeadHolder()
+    /// <summary>
+    /// Dead in membership, or restarted: a node at the same address with a newer generation
+    /// is active (the holder was persisted by the node's previous run).
+    /// </summary>
+    private bool IsGone(NickHolder holder)
     {
-        if (_holder is not null && IsDead(_holder))
+        var address = SiloAddress.FromParsableString(holder.Node);
+        var snapshot = membership.CurrentSnapshot;
+        return snapshot.GetSiloStatus(address) switch
         {
-            _holder = null;
-        }
+            SiloStatus.Dead => true,
+            SiloStatus.None => snapshot.Members.Keys.Any(m => m.Endpoint.Equals(address.Endpoint) && m.Generation > address.Generation),
+            _ => false,
+        };
     }
-
-    private bool IsDead(NickHolder holder)
-        => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(holder.Node)) == SiloStatus.Dead;
 }

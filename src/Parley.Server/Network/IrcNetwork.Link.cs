@@ -45,20 +45,6 @@ public sealed partial class IrcNetwork
         }
     }
 
-    /// <summary>Every nick a local user holds now, with the user's id and account (for a node to claim them again).</summary>
-    public List<(string Nick, long UserId, string? Account)> LocalNicks()
-    {
-        lock (_gate)
-        {
-            var list = new List<(string, long, string?)>(_nicks.Count);
-            foreach (var (nick, user) in _nicks)
-            {
-                list.Add((nick, user.Id, user.Account));
-            }
-            return list;
-        }
-    }
-
     /// <summary>Whether the local user <paramref name="userId"/> holds <paramref name="nick"/> now (asked by the nick's grain).</summary>
     public bool HoldsNick(string nick, long userId)
     {

@@ -71,12 +71,81 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     public async ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default)
     {
         Task pending;
+        var key = (Network.CaseMapping.Fold(nick), userId);
         lock (_gate)
         {
             pending = _releases;
+            PruneClaimsLocked();
+            _claimsInFlight[key] = Environment.TickCount64 + (long)ClaimSettleTime.TotalMilliseconds;
         }
-        await pending;
-        return await NickGrain(nick).ClaimAsync(new NickHolder(_node, userId, nick, account, Observer));
+        var granted = false;
+        try
+        {
+            await pending;
+            granted = await NickGrain(nick).ClaimAsync(new NickHolder(_node, userId, nick, account, Observer));
+            return granted;
+        }
+        finally
+        {
+            if (!granted)
+            {
+                lock (_gate)
+                {
+                    _claimsInFlight.Remove(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long a claim counts as held here although IrcNetwork does not show it yet: the
+    /// handler gives the user the nick a moment after the grant arrives, and another node's
+    /// claim in that moment asks this node (<see cref="INodeObserver.HoldsNickAsync"/>). A
+    /// release ends it sooner. Erring long only refuses a nick for a while, never gives it twice.
+    /// </summary>
+    private static readonly TimeSpan ClaimSettleTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>Claims sent or granted that IrcNetwork may not show yet: (folded nick, user id) → until when (<see cref="Environment.TickCount64"/>).</summary>
+    private readonly Dictionary<(string Nick, long UserId), long> _claimsInFlight = [];
+
+    /// <summary>Whether the local user <paramref name="userId"/> holds <paramref name="nick"/>, or was just granted it.</summary>
+    private bool HoldsNick(string nick, long userId)
+    {
+        if (Network.HoldsNick(nick, userId))
+        {
+            return true;
+        }
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            var key = (Network.CaseMapping.Fold(nick), userId);
+            if (_claimsInFlight.TryGetValue(key, out var until))
+            {
+                if (now < until)
+                {
+                    return true;
+                }
+                _claimsInFlight.Remove(key);
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Entries are removed by a refusal or a release; this only bounds what an unforeseen path might leave.</summary>
+    private void PruneClaimsLocked()
+    {
+        if (_claimsInFlight.Count < 4096)
+        {
+            return;
+        }
+        var now = Environment.TickCount64;
+        foreach (var (k, t) in _claimsInFlight)
+        {
+            if (t <= now)
+            {
+                _claimsInFlight.Remove(k);
+            }
+        }
     }
 
     public void ReleaseNick(string nick, long userId)
@@ -84,6 +153,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         var grain = NickGrain(nick);
         lock (_gate)
         {
+            _claimsInFlight.Remove((Network.CaseMapping.Fold(nick), userId));
             _releases = ReleaseAfterAsync(_releases, grain, userId, nick);
         }
     }
@@ -214,7 +284,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             return Task.FromResult(info is null ? null : WhoisWire.From(info, identity.Name, identity.Description));
         }
 
-        public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(network.HoldsNick(nick, userId));
+        public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(link.HoldsNick(nick, userId));
 
         public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
         {

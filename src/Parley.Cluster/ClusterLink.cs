@@ -68,7 +68,33 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     private INickGrain NickGrain(string nick) => grains.GetGrain<INickGrain>(Network.CaseMapping.Fold(nick));
 
-    public async ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default)
+        => ClaimAsync(nick, userId, account, attach: false);
+
+    public ValueTask<bool> AttachNickAsync(string nick, long userId, string account, CancellationToken cancellationToken = default)
+        => ClaimAsync(nick, userId, account, attach: true);
+
+    public async ValueTask<bool> IsHeldByAccountElsewhereAsync(string nick, CancellationToken cancellationToken = default)
+    {
+        var holder = await NickGrain(nick).GetAsync();
+        return holder is not null && holder.Node != _node && holder.Account is not null;
+    }
+
+    public async ValueTask DeliverToSessionsElsewhereAsync(string nick, IReadOnlyList<OutboundMessage> lines, CancellationToken cancellationToken = default)
+    {
+        var holders = await NickGrain(nick).GetHoldersAsync();
+        WireMessage[]? wire = null;
+        foreach (var holder in holders)
+        {
+            if (holder.Node != _node)
+            {
+                wire ??= [.. lines.Select(WireMessage.From)];
+                await holder.Observer.DeliverToSessionsAsync(nick, wire);
+            }
+        }
+    }
+
+    private async ValueTask<bool> ClaimAsync(string nick, long userId, string? account, bool attach)
     {
         Task pending;
         var key = (Network.CaseMapping.Fold(nick), userId);
@@ -82,7 +108,8 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         try
         {
             await pending;
-            granted = await NickGrain(nick).ClaimAsync(new NickHolder(_node, userId, nick, account, Observer));
+            var claimant = new NickHolder(_node, userId, nick, account, Observer);
+            granted = attach ? await NickGrain(nick).AttachAsync(claimant) : await NickGrain(nick).ClaimAsync(claimant);
             return granted;
         }
         finally
@@ -206,8 +233,9 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     public async ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default)
     {
-        var holder = await NickGrain(nick).GetAsync();
-        if (holder is null || holder.Node == _node)
+        // Several holders: one account's users on several nodes (multiclient across nodes).
+        var holders = await NickGrain(nick).GetHoldersAsync();
+        if (holders.Length == 0 || holders.Any(h => h.Node == _node))
         {
             // Nobody, or a user of this node (whom IrcNetwork did not find a moment ago): no one else to try.
             return null;
@@ -217,7 +245,19 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         {
             wire[i] = WireMessage.From(lines[i]);
         }
-        var got = await holder.Observer.DeliverPrivateAsync(nick, wire, fromNick);
+        // The first node that has the user stores the recipient's copy (history is shared); the others only deliver.
+        RecipientWire? got = null;
+        foreach (var holder in holders)
+        {
+            if (got is null)
+            {
+                got = await holder.Observer.DeliverPrivateAsync(nick, wire, fromNick);
+            }
+            else
+            {
+                await holder.Observer.DeliverToSessionsAsync(nick, wire);
+            }
+        }
         return got is null ? null : new RemoteRecipient(got.Nick, got.AwayMessage);
     }
 
@@ -285,6 +325,18 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
 
         public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(link.HoldsNick(nick, userId));
+
+        public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere)
+        {
+            network.SetSessionsElsewhere(nick, userId, elsewhere);
+            return Task.CompletedTask;
+        }
+
+        public Task DeliverToSessionsAsync(string nick, WireMessage[] lines)
+        {
+            network.DeliverToLocalSessions(nick, [.. lines.Select(l => l.ToOutbound())]);
+            return Task.CompletedTask;
+        }
 
         public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
         {

@@ -7,9 +7,9 @@ namespace Parley.Cluster.Grains;
 /// claim and a release never interleave.
 /// </summary>
 /// <remarks>
-/// The holder is persisted (grain storage <see cref="StorageName"/> in the cluster's
+/// The holders are persisted (grain storage <see cref="StorageName"/> in the cluster's
 /// PostgreSQL database) before a claim answers yes, with Orleans' version check: a grain lost
-/// with its node comes back knowing its holder, and if two activations of one nick grain ever
+/// with its node comes back knowing its holders, and if two activations of one nick grain ever
 /// ran at once (the distributed grain directory should prevent it, see
 /// <see cref="ClusterHost"/>), the second writer's claim fails instead of granting the nick
 /// twice. A holder on a node that membership has declared dead counts as no holder.
@@ -23,22 +23,27 @@ public sealed class NickGrain(
 
     public async Task<bool> ClaimAsync(NickHolder claimant)
     {
-        // A second try only when another activation wrote in between (its holder is read back first).
+        // A second try only when another activation wrote in between (its holders are read back first).
         for (var attempt = 0; ; attempt++)
         {
-            var holder = LiveHolder();
-            if (holder is not null && (holder.Node != claimant.Node || holder.UserId != claimant.UserId) && await StillHeldAsync(holder))
+            var holders = LiveHolders();
+            foreach (var holder in holders)
             {
-                return false;
+                if (!IsSameUser(holder, claimant) && await StillHeldAsync(holder))
+                {
+                    return false;
+                }
             }
-            if (holder == claimant)
+            // Free, or the claimant's own already (a re-claim keeps the other nodes' holders of its account).
+            var index = holders.FindIndex(h => IsSameUser(h, claimant));
+            List<NickHolder> next = index < 0 ? [claimant] : [.. holders[..index], claimant, .. holders[(index + 1)..]];
+            if (next.SequenceEqual(state.State.Holders))
             {
                 return true;
             }
-            state.State.Holder = claimant;
             try
             {
-                await state.WriteStateAsync();
+                await WriteAsync(next);
                 return true;
             }
             catch (InconsistentStateException) when (attempt == 0)
@@ -47,6 +52,114 @@ public sealed class NickGrain(
             }
         }
     }
+
+    public async Task<bool> AttachAsync(NickHolder claimant)
+    {
+        if (claimant.Account is null)
+        {
+            return false;
+        }
+        for (var attempt = 0; ; attempt++)
+        {
+            var holders = LiveHolders();
+            if (holders.Count == 0)
+            {
+                // Its last holder left meanwhile: the nick is simply free.
+                return await ClaimAsync(claimant);
+            }
+            if (holders.Any(h => IsSameUser(h, claimant)))
+            {
+                return true;
+            }
+            // Another user of the claimant's own node (the node attaches locally), or another account's user.
+            if (holders.Any(h => h.Node == claimant.Node || !string.Equals(h.Account, claimant.Account, StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+            try
+            {
+                await WriteAsync([.. holders, claimant]);
+            }
+            catch (InconsistentStateException) when (attempt == 0)
+            {
+                await state.ReadStateAsync();
+                continue;
+            }
+            await TellHoldersAsync(holders, elsewhere: true);
+            return true;
+        }
+    }
+
+    public async Task ReleaseAsync(string node, long userId)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = state.State.Holders;
+            if (!current.Any(h => h.Node == node && h.UserId == userId))
+            {
+                return;
+            }
+            var remaining = LiveHolders().Where(h => h.Node != node || h.UserId != userId).ToList();
+            try
+            {
+                if (remaining.Count == 0)
+                {
+                    state.State.Holders = [];
+                    await state.ClearStateAsync();
+                    DeactivateOnIdle();
+                    return;
+                }
+                await WriteAsync(remaining);
+            }
+            catch (InconsistentStateException) when (attempt == 0)
+            {
+                await state.ReadStateAsync();
+                continue;
+            }
+            if (remaining.Count == 1)
+            {
+                await TellHoldersAsync(remaining, elsewhere: false);
+            }
+            return;
+        }
+    }
+
+    public Task<NickHolder?> GetAsync() => Task.FromResult(LiveHolders().FirstOrDefault());
+
+    public Task<NickHolder[]> GetHoldersAsync() => Task.FromResult(LiveHolders().ToArray());
+
+    private async Task WriteAsync(List<NickHolder> holders)
+    {
+        var previous = state.State.Holders;
+        state.State.Holders = holders;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Holders = previous;
+            throw;
+        }
+    }
+
+    /// <summary>Tells each holder's node whether its user's account has sessions on other nodes; a node that does not answer is skipped.</summary>
+    private static async Task TellHoldersAsync(List<NickHolder> holders, bool elsewhere)
+    {
+        foreach (var holder in holders)
+        {
+            try
+            {
+                await holder.Observer.SessionsElsewhereAsync(holder.Nick, holder.UserId, elsewhere);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                // Its node is going: its user with it.
+            }
+        }
+    }
+
+    private static bool IsSameUser(NickHolder a, NickHolder b) => a.Node == b.Node && a.UserId == b.UserId;
 
     /// <summary>
     /// Asks the holder's node whether its user still holds the nick: its release (sent after
@@ -69,25 +182,8 @@ public sealed class NickGrain(
         }
     }
 
-    public async Task ReleaseAsync(string node, long userId)
-    {
-        var holder = state.State.Holder;
-        if (holder is not null && holder.Node == node && holder.UserId == userId)
-        {
-            state.State.Holder = null;
-            await state.ClearStateAsync();
-            DeactivateOnIdle();
-        }
-    }
-
-    public Task<NickHolder?> GetAsync() => Task.FromResult(LiveHolder());
-
-    /// <summary>The holder, unless membership has declared its node dead (its users are gone).</summary>
-    private NickHolder? LiveHolder()
-    {
-        var holder = state.State.Holder;
-        return holder is not null && IsGone(holder) ? null : holder;
-    }
+    /// <summary>The holders, less those whose node membership has declared dead (their users are gone).</summary>
+    private List<NickHolder> LiveHolders() => [.. state.State.Holders.Where(h => !IsGone(h))];
 
     /// <summary>
     /// Dead in membership, or restarted: a node at the same address with a newer generation

@@ -54,6 +54,51 @@ public sealed partial class IrcNetwork
         }
     }
 
+    /// <summary>Whether the local user holding <paramref name="nick"/> has sessions of its account on other nodes.</summary>
+    public bool HasSessionsElsewhere(string nick)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var user) && user.SessionsElsewhere;
+        }
+    }
+
+    /// <summary>The link says whether the local user <paramref name="userId"/> holding <paramref name="nick"/> has its account's sessions on other nodes.</summary>
+    public void SetSessionsElsewhere(string nick, long userId, bool elsewhere)
+    {
+        lock (_gate)
+        {
+            if (_nicks.TryGetValue(nick, out var user) && user.Id == userId)
+            {
+                user.SessionsElsewhere = elsewhere;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lines for the connections of the local user holding <paramref name="nick"/>, from its
+    /// account's user on another node (a message it received or sent there): delivered, not
+    /// stored (that node stored them). False if no local user holds the nick.
+    /// </summary>
+    public bool DeliverToLocalSessions(string nick, IReadOnlyList<OutboundMessage> lines)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(nick, out var target) || !target.IsRegistered)
+            {
+                return false;
+            }
+            foreach (var line in lines)
+            {
+                if (line.Command != "TAGMSG" || target.Sink.Caps.HasFlag(Capability.MessageTags))
+                {
+                    target.Sink.Deliver(line);
+                }
+            }
+            return true;
+        }
+    }
+
     /// <summary>
     /// A private message from a user on another node to <paramref name="nick"/> here: the
     /// recipient's copy is stored, then delivered (through the pipeline, so it is stored before

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Storage;
-using Parley.Cluster.Grains;
 using Parley.Cluster.Storage;
 using Parley.Protocol;
 using Parley.Server.Hosting;
@@ -94,6 +93,7 @@ public static class ClusterHost
                 builder.Services.AddSingleton<ClusterLink>();
                 builder.Services.AddSingleton<INetworkLink>(sp => sp.GetRequiredService<ClusterLink>());
                 builder.Services.AddHostedService<MembershipWatcher>();
+                builder.Services.AddHostedService<NodeRegistration>();
             },
         };
         return ParleyServer.Build(options, reload, time, logging, backends);
@@ -139,19 +139,23 @@ public static class ClusterHost
 #pragma warning restore ORLEANSEXP003
         silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = DirectoryLeaseAfterDeath);
 
-        // Nick holders persist (NickGrain): a nick grain lost with its node comes back knowing
-        // its holder, and the version check of each write keeps two activations from both
-        // granting a nick. Orleans' own serializer, because a holder carries its node's observer
-        // reference. A released nick's row is deleted.
-        silo.AddAdoNetGrainStorage(NickGrain.StorageName, o =>
+        // Grain state that must survive its node: nick holders (NickGrain: a nick grain lost
+        // with its node comes back knowing its holder, and the version check of each write keeps
+        // two activations from both granting a nick) and the nodes' observers (NodeDirectoryGrain).
+        // Orleans' own serializer, because both carry observer references. A cleared state's row
+        // is deleted.
+        silo.AddAdoNetGrainStorage(GrainStorage, o =>
         {
             o.Invariant = "Npgsql";
             o.ConnectionString = cluster.ConnectionString;
             o.DeleteStateOnClear = true;
         });
-        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(NickGrain.StorageName,
+        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(GrainStorage,
             (sp, _) => new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
     }
+
+    /// <summary>The grain storage provider (PostgreSQL) of the grains whose state outlives a node.</summary>
+    public const string GrainStorage = "cluster";
 
     /// <summary>
     /// How long after a node's (estimated) failure its grains' directory entries stay reserved,

@@ -30,6 +30,9 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     public void Attach(IrcNetwork network) => _network = network;
 
+    /// <summary>Whether the node's IrcNetwork is attached (the server is built).</summary>
+    public bool IsAttached => _network is not null;
+
     public async ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default)
     {
         var holder = await NickGrain(nick).GetAsync();
@@ -45,6 +48,34 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     {
         var holders = await Task.WhenAll(nicks.Select(n => NickGrain(n).GetAsync()));
         return [.. holders.Where(h => h is not null && h.Node != _node).Select(h => h!.Nick)];
+    }
+
+    /// <summary>How long LUSERS waits for another node's counts (a node dying but not yet declared dead would hang it).</summary>
+    private static readonly TimeSpan CountsTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Puts this node's observer in the node directory (at start, and again if the directory lost it).</summary>
+    public Task RegisterNodeAsync() => grains.GetGrain<INodeDirectoryGrain>(0).RegisterAsync(new NodeEntry(_node, Observer));
+
+    public async ValueTask<RemoteCounts> CountsElsewhereAsync(CancellationToken cancellationToken = default)
+    {
+        var active = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
+            .Select(m => m.SiloAddress.ToParsableString())
+            .ToHashSet(StringComparer.Ordinal);
+        var nodes = await grains.GetGrain<INodeDirectoryGrain>(0).GetAsync();
+        var counts = await Task.WhenAll(nodes.Where(n => active.Contains(n.Node)).Select(async n =>
+        {
+            try
+            {
+                return await n.Observer.CountsAsync().WaitAsync(CountsTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                return null;
+            }
+        }));
+        var answered = counts.Where(c => c is not null).Select(c => c!).ToList();
+        return new RemoteCounts(active.Count, answered.Sum(c => c.Visible), answered.Sum(c => c.Invisible), answered.Sum(c => c.Operators));
     }
 
     public IReadOnlyList<string> OtherNodes
@@ -325,6 +356,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
 
         public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(link.HoldsNick(nick, userId));
+
+        public Task<CountsWire> CountsAsync()
+        {
+            var c = network.GetCounts();
+            return Task.FromResult(new CountsWire(c.Visible, c.Invisible, c.Operators));
+        }
 
         public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere)
         {

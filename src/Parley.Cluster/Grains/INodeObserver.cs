@@ -22,6 +22,9 @@ public interface INodeObserver : IGrainObserver
     /// <summary>Lines for the connections of the local user holding <paramref name="nick"/>, unstored: its account's user on another node received or sent them (multiclient across nodes).</summary>
     Task DeliverToSessionsAsync(string nick, WireMessage[] lines);
 
+    /// <summary>This node's LUSERS counts of its own registered users (for another node's network-wide LUSERS).</summary>
+    Task<CountsWire> CountsAsync();
+
     /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
     Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
 }

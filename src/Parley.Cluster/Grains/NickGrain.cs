@@ -7,7 +7,7 @@ namespace Parley.Cluster.Grains;
 /// claim and a release never interleave.
 /// </summary>
 /// <remarks>
-/// The holders are persisted (grain storage <see cref="StorageName"/> in the cluster's
+/// The holders are persisted (grain storage <see cref="ClusterHost.GrainStorage"/> in the cluster's
 /// PostgreSQL database) before a claim answers yes, with Orleans' version check: a grain lost
 /// with its node comes back knowing its holders, and if two activations of one nick grain ever
 /// ran at once (the distributed grain directory should prevent it, see
@@ -15,12 +15,9 @@ namespace Parley.Cluster.Grains;
 /// twice. A holder on a node that membership has declared dead counts as no holder.
 /// </remarks>
 public sealed class NickGrain(
-    [PersistentState("holder", NickGrain.StorageName)] IPersistentState<NickState> state,
+    [PersistentState("holder", ClusterHost.GrainStorage)] IPersistentState<NickState> state,
     IClusterMembershipService membership) : Grain, INickGrain
 {
-    /// <summary>The grain storage provider the holders are kept in.</summary>
-    public const string StorageName = "nicks";
-
     public async Task<bool> ClaimAsync(NickHolder claimant)
     {
         // A second try only when another activation wrote in between (its holders are read back first).

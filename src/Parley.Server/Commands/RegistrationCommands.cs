@@ -215,14 +215,14 @@ internal static class RegistrationCommands
             s.AttachNick = null;
             if (Multiclient.TryAttach(s, attachNick))
             {
-                SendWelcome(s);
+                await SendWelcomeAsync(s);
                 return;
             }
             if (await Multiclient.TryAttachElsewhereAsync(s, attachNick))
             {
                 // This node's own user of the account, holding the nick beside the other nodes' (multiclient across nodes).
                 s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
-                SendWelcome(s);
+                await SendWelcomeAsync(s);
                 return;
             }
             s.RequestedNick = attachNick;
@@ -233,10 +233,10 @@ internal static class RegistrationCommands
             }
         }
         s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
-        SendWelcome(s);
+        await SendWelcomeAsync(s);
     }
 
-    internal static void SendWelcome(Session s)
+    internal static async ValueTask SendWelcomeAsync(Session s)
     {
         var server = s.Server;
         var u = s.User;
@@ -250,7 +250,7 @@ internal static class RegistrationCommands
             s.Numeric(Numerics.RPL_ISUPPORT, [.. line, "are supported by this server"]);
         }
         MetadataCommands.SendOwn(s);
-        ServerQueryCommands.SendLusers(s);
+        await ServerQueryCommands.SendLusersAsync(s);
         ServerQueryCommands.SendMotd(s);
     }
 }

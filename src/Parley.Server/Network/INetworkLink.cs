@@ -65,6 +65,12 @@ public interface INetworkLink
     /// <summary>Of <paramref name="nicks"/>, those held by users of other nodes, in their holders' spelling (ISON).</summary>
     ValueTask<IReadOnlyList<string>> OnlineElsewhereAsync(IReadOnlyList<string> nicks, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// LUSERS across the network: how many other nodes are up, and the sums of their registered
+    /// users' counts (a node that does not answer in time counts as up with no users).
+    /// </summary>
+    ValueTask<RemoteCounts> CountsElsewhereAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
     IReadOnlyList<string> OtherNodes { get; }
 
@@ -84,3 +90,6 @@ public sealed record RemoteWhois(WhoisInfo Info, string ServerName, string Serve
 
 /// <summary>Who received a private message on another node.</summary>
 public sealed record RemoteRecipient(string Nick, string? AwayMessage);
+
+/// <summary>The other nodes' part of LUSERS: how many are up, and their registered users.</summary>
+public sealed record RemoteCounts(int Servers, int Visible, int Invisible, int Operators);

@@ -54,6 +54,18 @@ public sealed partial class IrcNetwork
         }
     }
 
+    private int _maxGlobalUsers;
+
+    /// <summary>Notes a network-wide user count (LUSERS in a cluster); returns the highest seen on this node, this one included.</summary>
+    public int NoteGlobalUsers(int count)
+    {
+        lock (_gate)
+        {
+            _maxGlobalUsers = Math.Max(Math.Max(_maxGlobalUsers, count), _maxUsers);
+            return _maxGlobalUsers;
+        }
+    }
+
     /// <summary>Whether the local user holding <paramref name="nick"/> has sessions of its account on other nodes.</summary>
     public bool HasSessionsElsewhere(string nick)
     {

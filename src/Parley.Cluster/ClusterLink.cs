@@ -30,8 +30,6 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     public void Attach(IrcNetwork network) => _network = network;
 
-    /// <summary>Whether the node's IrcNetwork is attached (the server is built).</summary>
-    public bool IsAttached => _network is not null;
 
     public async ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default)
     {
@@ -51,7 +49,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     }
 
     /// <summary>How long LUSERS waits for another node's counts (a node dying but not yet declared dead would hang it).</summary>
-    private static readonly TimeSpan CountsTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CountsTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Puts this node's observer in the node directory (at start, and again if the directory lost it).</summary>
     public Task RegisterNodeAsync() => grains.GetGrain<INodeDirectoryGrain>(0).RegisterAsync(new NodeEntry(_node, Observer));
@@ -100,10 +98,10 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     private INickGrain NickGrain(string nick) => grains.GetGrain<INickGrain>(Network.CaseMapping.Fold(nick));
 
     public ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default)
-        => ClaimAsync(nick, userId, account, attach: false);
+        => ClaimAsync(nick, userId, account, attach: false, cancellationToken);
 
     public ValueTask<bool> AttachNickAsync(string nick, long userId, string account, CancellationToken cancellationToken = default)
-        => ClaimAsync(nick, userId, account, attach: true);
+        => ClaimAsync(nick, userId, account, attach: true, cancellationToken);
 
     public async ValueTask<bool> IsHeldByAccountElsewhereAsync(string nick, CancellationToken cancellationToken = default)
     {
@@ -125,7 +123,16 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
-    private async ValueTask<bool> ClaimAsync(string nick, long userId, string? account, bool attach)
+    /// <summary>
+    /// How long a claim may wait for its nick grain: one whose node just died waits until the
+    /// death is declared and its directory lease ends (about 3 s, much more on a loaded
+    /// machine). Past it the claim fails (the user is told the nick is in use, and may retry);
+    /// a grant that arrives later is undone by the next claimant (this node then says it does
+    /// not hold the nick).
+    /// </summary>
+    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
+
+    private async ValueTask<bool> ClaimAsync(string nick, long userId, string? account, bool attach, CancellationToken cancellationToken)
     {
         Task pending;
         var key = (Network.CaseMapping.Fold(nick), userId);
@@ -140,7 +147,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         {
             await pending;
             var claimant = new NickHolder(_node, userId, nick, account, Observer);
-            granted = attach ? await NickGrain(nick).AttachAsync(claimant) : await NickGrain(nick).ClaimAsync(claimant);
+            granted = await (attach ? NickGrain(nick).AttachAsync(claimant) : NickGrain(nick).ClaimAsync(claimant)).WaitAsync(ClaimTimeout, cancellationToken);
             return granted;
         }
         finally

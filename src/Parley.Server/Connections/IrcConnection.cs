@@ -104,6 +104,7 @@ public sealed partial class IrcConnection
                     if (result.IsCompleted)
                     {
                         reason = "Remote host closed the connection";
+                        Session.PeerClosedInOrder();
                         break;
                     }
                 }

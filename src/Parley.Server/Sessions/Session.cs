@@ -285,6 +285,27 @@ public sealed class Session : IClientSink
     }
 
     /// <summary>
+    /// How long before an orderly close (FIN) the client is taken to have read everything: a
+    /// socket closed with unread input resets instead (RST), so a FIN means the client read
+    /// all that had arrived; lines still on their way (about a round trip) may not have.
+    /// </summary>
+    internal static readonly TimeSpan OrderlyCloseMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The client closed the connection in order (end of input, no QUIT): it was there and
+    /// reading until shortly before, so what an always-on user missed is counted from then
+    /// (<see cref="OrderlyCloseMargin"/>), not from its last line, which may be minutes older.
+    /// </summary>
+    internal void PeerClosedInOrder()
+    {
+        var seen = Server.Time.GetTimestamp() - (long)(OrderlyCloseMargin.TotalSeconds * Server.Time.TimestampFrequency);
+        if (seen > Volatile.Read(ref _lastReceivedStamp))
+        {
+            Volatile.Write(ref _lastReceivedStamp, seen);
+        }
+    }
+
+    /// <summary>
     /// Ends the session once: others see QUIT with <paramref name="quitReason"/>, the client
     /// gets ERROR with <paramref name="errorReason"/> after everything queued, the read loop
     /// stops. Safe from any thread.

@@ -205,4 +205,58 @@ public sealed class AutoreplayMissedTests
         Assert.Equal(["line 3", "line 4", "line 5"], Texts(burst, "#a"));
         Assert.Single(burst, m => m.Command == "NOTICE" && m.Parameters[^1].StartsWith("Only the latest lines you missed", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AConnectionClosedWithoutQuit_CountsFromShortlyBeforeTheClose_NotFromItsLastLine()
+    {
+        await using var server = await ServerAsync();
+        var (s1, _) = await LoginAsync(server);
+        await s1.SendAsync("JOIN #a");
+        await s1.SyncAsync();
+        var bob = await server.ConnectRegisteredAsync("bob");
+        await bob.SendAsync("JOIN #a");
+        await bob.SyncAsync();
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+        await bob.SendAsync("PRIVMSG #a :alice's client read this");
+        await bob.SyncAsync();
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+
+        // The client goes away without QUIT (its socket closed in order, as a killed WeeChat's).
+        await s1.DisposeAsync();
+        await s1.Session.Closed.WaitAsync(TestClient.DefaultTimeout);
+        server.Time.Advance(TimeSpan.FromSeconds(1));
+        await bob.SendAsync("PRIVMSG #a :after the close");
+        await bob.SyncAsync();
+
+        var (_, burst) = await LoginAsync(server);
+        Assert.Equal(["after the close"], Texts(burst, "#a"));
+    }
+
+    [Fact]
+    public async Task AConnectionDroppedForSilence_CountsFromItsLastLine()
+    {
+        await using var server = await ServerAsync();
+        var (s1, _) = await LoginAsync(server);
+        await s1.SendAsync("JOIN #a");
+        await s1.SyncAsync();
+        var bob = await server.ConnectRegisteredAsync("bob");
+        await bob.SendAsync("JOIN #a");
+        await bob.SyncAsync();
+        server.Time.Advance(TimeSpan.FromSeconds(1));
+        // Sent to a connection that had stopped reading: it may never have shown it.
+        await bob.SendAsync("PRIVMSG #a :into the void");
+        await bob.SyncAsync();
+
+        // No answer to the server's PING: dropped after the interval and the timeout.
+        for (var i = 0; i < 40 && !s1.Session.IsClosing; i++)
+        {
+            server.Time.Advance(TimeSpan.FromSeconds(5));
+            await bob.SendAsync("PONG :keepalive");
+            await bob.SyncAsync();
+        }
+        await s1.Session.Closed.WaitAsync(TestClient.DefaultTimeout);
+
+        var (_, burst) = await LoginAsync(server);
+        Assert.Equal(["into the void"], Texts(burst, "#a"));
+    }
 }

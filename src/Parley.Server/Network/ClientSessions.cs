@@ -71,7 +71,7 @@ public sealed class ClientSessions : IClientSink
     {
         foreach (var e in _entries)
         {
-            if (e.Key != except && (e.Target.Caps & required) == required)
+            if (e.Key != except && (required == Capability.None || (e.Target.Caps & required) == required))
             {
                 e.Target.Deliver(message);
             }

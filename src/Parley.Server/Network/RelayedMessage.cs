@@ -46,7 +46,8 @@ public readonly struct RelayedMessage
     {
         foreach (var (key, target) in sessions.Entries)
         {
-            if (key != except && (target.Caps & required) == required)
+            // Caps is an interface call (and a volatile read) per member: skipped when nothing is required.
+            if (key != except && (required == Capability.None || (target.Caps & required) == required))
             {
                 DeliverTo(target);
             }

@@ -9,7 +9,7 @@ namespace Parley.Server.Storage;
 /// <c>accounts</c>. The casemapping that folds names is recorded in the file (<c>meta</c>), so
 /// <c>parley account</c>, which has no server configuration, folds as the server does.
 /// </summary>
-/// <remarks>Thread-safe; reads the file on every call (see <see cref="IAccountStore"/>).</remarks>
+/// <remarks>Thread-safe; reads the file on every call (see <see cref="IAccountStore"/>); lookups by name share one kept connection.</remarks>
 public sealed class SqliteAccountStore : IAccountStore
 {
     private const string CaseMappingKey = "casemapping";
@@ -18,6 +18,13 @@ public sealed class SqliteAccountStore : IAccountStore
     private readonly bool _ownsDatabase;
     private readonly TimeProvider _time;
     private readonly int _iterations;
+
+    // GetAsync's kept connection and prepared statement, made at the first lookup.
+    private readonly Lock _lookupGate = new();
+    private SqliteConnection? _lookupConnection;
+    private SqliteCommand? _lookup;
+    private SqliteParameter? _lookupName;
+    private bool _disposed;
 
     private SqliteAccountStore(SqliteDatabase db, bool ownsDatabase, CaseMapping mapping, TimeProvider time, int iterations)
     {
@@ -93,25 +100,71 @@ public sealed class SqliteAccountStore : IAccountStore
 
     public ValueTask<AccountRecord?> GetAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.OpenConnection();
-        using var select = Command(connection, null, """
-            SELECT name, email, created_at, scram_salt, scram_iterations, scram_stored_key, scram_server_key, always_on
-            FROM accounts WHERE name_folded = $folded;
-            """);
-        select.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+        // Every registration looks its nick up here (NickOwnership): one connection and one
+        // prepared statement, kept, instead of a pooled connection's PRAGMAs and a parse per call.
+        // Each execution is its own read transaction, so other processes' writes (parley
+        // account …) are seen as before.
+        lock (_lookupGate)
+        {
+            if (_disposed)
+            {
+                // A late caller during shutdown: one connection for this call only.
+                using var connection = _db.OpenConnection();
+                using var select = Command(connection, null, LookupSql);
+                select.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+                return ValueTask.FromResult(ReadAccount(select));
+            }
+            try
+            {
+                if (_lookup is null)
+                {
+                    _lookupConnection = _db.OpenConnection();
+                    _lookup = Command(_lookupConnection, null, LookupSql);
+                    _lookupName = _lookup.Parameters.Add("$folded", SqliteType.Text);
+                    _lookup.Prepare();
+                }
+                _lookupName!.Value = CaseMapping.Fold(name);
+                return ValueTask.FromResult(ReadAccount(_lookup));
+            }
+            catch (SqliteException)
+            {
+                // Start over with a fresh connection next time.
+                CloseLookup();
+                throw;
+            }
+        }
+    }
+
+    private const string LookupSql = """
+        SELECT name, email, created_at, scram_salt, scram_iterations, scram_stored_key, scram_server_key, always_on
+        FROM accounts WHERE name_folded = $folded;
+        """;
+
+    private static AccountRecord? ReadAccount(SqliteCommand select)
+    {
         using var reader = select.ExecuteReader();
         if (!reader.Read())
         {
-            return ValueTask.FromResult<AccountRecord?>(null);
+            return null;
         }
         var credentials = new ScramCredentials(
             (byte[])reader.GetValue(3), reader.GetInt32(4), (byte[])reader.GetValue(5), (byte[])reader.GetValue(6));
-        return ValueTask.FromResult<AccountRecord?>(new AccountRecord(
+        return new AccountRecord(
             reader.GetString(0),
             credentials,
             reader.IsDBNull(1) ? null : reader.GetString(1),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-            reader.IsDBNull(7) ? null : reader.GetInt64(7) != 0));
+            reader.IsDBNull(7) ? null : reader.GetInt64(7) != 0);
+    }
+
+    /// <summary>Under <c>_lookupGate</c>: closes the kept lookup connection.</summary>
+    private void CloseLookup()
+    {
+        _lookup?.Dispose();
+        _lookupConnection?.Dispose();
+        _lookup = null;
+        _lookupName = null;
+        _lookupConnection = null;
     }
 
     public ValueTask<AccountResult> SetAlwaysOnAsync(string name, bool? alwaysOn, CancellationToken cancellationToken = default)
@@ -250,6 +303,11 @@ public sealed class SqliteAccountStore : IAccountStore
 
     public void Dispose()
     {
+        lock (_lookupGate)
+        {
+            _disposed = true;
+            CloseLookup();
+        }
         if (_ownsDatabase)
         {
             _db.Dispose();

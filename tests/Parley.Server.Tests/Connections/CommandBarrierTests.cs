@@ -138,6 +138,7 @@ public sealed class CommandBarrierTests
             return t;
         }
 
+        public HistoryRetention Retention { get => inner.Retention; set => inner.Retention = value; }
         public Task AppendAsync(IReadOnlyList<HistoryRecord> records, CancellationToken cancellationToken = default) => inner.AppendAsync(records, cancellationToken);
         public Task<IReadOnlyList<HistoryRecord>> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
         public Task<HistoryPoint?> FindAsync(string target, string msgId, CancellationToken cancellationToken = default) => inner.FindAsync(target, msgId, cancellationToken);

@@ -111,6 +111,43 @@ public sealed partial class IrcNetwork
             ?? new SendResult(SendStatus.NoSuchChannel, name);
     }
 
+    /// <summary>TOPIC with a new topic, through the channel's grain in a cluster (see <see cref="SetTopic"/>).</summary>
+    public async ValueTask<ChannelOpResult> SetTopicAsync(IrcUser user, string name, string topic, ReplyBuffer replies)
+    {
+        if (Link is null)
+        {
+            return SetTopic(user, name, topic, replies);
+        }
+        return await SubmitAsync(user, replies, ChannelOp.Topic, name, [topic], null) as ChannelOpResult
+            ?? new ChannelOpResult(ChannelOpError.NoSuchChannel, name);
+    }
+
+    /// <summary>KICK, through the channel's grain in a cluster (see <see cref="Kick"/>).</summary>
+    public async ValueTask<ChannelOpResult> KickAsync(IrcUser kicker, string name, string nick, string comment, ReplyBuffer replies)
+    {
+        if (Link is null)
+        {
+            return Kick(kicker, name, nick, comment, replies);
+        }
+        return await SubmitAsync(kicker, replies, ChannelOp.Kick, name, [nick, comment], null) as ChannelOpResult
+            ?? new ChannelOpResult(ChannelOpError.NoSuchChannel, name);
+    }
+
+    /// <summary>
+    /// MODE on a channel, through its grain in a cluster when it may change something (see
+    /// <see cref="ChangeChannelModes"/>); a query of a channel this node holds is answered here.
+    /// <paramref name="args"/>: the modestring and its parameters, as <paramref name="request"/> was parsed from.
+    /// </summary>
+    public async ValueTask<ChannelModeResult> ChangeChannelModesAsync(IrcUser user, string name, ModeRequest request, IReadOnlyList<string> args, int maxListEntries, ReplyBuffer replies)
+    {
+        if (Link is null || (request.Changes.All(c => c.Op == ModeOp.List) && IsReplicaHeld(name)))
+        {
+            return ChangeChannelModes(user, name, request, maxListEntries, replies);
+        }
+        return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
+            ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
+    }
+
     /// <summary>Whether a channel of this name may exist on another node (unknown here without a replica; the grain knows).</summary>
     private static bool ChannelExistsElsewhere(string name) => ChannelNames.IsValid(name);
 
@@ -230,7 +267,7 @@ public sealed partial class IrcNetwork
                     result = Kick(actor, command.Channel, args[0], args[1], replies);
                     break;
                 case ChannelOp.Mode:
-                    result = ChangeChannelModes(actor, command.Channel, ChannelModes.Parse(args, 0), int.Parse(args[^1], System.Globalization.CultureInfo.InvariantCulture) is var max ? max : 0, replies);
+                    result = ChangeChannelModes(actor, command.Channel, ChannelModes.Parse(args, 1), int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), replies);
                     break;
                 case ChannelOp.Quit:
                     RemoteQuit(actor, command);

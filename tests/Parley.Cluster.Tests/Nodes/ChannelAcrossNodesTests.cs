@@ -9,6 +9,8 @@ public sealed partial class ChannelAcrossNodesTests(TwoNodeFixture nodes) : ICla
 {
     private static Func<string, bool> Has(string part) => l => l.Contains(part, StringComparison.Ordinal);
 
+    private static Func<string, bool> From(string nick, string part) => l => l.StartsWith($":{nick}!", StringComparison.Ordinal) && l.Contains(part, StringComparison.Ordinal);
+
     /// <summary>Joins and waits for the end of NAMES; returns the RPL_NAMREPLY lines.</summary>
     private static async Task<List<string>> JoinAsync(IrcLineClient c, string channel)
     {
@@ -95,5 +97,51 @@ public sealed partial class ChannelAcrossNodesTests(TwoNodeFixture nodes) : ICla
         Assert.Equal(seen[0], seen[1]);
         Assert.Equal(Enumerable.Range(0, each).Select(i => $"ann {i}"), seen[0].Where(t => t.StartsWith("ann", StringComparison.Ordinal)));
         Assert.Equal(Enumerable.Range(0, each).Select(i => $"ben {i}"), seen[0].Where(t => t.StartsWith("ben", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task TopicModeKickNickAndQuit_OfMembersOnEitherNode_ReachTheOtherNode_AndTheRulesAgree()
+    {
+        await using var amy = await IrcLineClient.RegisterAsync(nodes.One.Port, "amy");
+        await using var bill = await IrcLineClient.RegisterAsync(nodes.Two.Port, "bill");
+        await using var cy = await IrcLineClient.RegisterAsync(nodes.One.Port, "cy");
+        await JoinAsync(amy, "#ops");
+        await JoinAsync(bill, "#ops");
+        await amy.ExpectAsync(Has(" JOIN "));
+
+        // +t (set at creation): bill, not an operator, may not set the topic; amy may.
+        await bill.SendAsync("TOPIC #ops :from bill");
+        Assert.Contains(" 482 bill #ops ", await bill.ExpectAsync(Has(" 482 ")), StringComparison.Ordinal);
+        await amy.SendAsync("TOPIC #ops :hello all");
+        Assert.Matches(@"^:amy!\S+ TOPIC #ops :?hello all$", await bill.ExpectAsync(Has(" TOPIC ")));
+
+        // amy makes bill an operator: the rule on bill's node agrees at once.
+        await amy.SendAsync("MODE #ops +o bill");
+        Assert.Matches(@"^:amy!\S+ MODE #ops \+o :?bill$", await bill.ExpectAsync(Has(" MODE ")));
+        await bill.SendAsync("TOPIC #ops :from bill", "MODE #ops +m");
+        Assert.Matches(@"^:bill!\S+ TOPIC #ops :?from bill$", await amy.ExpectAsync(From("bill", " TOPIC ")));
+        Assert.Matches(@"^:bill!\S+ MODE #ops :?\+m$", await amy.ExpectAsync(From("bill", " MODE ")));
+
+        // cy joins on amy's node and may not speak (+m, set on the other node).
+        var names = await JoinAsync(cy, "#ops");
+        Assert.Contains(names, l => l.Contains("@bill", StringComparison.Ordinal) && l.Contains("@amy", StringComparison.Ordinal));
+        await cy.SendAsync("PRIVMSG #ops :may I?");
+        Assert.Contains(" 404 cy #ops ", await cy.ExpectAsync(Has(" 404 ")), StringComparison.Ordinal);
+
+        // bill (node two) kicks cy (node one): everyone sees it.
+        await bill.SendAsync("KICK #ops cy :quiet");
+        Assert.Matches(@"^:bill!\S+ KICK #ops cy :?quiet$", await cy.ExpectAsync(Has(" KICK ")));
+        Assert.Matches(@"^:bill!\S+ KICK #ops cy :?quiet$", await amy.ExpectAsync(From("bill", " KICK ")));
+
+        // bill's nick change and quit reach amy.
+        await bill.SendAsync("NICK billy");
+        Assert.Matches(@"^:bill!\S+ NICK :?billy$", await amy.ExpectAsync(Has(" NICK ")));
+        await bill.SendAsync("PRIVMSG #ops :as billy");
+        Assert.EndsWith("as billy", await amy.ExpectAsync(From("billy", " PRIVMSG #ops ")), StringComparison.Ordinal);
+        await bill.SendAsync("QUIT :gone home");
+        Assert.Matches(@"^:billy!\S+ QUIT :?(Quit: )?gone home$", await amy.ExpectAsync(Has(" QUIT ")));
+
+        await amy.SendAsync("NAMES #ops");
+        Assert.Matches(@" 353 amy = #ops :?@amy$", await amy.ExpectAsync(Has(" 353 ")));
     }
 }

@@ -89,17 +89,28 @@ public sealed partial class ClusterLink
         await events;
         var folded = Network.CaseMapping.Fold(command.Channel);
         var e = new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command));
-        for (var attempt = 0; attempt < 3; attempt++)
+        try
         {
-            await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0);
-            if (await ChannelGrain(folded).PublishAsync(e) >= 0)
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                return;
+                await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0);
+                if (await ChannelGrain(folded).PublishAsync(e) >= 0)
+                {
+                    return;
+                }
+                // The grain does not know this node: it was lost with its node and came back empty.
             }
-            // The grain does not know this node: it was lost with its node and came back empty.
+            LogCommandLost(logger, command.Op.ToString(), command.Channel);
         }
-        LogCommandLost(logger, command.Op.ToString(), command.Channel);
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // The command did not happen; the client gets the handler's answer for that.
+            LogCommandFailed(logger, ex, command.Op.ToString(), command.Channel);
+        }
     }
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "a {Op} to {Channel} failed in the cluster")]
+    private static partial void LogCommandFailed(ILogger logger, Exception ex, string op, string channel);
 
     /// <summary>
     /// Subscribes to the channel's grain unless this node holds its replica already, and installs

@@ -73,11 +73,6 @@ public sealed partial class IrcNetwork
         {
             return Part(user, name, reason, replies);
         }
-        if (!IsReplicaHeld(name))
-        {
-            // This node holds no replica: none of its users is on the channel.
-            return ChannelExistsElsewhere(name) ? PartError.NotOnChannel : PartError.NoSuchChannel;
-        }
         return await SubmitAsync(user, replies, ChannelOp.Part, name, reason is null ? [] : [reason], null) as PartError? ?? PartError.NotOnChannel;
     }
 
@@ -147,9 +142,6 @@ public sealed partial class IrcNetwork
         return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
     }
-
-    /// <summary>Whether a channel of this name may exist on another node (unknown here without a replica; the grain knows).</summary>
-    private static bool ChannelExistsElsewhere(string name) => ChannelNames.IsValid(name);
 
     /// <summary>Whether this node holds a replica of <paramref name="name"/>.</summary>
     public bool IsReplicaHeld(string name)

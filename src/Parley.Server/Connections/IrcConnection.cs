@@ -221,8 +221,10 @@ public sealed partial class IrcConnection
             await _server.Commands.DispatchAsync(Session, message);
             if (Session.AttachReplay is { } replay && !Session.IsClosing)
             {
+                var missed = Session.AttachMissed;
                 Session.AttachReplay = null;
-                await Multiclient.ReplayAsync(Session, replay);
+                Session.AttachMissed = null;
+                await Multiclient.ReplayAsync(Session, replay, missed);
             }
             if (Session.AlwaysOnDue && Session.IsRegistered && !Session.IsClosing)
             {

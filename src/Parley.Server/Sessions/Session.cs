@@ -118,6 +118,12 @@ public sealed class Session : IClientSink
 
     /// <summary>Attached to a user at registration: its channels are shown once the command ends (Multiclient).</summary>
     internal List<AttachedChannel>? AttachReplay { get; set; }
+
+    /// <summary>Attached to an always-on user that had no connection: what it missed, replayed with its channels (<see cref="Commands.AutoreplayMissed"/>).</summary>
+    internal MissedWindow? AttachMissed { get; set; }
+
+    /// <summary>When the client last sent a line (wall clock, derived from the monotonic stamp the sweeper uses).</summary>
+    public DateTimeOffset LastReceivedAt => Server.Time.GetUtcNow() - Server.Time.GetElapsedTime(Volatile.Read(ref _lastReceivedStamp));
     public bool IsRegistered => User.IsRegistered;
 
     /// <summary>What <see cref="IrcNetwork"/> and numerics call this client: its nick, or "*" before NICK.</summary>
@@ -289,7 +295,7 @@ public sealed class Session : IClientSink
         {
             return;
         }
-        Network.Disconnect(User, quitReason, this);
+        Network.Disconnect(User, quitReason, this, LastReceivedAt);
         var error = new OutboundMessage(null, "ERROR", $"Closing Link: {User.RealHost} ({errorReason})").GetBytes(Capability.None);
         // In turn, after the replies of commands still waiting for their commit (a QUIT right
         // after a PRIVMSG still gets the echo first).

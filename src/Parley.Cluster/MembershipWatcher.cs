@@ -9,9 +9,10 @@ namespace Parley.Cluster;
 /// an operator's view of the cluster, and the event the tests wait on.
 /// </summary>
 /// <remarks>
-/// On a node's death this node claims its users' nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>).
-/// To do (issue 9): on a node's death, send the local clients a QUIT (netsplit reason) for each
-/// of its users they share a channel with, and drop them from the channel replicas.
+/// On a node's death this node sends its local clients a QUIT (netsplit reason) for each of its
+/// users they share a channel with, drops them from the channel replicas and subscribes again
+/// to the channels whose grains were lost (<see cref="ClusterLink.NodeDiedAsync"/>), then claims
+/// its users' nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>).
 /// </remarks>
 public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ClusterLink link, ILogger<MembershipWatcher> logger) : BackgroundService
 {
@@ -39,6 +40,8 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
                     {
                         LogLeft(logger, change.Name, change.SiloAddress.Endpoint);
                         died = true;
+                        var quit = await link.NodeDiedAsync(change.SiloAddress.ToParsableString(), change.Name, stoppingToken);
+                        LogNetsplit(logger, change.Name, quit);
                     }
                 }
                 if (died)
@@ -53,6 +56,9 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
         {
         }
     }
+
+    [LoggerMessage(EventId = 9204, Level = LogLevel.Information, Message = "cluster: netsplit from {Name}: {Users} of its users left this node's channels")]
+    private static partial void LogNetsplit(ILogger logger, string name, int users);
 
     [LoggerMessage(EventId = 9203, Level = LogLevel.Information, Message = "cluster: this node's nicks claimed again ({Refused} refused)")]
     private static partial void LogReclaimed(ILogger logger, int refused);

@@ -52,11 +52,11 @@ public sealed partial class IrcNetwork
     public CaseMapping CaseMapping { get; }
     public TimeProvider Time => _time;
 
-    public DateTimeOffset Now => _time.GetUtcNow();
+    public DateTimeOffset Now => t_apply?.Now ?? _time.GetUtcNow();
 
     /// <summary>A new message id, unique on this server (msgid tag).</summary>
     public string NewMsgId()
-        => _msgIdPrefix + Interlocked.Increment(ref _nextMsgId).ToString("x", CultureInfo.InvariantCulture);
+        => t_apply?.MsgId ?? _msgIdPrefix + Interlocked.Increment(ref _nextMsgId).ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>The server-time tag value: ISO 8601, UTC, milliseconds.</summary>
     public static string FormatTime(DateTimeOffset t)
@@ -69,6 +69,10 @@ public sealed partial class IrcNetwork
     /// </summary>
     public string NowTag()
     {
+        if (t_apply is { } applying)
+        {
+            return applying.Time;
+        }
         var ms = Now.ToUnixTimeMilliseconds();
         var last = Interlocked.Read(ref _lastTagMs);
         while (ms > last)
@@ -190,6 +194,7 @@ public sealed partial class IrcNetwork
             {
                 other.Sink.Deliver(message);
             }
+            ReplicateUserEventLocked(user, ChannelOp.Nick, [nick], message);
             if (!CaseMapping.Equals(oldNick, nick))
             {
                 // A change of case only is no news to watchers (MONITOR spec; irctest testNickChange).
@@ -273,6 +278,7 @@ public sealed partial class IrcNetwork
                 {
                     other.Sink.Deliver(quit);
                 }
+                ReplicateUserEventLocked(user, ChannelOp.Quit, [reason], quit);
                 foreach (var channel in user.Channels)
                 {
                     channel.Members.Remove(user);
@@ -281,6 +287,10 @@ public sealed partial class IrcNetwork
                     {
                         _channels.Remove(channel.Name);
                     }
+                }
+                if (Link is not null)
+                {
+                    DropUnusedReplicasLocked([.. user.Channels]);
                 }
                 user.Channels.Clear();
                 RecordWhowas(user, user.Nick);

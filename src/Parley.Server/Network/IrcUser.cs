@@ -27,6 +27,12 @@ public sealed class IrcUser
 
     public long Id { get; }
 
+    /// <summary>
+    /// Null for this node's users. In a cluster, a stub standing for a member of a channel
+    /// replica who is another node's user: that node's id (the stub delivers nothing).
+    /// </summary>
+    internal string? RemoteNode { get; init; }
+
     /// <summary>Where the user's messages go: each of its connections (several with multiclient).</summary>
     public ClientSessions Sink { get; }
 

@@ -49,6 +49,7 @@ public sealed class ServerContext : IDisposable
     public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null, INetworkLink? link = null, ParleyMetrics? metrics = null)
     {
         Metrics = metrics ?? new ParleyMetrics();
+        Barrier = new CommandBarrier(time);
         Bans = bans ?? ServerBans.InMemory(time);
         _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
@@ -118,6 +119,9 @@ public sealed class ServerContext : IDisposable
 
     /// <summary>The server's instruments (exported at /metrics).</summary>
     public ParleyMetrics Metrics { get; }
+
+    /// <summary>Commands in progress on every connection: what a PING waits for (<see cref="CommandBarrier"/>).</summary>
+    public CommandBarrier Barrier { get; }
     public TimeProvider Time { get; }
     public ILoggerFactory LoggerFactory { get; }
     public IrcNetwork Network { get; }

@@ -9,7 +9,9 @@ this module provides the few calls irctest makes, on top of the installed asynci
   connect(url, subprotocols=[...]) -> ClientConnection   (ConnectionRefusedError as such)
   conn.subprotocol                                       (the negotiated one, or None)
   conn.send(str | bytes)                                 (text or binary message)
-  conn.recv(timeout=None) -> str | bytes                 (TimeoutError when nothing came)
+  conn.recv(timeout=None) -> str | bytes                 (TimeoutError when nothing came; the
+                                                          timeout runs inside the loop, so no
+                                                          message is lost to it)
   conn.close()
 
 Each connection runs the asyncio client on an event loop in a daemon thread of its own; the
@@ -42,24 +44,33 @@ class ClientConnection:
     def subprotocol(self):
         return self._protocol.subprotocol
 
-    def _run(self, coroutine, timeout=None):
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        try:
-            return future.result(timeout)
-        except TimeoutError:
-            # concurrent.futures.TimeoutError is TimeoutError from Python 3.11 on.
-            future.cancel()
-            raise
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def send(self, message):
         self._run(self._protocol.send(message))
 
     def recv(self, timeout=None):
-        return self._run(self._protocol.recv(), timeout)
+        # The timeout is applied inside the event loop (asyncio.wait_for), never by cancelling the
+        # cross-thread future: cancelling that one after the loop had already taken a message off
+        # the connection's queue (the timeout and the message arriving together) threw the message
+        # away, and the next recv() went on with the one after it. wait_for cancels recv() within
+        # the loop, which websockets 10 documents as safe, and if recv() finished anyway, returns
+        # its message (Python >= 3.11 hands the result back instead of raising).
+        return self._run(self._recv(timeout))
+
+    async def _recv(self, timeout):
+        if timeout is None:
+            return await self._protocol.recv()
+        try:
+            return await asyncio.wait_for(self._protocol.recv(), timeout)
+        except asyncio.TimeoutError:
+            # asyncio.TimeoutError is TimeoutError from Python 3.11 on; irctest catches the latter.
+            raise TimeoutError() from None
 
     def close(self, code=1000, reason=""):
         try:
-            self._run(self._protocol.close(code, reason), timeout=10)
+            asyncio.run_coroutine_threadsafe(self._protocol.close(code, reason), self._loop).result(10)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)

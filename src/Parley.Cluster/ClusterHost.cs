@@ -11,6 +11,7 @@ using Parley.Cluster.Storage;
 using Parley.Protocol;
 using Parley.Server.Hosting;
 using Parley.Server.Network;
+using Parley.Server.Web;
 using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
 
 namespace Parley.Cluster;
@@ -94,6 +95,7 @@ public static class ClusterHost
                 builder.Services.AddSingleton<INetworkLink>(sp => sp.GetRequiredService<ClusterLink>());
                 builder.Services.AddHostedService<MembershipWatcher>();
                 builder.Services.AddHostedService<NodeRegistration>();
+                builder.Services.AddSingleton<IReadinessCheck, ClusterReadinessCheck>();
             },
         };
         return ParleyServer.Build(options, reload, time, logging, backends);

@@ -314,8 +314,8 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     {
         var folded = Network.CaseMapping.Fold(channel);
         Sequencer.Subscribing(folded);
-        var last = await grains.GetGrain<IChannelGrain>(folded).SubscribeAsync(_node, Observer);
-        Sequencer.Subscribed(folded, last);
+        var answer = await grains.GetGrain<IChannelGrain>(folded).SubscribeAsync(_node, Observer);
+        Sequencer.Subscribed(folded, answer.Seq);
     }
 
     /// <summary>This node stops receiving <paramref name="channel"/>'s events (its last local member left).</summary>
@@ -384,9 +384,15 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
         public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
         {
+            if (e.Command is not null)
+            {
+                return link.OnChannelCommandAsync(channel, seq, e);
+            }
             link.OnChannelEvent(channel, seq, e);
             return Task.CompletedTask;
         }
+
+        public Task<SnapshotReply> SnapshotAsync(string channel) => link.SnapshotAsync(channel);
 
         public Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick)
         {

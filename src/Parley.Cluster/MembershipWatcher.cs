@@ -9,12 +9,13 @@ namespace Parley.Cluster;
 /// an operator's view of the cluster, and the event the tests wait on.
 /// </summary>
 /// <remarks>
-/// A node's death needs nothing for nicks: the nick grains persist their holders, and a holder
-/// on a dead node holds nothing (<see cref="Grains.NickGrain"/>).
-/// To do (issue 9): on a node's death, send the local clients a QUIT (netsplit reason) for each
-/// of its users they share a channel with, and drop them from the channel replicas.
+/// On a node's death this node sends its local clients a QUIT (netsplit reason) for each of its
+/// users they share a channel with, drops them from the channel replicas and subscribes again
+/// to the channels whose grains were lost (<see cref="ClusterLink.NodeDiedAsync"/>). Nicks need
+/// nothing: the nick grains persist their holders, and a holder on a dead node holds nothing
+/// (<see cref="Grains.NickGrain"/>).
 /// </remarks>
-public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ILogger<MembershipWatcher> logger) : BackgroundService
+public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ClusterLink link, ILogger<MembershipWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,6 +39,8 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
                     else if (change.Status == SiloStatus.Dead)
                     {
                         LogLeft(logger, change.Name, change.SiloAddress.Endpoint);
+                        var quit = await link.NodeDiedAsync(change.SiloAddress.ToParsableString(), change.Name, stoppingToken);
+                        LogNetsplit(logger, change.Name, quit);
                     }
                 }
             }
@@ -46,6 +49,9 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
         {
         }
     }
+
+    [LoggerMessage(EventId = 9204, Level = LogLevel.Information, Message = "cluster: netsplit from {Name}: {Users} of its users left this node's channels")]
+    private static partial void LogNetsplit(ILogger logger, string name, int users);
 
     [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "cluster: node {Name} ({Endpoint}) joined")]
     private static partial void LogJoined(ILogger logger, string name, System.Net.IPEndPoint endpoint);

@@ -49,6 +49,7 @@ public sealed class ServerContext : IDisposable
     public ServerContext(ServerOptions options, TimeProvider time, ILoggerFactory loggerFactory, Func<ServerOptions>? reload = null, IAccountStore? accounts = null, byte[]? cloakKey = null, ServerBans? bans = null, IHistoryStore? history = null, INetworkLink? link = null, ParleyMetrics? metrics = null)
     {
         Metrics = metrics ?? new ParleyMetrics();
+        Barrier = new CommandBarrier(time);
         Bans = bans ?? ServerBans.InMemory(time);
         _cloakKey = cloakKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Time = time;
@@ -96,7 +97,8 @@ public sealed class ServerContext : IDisposable
         try
         {
             var h = Options.History;
-            var cut = h.MaxAgeDays > 0 ? Time.GetUtcNow() - TimeSpan.FromDays(h.MaxAgeDays) : DateTimeOffset.UnixEpoch;
+            var maxAge = h.EffectiveMaxAge;
+            var cut = maxAge > TimeSpan.Zero ? Time.GetUtcNow() - maxAge : DateTimeOffset.UnixEpoch;
             await Task.Run(() => History.PruneAsync(cut, h.MaxMessagesPerTarget));
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or ObjectDisposedException)
@@ -117,6 +119,9 @@ public sealed class ServerContext : IDisposable
 
     /// <summary>The server's instruments (exported at /metrics).</summary>
     public ParleyMetrics Metrics { get; }
+
+    /// <summary>Commands in progress on every connection: what a PING waits for (<see cref="CommandBarrier"/>).</summary>
+    public CommandBarrier Barrier { get; }
     public TimeProvider Time { get; }
     public ILoggerFactory LoggerFactory { get; }
     public IrcNetwork Network { get; }
@@ -184,6 +189,8 @@ public sealed class ServerContext : IDisposable
         ISupport = BuildISupport(options, Network.CaseMapping);
         if (History is not null)
         {
+            // Reads leave out what is past retention even before the pruner deletes it.
+            History.Retention = new HistoryRetention(options.History.EffectiveMaxAge, Time);
             // https://ircv3.net/specs/extensions/chathistory#isupport-tokens
             ISupport = ISupport
                 .Set("CHATHISTORY", options.History.QueryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))

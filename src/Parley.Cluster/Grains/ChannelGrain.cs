@@ -15,7 +15,7 @@ namespace Parley.Cluster.Grains;
 /// from the fan-out, so one slow or dead node never stalls the channel for the others; it sees
 /// the gap when it subscribes again. State is in memory, kept while any node is subscribed.
 /// </remarks>
-public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger) : Grain, IChannelGrain
+public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterMembershipService membership) : Grain, IChannelGrain
 {
     /// <summary>How long one node may take to accept one event before it is dropped.</summary>
     public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
@@ -25,11 +25,44 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger) : Grain, 
     private readonly Dictionary<string, INodeObserver> _nodes = new(StringComparer.Ordinal);
     private long _seq;
 
-    public Task<long> SubscribeAsync(string node, INodeObserver observer)
+    public async Task<SubscribeResult> SubscribeAsync(string node, INodeObserver observer, bool resume = false)
     {
+        if (resume && _nodes.ContainsKey(node))
+        {
+            return new SubscribeResult(_seq, null, false);
+        }
+        var channel = this.GetPrimaryKeyString();
+        ChannelSnapshotWire? snapshot = null;
+        var fromPeer = false;
+        ForgetDeadNodes();
+        foreach (var (other, o) in _nodes.ToArray())
+        {
+            if (other == node)
+            {
+                continue;
+            }
+            try
+            {
+                // Not reentrant: the peer has taken every event up to _seq, and no other comes meanwhile.
+                var reply = await o.SnapshotAsync(channel).WaitAsync(NodeTimeout);
+                if (!reply.Held)
+                {
+                    // It dropped its replica (no member left there) and is unsubscribing: ask another.
+                    continue;
+                }
+                snapshot = reply.Snapshot;
+                fromPeer = true;
+                break;
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
+            {
+                _nodes.Remove(other);
+                LogNodeDropped(logger, other, channel, _seq);
+            }
+        }
         _nodes[node] = observer;
         DelayDeactivation(SubscribedLifetime);
-        return Task.FromResult(_seq);
+        return new SubscribeResult(_seq, snapshot, fromPeer);
     }
 
     public Task UnsubscribeAsync(string node)
@@ -43,13 +76,25 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger) : Grain, 
 
     public async Task<long> PublishAsync(ChannelEvent e)
     {
+        var originFirst = e.Command is { OriginApplies: true };
+        if (originFirst && !_nodes.ContainsKey(e.Origin))
+        {
+            return -1;
+        }
         var seq = ++_seq;
         var channel = this.GetPrimaryKeyString();
+        ForgetDeadNodes();
         var targets = _nodes.ToArray();
         var calls = new Task<bool>[targets.Length];
+        if (originFirst)
+        {
+            var origin = Array.FindIndex(targets, t => t.Key == e.Origin);
+            calls[origin] = DeliverAsync(targets[origin].Value, channel, seq, e);
+            await calls[origin];
+        }
         for (var i = 0; i < targets.Length; i++)
         {
-            calls[i] = DeliverAsync(targets[i].Value, channel, seq, e);
+            calls[i] ??= DeliverAsync(targets[i].Value, channel, seq, e);
         }
         var taken = await Task.WhenAll(calls);
         for (var i = 0; i < targets.Length; i++)
@@ -61,6 +106,18 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger) : Grain, 
             }
         }
         return seq;
+    }
+
+    /// <summary>Nodes membership has declared dead get nothing more (a call to one would fail anyway, after a wait).</summary>
+    private void ForgetDeadNodes()
+    {
+        foreach (var node in _nodes.Keys.ToArray())
+        {
+            if (membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(node)) == SiloStatus.Dead)
+            {
+                _nodes.Remove(node);
+            }
+        }
     }
 
     public Task<string[]> GetNodesAsync() => Task.FromResult(_nodes.Keys.Order(StringComparer.Ordinal).ToArray());

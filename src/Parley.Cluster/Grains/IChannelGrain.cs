@@ -9,16 +9,23 @@ public interface IChannelGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Subscribes <paramref name="node"/> (again: replaces its observer). Returns the sequence
-    /// number of the last event before the subscription: the node's first event is the next one.
+    /// number of the last event before the subscription (the node's first event is the next
+    /// one) and, if another node is subscribed, that node's replica of the channel as of that
+    /// event (<see cref="INodeObserver.SnapshotAsync"/>).
     /// </summary>
-    Task<long> SubscribeAsync(string node, INodeObserver observer);
+    /// <param name="resume">If the node is subscribed already, change nothing and send no snapshot (a node checking, after another's death, that the grain still knows it).</param>
+    Task<SubscribeResult> SubscribeAsync(string node, INodeObserver observer, bool resume = false);
 
     /// <summary>The node gets no more events (its last local member left).</summary>
     Task UnsubscribeAsync(string node);
 
     /// <summary>
     /// Sequences <paramref name="e"/> and delivers it to every subscribed node; completes when
-    /// each has taken it (or was dropped for not answering in time). Returns its number.
+    /// each has taken it (or was dropped for not answering in time). Returns its number. A
+    /// command its origin must apply (<see cref="ChannelCommandWire.OriginApplies"/>) goes to
+    /// the origin first, then to the others (so the origin, which stores it in history, has
+    /// stored it before anyone else delivers it); -1, not sequenced, when the origin is not
+    /// subscribed (the grain was lost with its node and came back empty: subscribe again).
     /// </summary>
     Task<long> PublishAsync(ChannelEvent e);
 

@@ -27,8 +27,15 @@ public interface INodeObserver : IGrainObserver
 
     /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
     Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
+
+    /// <summary>This node's replica of <paramref name="channel"/> (folded), for a node subscribing (see <see cref="SnapshotReply"/>).</summary>
+    Task<SnapshotReply> SnapshotAsync(string channel);
 }
 
 /// <summary>Who got a private message: their nick and away message.</summary>
 [GenerateSerializer, Immutable]
 public sealed record RecipientWire([property: Id(0)] string Nick, [property: Id(1)] string? AwayMessage);
+
+/// <summary>A node's answer to a snapshot request: whether it holds a replica, and the channel (null: no members).</summary>
+[GenerateSerializer, Immutable]
+public sealed record SnapshotReply([property: Id(0)] bool Held, [property: Id(1)] ChannelSnapshotWire? Snapshot);

@@ -21,7 +21,7 @@ internal static partial class ChannelCommands
     {
         if (m.Parameters[0] == "0")
         {
-            s.Network.PartAll(s.User, s.Replies);
+            await s.Network.PartAllAsync(s.User, s.Replies);
             return;
         }
         var names = m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -40,7 +40,7 @@ internal static partial class ChannelCommands
                 continue;
             }
             var key = i < keys.Length && keys[i].Length > 0 ? keys[i] : null;
-            var result = s.Network.Join(s.User, name, key, s.Replies);
+            var result = await s.Network.JoinAsync(s.User, name, key, s.Replies);
             switch (result.Error)
             {
                 case JoinError.None:
@@ -72,12 +72,12 @@ internal static partial class ChannelCommands
     }
 
     // PART <channel>{,<channel>} [<reason>]   https://modern.ircdocs.horse/#part-message
-    private static ValueTask PartAsync(Session s, IrcMessage m)
+    private static async ValueTask PartAsync(Session s, IrcMessage m)
     {
         var reason = m.Param(1);
         foreach (var name in m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            switch (s.Network.Part(s.User, name, string.IsNullOrEmpty(reason) ? null : reason, s.Replies))
+            switch (await s.Network.PartAsync(s.User, name, string.IsNullOrEmpty(reason) ? null : reason, s.Replies))
             {
                 case PartError.NoSuchChannel:
                     s.Numeric(Numerics.ERR_NOSUCHCHANNEL, name, "No such channel");
@@ -87,7 +87,6 @@ internal static partial class ChannelCommands
                     break;
             }
         }
-        return ValueTask.CompletedTask;
     }
 
     // NAMES [<channel>{,<channel>}]   https://modern.ircdocs.horse/#names-message

@@ -22,7 +22,7 @@ internal static class ChannelOpsCommands
     }
 
     // TOPIC <channel> [<topic>]   https://modern.ircdocs.horse/#topic-message
-    private static ValueTask TopicAsync(Session s, IrcMessage m)
+    private static async ValueTask TopicAsync(Session s, IrcMessage m)
     {
         var name = m.Parameters[0];
         if (m.Parameters.Count < 2)
@@ -36,25 +36,24 @@ internal static class ChannelOpsCommands
             {
                 SendError(s, error, name, null);
             }
-            return ValueTask.CompletedTask;
+            return;
         }
         var topic = TruncateUtf8(m.Parameters[1], s.Server.Options.Limits.TopicLength);
-        var result = s.Network.SetTopic(s.User, name, topic, s.Replies);
+        var result = await s.Network.SetTopicAsync(s.User, name, topic, s.Replies);
         SendError(s, result.Error, result.ChannelName, null);
-        return ValueTask.CompletedTask;
     }
 
     // KICK <channel> <user> *( "," <user> ) [<comment>]   https://modern.ircdocs.horse/#kick-message
     // As Ergo (and RFC 2812), also KICK <channel>{,<channel>} <user>{,<user>}: one channel for
     // every user, one user from every channel, or channels and users paired in order.
-    private static ValueTask KickAsync(Session s, IrcMessage m)
+    private static async ValueTask KickAsync(Session s, IrcMessage m)
     {
         var channels = m.Parameters[0].Split(',');
         var users = m.Parameters[1].Split(',');
         if (channels.Length != users.Length && channels.Length != 1 && users.Length != 1)
         {
             s.Numeric(Numerics.ERR_NEEDMOREPARAMS, "KICK", "Not enough parameters");
-            return ValueTask.CompletedTask;
+            return;
         }
         var comment = m.Param(2);
         comment = TruncateUtf8(string.IsNullOrEmpty(comment) ? s.Nick : comment, s.Server.Options.Limits.KickLength);
@@ -68,10 +67,9 @@ internal static class ChannelOpsCommands
             {
                 continue;
             }
-            var result = s.Network.Kick(s.User, channel, nick, comment, s.Replies);
+            var result = await s.Network.KickAsync(s.User, channel, nick, comment, s.Replies);
             SendError(s, result.Error, result.ChannelName, result.TargetNick);
         }
-        return ValueTask.CompletedTask;
     }
 
     // INVITE <nickname> <channel>   https://modern.ircdocs.horse/#invite-message

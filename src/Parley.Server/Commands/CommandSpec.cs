@@ -18,6 +18,8 @@ public delegate ValueTask CommandHandler(Session session, IrcMessage message);
 /// <param name="Exempt">Does not count against flood control (PONG).</param>
 /// <param name="Pipelined">May run while the client's earlier commands still wait for their history
 /// commit: it reads nothing from the history store (PRIVMSG, PING). Other commands wait first.</param>
+/// <param name="Barrier">Runs only once every command the server had begun on other connections has
+/// ended (PING: its PONG proves that what was sent before it was handled; see <see cref="Connections.CommandBarrier"/>).</param>
 public sealed record CommandSpec(
     string Name,
     CommandHandler Handler,
@@ -25,7 +27,8 @@ public sealed record CommandSpec(
     bool BeforeRegistration = false,
     bool OperOnly = false,
     bool Exempt = false,
-    bool Pipelined = false)
+    bool Pipelined = false,
+    bool Barrier = false)
 {
     /// <summary>How many times the verb was received (the metric parley.commands); added to with Interlocked.</summary>
     internal long Count;

@@ -65,6 +65,9 @@ public sealed class CommandTable
     /// <summary>Whether the verb may run before the client's earlier commands are committed (<see cref="CommandSpec.Pipelined"/>).</summary>
     public bool IsPipelined(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Pipelined;
 
+    /// <summary>Whether the verb waits for the commands others began before it (<see cref="CommandSpec.Barrier"/>).</summary>
+    public bool IsBarrier(string verb) => _commands.TryGetValue(verb, out var spec) && spec.Barrier;
+
     /// <summary>Runs the checks every command shares, then the handler.</summary>
     public ValueTask DispatchAsync(Session session, IrcMessage message)
     {

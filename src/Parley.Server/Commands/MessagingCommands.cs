@@ -85,6 +85,13 @@ internal static class MessagingCommands
                 Bot = s.User.IsBot,
                 ClientTags = clientTags,
             };
+            if (s.Network.Link is not null && ChannelTarget(target, out var minStatus, out var channelName))
+            {
+                // A cluster: through the channel's grain (docs/DEVELOPING.md, "Channels across nodes").
+                var result = await s.Network.SendToChannelAsync(s.User, channelName, minStatus, message, s.Replies, echo, required);
+                ReportChannelSend(s, result, channelName, isNotice);
+                continue;
+            }
             if (!Deliver(s, target, message, echo, required, isNotice))
             {
                 await DeliverToSessionsElsewhereAsync(s, target, message, local: true);
@@ -225,36 +232,10 @@ internal static class MessagingCommands
     /// </summary>
     internal static bool Deliver(Session s, string target, RelayedMessage message, bool echo, Capability required, bool quiet)
     {
-        var status = MemberStatus.None;
-        var channelName = target;
-        while (channelName.Length > 1 && MemberPrefixes.FromPrefixChar(channelName[0]) is var p && p != MemberStatus.None)
-        {
-            status = status == MemberStatus.None || p < status ? p : status;
-            channelName = channelName[1..];
-        }
-        if (ChannelNames.IsChannel(channelName))
+        if (ChannelTarget(target, out var status, out var channelName))
         {
             var result = s.Network.SendToChannel(s.User, channelName, status, message, s.Replies, echo, required);
-            s.Server.Metrics.MessagesDelivered(result.Delivered);
-            if (quiet)
-            {
-                return false;
-            }
-            switch (result.Status)
-            {
-                case SendStatus.NoSuchChannel:
-                    s.Numeric(Numerics.ERR_NOSUCHCHANNEL, channelName, "No such channel");
-                    break;
-                case SendStatus.CannotSend:
-                    s.Numeric(Numerics.ERR_CANNOTSENDTOCHAN, result.Target, result.Reason switch
-                    {
-                        ChannelRules.SendError.NoExternal => "Cannot send to channel (no external messages)",
-                        ChannelRules.SendError.Moderated => "Cannot send to channel (+m)",
-                        ChannelRules.SendError.Banned => "Cannot send to channel (you're banned)",
-                        _ => "Cannot send to channel",
-                    });
-                    break;
-            }
+            ReportChannelSend(s, result, channelName, quiet);
             return false;
         }
 
@@ -277,6 +258,44 @@ internal static class MessagingCommands
             s.Numeric(Numerics.RPL_AWAY, userResult.Target, userResult.AwayMessage);
         }
         return false;
+    }
+
+    /// <summary>A channel target (#chan, or @#chan / +#chan for STATUSMSG): the channel and the lowest status it reaches.</summary>
+    private static bool ChannelTarget(string target, out MemberStatus status, out string channelName)
+    {
+        status = MemberStatus.None;
+        channelName = target;
+        while (channelName.Length > 1 && MemberPrefixes.FromPrefixChar(channelName[0]) is var p && p != MemberStatus.None)
+        {
+            status = status == MemberStatus.None || p < status ? p : status;
+            channelName = channelName[1..];
+        }
+        return ChannelNames.IsChannel(channelName);
+    }
+
+    /// <summary>Counts a message to a channel and tells the sender why it was refused, unless quiet (NOTICE).</summary>
+    private static void ReportChannelSend(Session s, SendResult result, string channelName, bool quiet)
+    {
+        s.Server.Metrics.MessagesDelivered(result.Delivered);
+        if (quiet)
+        {
+            return;
+        }
+        switch (result.Status)
+        {
+            case SendStatus.NoSuchChannel:
+                s.Numeric(Numerics.ERR_NOSUCHCHANNEL, channelName, "No such channel");
+                break;
+            case SendStatus.CannotSend:
+                s.Numeric(Numerics.ERR_CANNOTSENDTOCHAN, result.Target, result.Reason switch
+                {
+                    ChannelRules.SendError.NoExternal => "Cannot send to channel (no external messages)",
+                    ChannelRules.SendError.Moderated => "Cannot send to channel (+m)",
+                    ChannelRules.SendError.Banned => "Cannot send to channel (you're banned)",
+                    _ => "Cannot send to channel",
+                });
+                break;
+        }
     }
 
     /// <summary>The client-only tags (+tag) of a message, which are relayed; others are the server's to set.</summary>

@@ -9,24 +9,23 @@ namespace Parley.Server.Commands;
 internal static class ModeCommand
 {
     // MODE <target> [<modestring> [<mode arguments>...]]   https://modern.ircdocs.horse/#mode-message
-    public static ValueTask HandleAsync(Session s, IrcMessage m)
+    public static async ValueTask HandleAsync(Session s, IrcMessage m)
     {
         if (ChannelNames.IsChannel(m.Parameters[0]))
         {
-            ChannelMode(s, m);
+            await ChannelMode(s, m);
         }
         else
         {
             UserMode(s, m);
         }
-        return ValueTask.CompletedTask;
     }
 
     // MODE <channel> [<modestring> [<mode arguments>...]]   https://modern.ircdocs.horse/#channel-modes
-    private static void ChannelMode(Session s, IrcMessage m)
+    private static async ValueTask ChannelMode(Session s, IrcMessage m)
     {
         var request = ChannelModes.Parse(m.Parameters, 1);
-        var result = s.Network.ChangeChannelModes(s.User, m.Parameters[0], request, s.Server.Options.Limits.MaxListEntries, s.Replies);
+        var result = await s.Network.ChangeChannelModesAsync(s.User, m.Parameters[0], request, [.. m.Parameters.Skip(1)], s.Server.Options.Limits.MaxListEntries, s.Replies);
         if (result.Error == ChannelOpError.NoSuchChannel)
         {
             s.Numeric(Numerics.ERR_NOSUCHCHANNEL, m.Parameters[0], "No such channel");

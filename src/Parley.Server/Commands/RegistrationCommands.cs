@@ -16,7 +16,7 @@ internal static class RegistrationCommands
         t.Add(new("PASS", PassAsync, MinParams: 1, BeforeRegistration: true));
         t.Add(new("NICK", NickAsync, BeforeRegistration: true));
         t.Add(new("USER", UserAsync, MinParams: 4, BeforeRegistration: true));
-        t.Add(new("PING", PingAsync, MinParams: 1, BeforeRegistration: true, Pipelined: true));
+        t.Add(new("PING", PingAsync, MinParams: 1, BeforeRegistration: true, Pipelined: true, Barrier: true));
         t.Add(new("PONG", PongAsync, BeforeRegistration: true, Exempt: true, Pipelined: true));
         t.Add(new("QUIT", QuitAsync, BeforeRegistration: true, Exempt: true));
     }

@@ -65,7 +65,14 @@ public sealed class ConnectionLimiter
     }
 
     /// <summary>Admits a connection from <paramref name="address"/> (null: not an IP connection, only the total applies).</summary>
-    public Admission TryAdmit(IPAddress? address)
+    public Admission TryAdmit(IPAddress? address) => TryAdmit(address, throttle: true);
+
+    /// <summary>
+    /// As <see cref="TryAdmit(IPAddress?)"/>; <paramref name="throttle"/> false leaves the connect
+    /// throttle out (HTTP connections: a browser opens several per page; the WebSocket that
+    /// carries IRC is throttled when it upgrades, <see cref="TryThrottle"/>).
+    /// </summary>
+    public Admission TryAdmit(IPAddress? address, bool throttle)
     {
         var o = _options();
         var maxTotal = MaxTotal;
@@ -90,14 +97,38 @@ public sealed class ConnectionLimiter
             {
                 return Admission.Refused("Too many connections from your network");
             }
-            if (o.ThrottleConnections > 0 && !ThrottleLocked(o, addressKey, blockKey))
+            if (throttle && o.ThrottleConnections > 0 && !ThrottleLocked(o, addressKey, blockKey))
             {
-                return Admission.Refused("Too many connections from your address recently, try again later");
+                return Admission.Refused(ThrottledReason);
             }
             _total++;
             _perAddress[addressKey] = _perAddress.GetValueOrDefault(addressKey) + 1;
             _perBlock[blockKey] = _perBlock.GetValueOrDefault(blockKey) + 1;
             return new Admission(this, addressKey, blockKey);
+        }
+    }
+
+    private const string ThrottledReason = "Too many connections from your address recently, try again later";
+
+    /// <summary>
+    /// Only the connect throttle, for a connection counted already (the HTTP connection an IRC
+    /// WebSocket upgrades): an admission that counts nothing, or a refusal.
+    /// </summary>
+    public Admission TryThrottle(IPAddress? address)
+    {
+        var o = _options();
+        lock (_gate)
+        {
+            if (address is not null && o.ThrottleConnections > 0 && !IsExemptLocked(o, address = Normalize(address)))
+            {
+                var addressKey = Mask(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : o.AddressPrefixV6);
+                var blockKey = Mask(address, address.AddressFamily == AddressFamily.InterNetwork ? o.BlockPrefixV4 : o.BlockPrefixV6);
+                if (!ThrottleLocked(o, addressKey, blockKey))
+                {
+                    return Admission.Refused(ThrottledReason);
+                }
+            }
+            return Admission.Uncounted(this);
         }
     }
 
@@ -242,6 +273,7 @@ public sealed class ConnectionLimiter
         private readonly ConnectionLimiter? _limiter;
         private readonly IPAddress? _addressKey;
         private readonly IPAddress? _blockKey;
+        private readonly bool _counted = true;
         private int _released;
 
         internal Admission(ConnectionLimiter limiter, IPAddress? addressKey, IPAddress? blockKey)
@@ -255,6 +287,15 @@ public sealed class ConnectionLimiter
 
         internal static Admission Refused(string reason) => new(reason);
 
+        /// <summary>Admitted, counting nothing (the connection is counted as another).</summary>
+        internal static Admission Uncounted(ConnectionLimiter limiter) => new(limiter);
+
+        private Admission(ConnectionLimiter limiter)
+        {
+            _limiter = limiter;
+            _counted = false;
+        }
+
         public bool Admitted => _limiter is not null;
 
         /// <summary>Why it was refused, or null.</summary>
@@ -262,7 +303,7 @@ public sealed class ConnectionLimiter
 
         public void Release()
         {
-            if (_limiter is not null && Interlocked.Exchange(ref _released, 1) == 0)
+            if (_limiter is not null && _counted && Interlocked.Exchange(ref _released, 1) == 0)
             {
                 _limiter.Release(_addressKey, _blockKey);
             }

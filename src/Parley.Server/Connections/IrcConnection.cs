@@ -25,6 +25,9 @@ public sealed partial class IrcConnection
     // Made at the first flood-control wait (most connections never wait): cancels it on close.
     private CancellationTokenSource? _closing;
     private int _aborted;
+    // The epoch this connection is counted in by the server's CommandBarrier while it handles
+    // input, or -1 (read loop only).
+    private int _busyEpoch = -1;
 
     /// <summary>
     /// How many of one client's commands may wait in the delivery pipeline for their group commit
@@ -79,6 +82,7 @@ public sealed partial class IrcConnection
             while (!Session.IsClosing)
             {
                 var result = await input.ReadAsync();
+                Busy();
                 var buffer = result.Buffer;
                 try
                 {
@@ -104,11 +108,13 @@ public sealed partial class IrcConnection
                     if (result.IsCompleted)
                     {
                         reason = "Remote host closed the connection";
+                        Session.PeerClosedInOrder();
                         break;
                     }
                 }
                 finally
                 {
+                    Idle();
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
             }
@@ -133,6 +139,7 @@ public sealed partial class IrcConnection
         }
         finally
         {
+            Idle();
             admission?.Release();
             if (kind is { } counted)
             {
@@ -191,7 +198,10 @@ public sealed partial class IrcConnection
             if (wait > TimeSpan.Zero)
             {
                 _server.Metrics.FloodLimited();
+                // A flooder's wait does not hold back others' PINGs.
+                Idle();
                 await Task.Delay(wait, _server.Time, ClosingToken());
+                Busy();
             }
         }
 
@@ -201,9 +211,19 @@ public sealed partial class IrcConnection
             // Most commands may read what the client's earlier commands stored (CHATHISTORY after
             // PRIVMSG), so they wait until that is committed; and no client queues more than
             // MaxPendingCommands commands' work in the delivery pipeline.
+            Idle();
             await Session.Network.Deliveries.WhenDeliveredAsync();
+            Busy();
         }
 
+        if (_server.Commands.IsBarrier(message.Command))
+        {
+            // PING (CommandBarrier): waits for the input other connections began handling before
+            // it; this connection is not counted meanwhile, so two PINGs never wait for each other.
+            Idle();
+            await _server.Barrier.WhenBegunEndedAsync(ClosingToken());
+            Busy();
+        }
         Session.BeginCommand(message.GetTag("label"));
         try
         {
@@ -221,8 +241,10 @@ public sealed partial class IrcConnection
             await _server.Commands.DispatchAsync(Session, message);
             if (Session.AttachReplay is { } replay && !Session.IsClosing)
             {
+                var missed = Session.AttachMissed;
                 Session.AttachReplay = null;
-                await Multiclient.ReplayAsync(Session, replay);
+                Session.AttachMissed = null;
+                await Multiclient.ReplayAsync(Session, replay, missed);
             }
             if (Session.AlwaysOnDue && Session.IsRegistered && !Session.IsClosing)
             {
@@ -245,6 +267,28 @@ public sealed partial class IrcConnection
             {
                 Session.EndCommand();
             }
+        }
+    }
+
+    /// <summary>
+    /// From the moment input arrives until the loop waits for more, this connection counts as
+    /// busy in <see cref="CommandBarrier"/>: a PING on another connection waits for what it is
+    /// handling. Waits that can last (flood control, a pending commit) are not counted.
+    /// </summary>
+    private void Busy()
+    {
+        if (_busyEpoch < 0)
+        {
+            _busyEpoch = _server.Barrier.Enter();
+        }
+    }
+
+    private void Idle()
+    {
+        if (_busyEpoch >= 0)
+        {
+            _server.Barrier.Exit(_busyEpoch);
+            _busyEpoch = -1;
         }
     }
 

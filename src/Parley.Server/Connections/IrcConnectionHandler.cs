@@ -31,11 +31,14 @@ public sealed class IrcConnectionHandler(ServerContext server) : ConnectionHandl
     /// </summary>
     /// <param name="remote">The client's address (for WebSockets behind a trusted proxy, the one it forwarded).</param>
     /// <param name="started">Called with the session once it exists (the WebSocket transport closes it on bad frames).</param>
-    public Task ServeAsync(IDuplexPipe transport, EndPoint? remote, TransportSecurity? security, IrcTransport kind, Action<Sessions.Session>? started = null)
+    /// <param name="admitted">The connection limiter's answer when the caller asked it already (a WebSocket
+    /// on an HTTP connection that was counted when it opened); null: asked here.</param>
+    public Task ServeAsync(IDuplexPipe transport, EndPoint? remote, TransportSecurity? security, IrcTransport kind, Action<Sessions.Session>? started = null,
+        ConnectionLimiter.Admission? admitted = null)
     {
         var address = (remote as IPEndPoint)?.Address;
         var dline = address is null ? null : server.Bans.MatchAddress(address);
-        var admission = dline is null ? server.Limiter.TryAdmit(address) : null;
+        var admission = dline is null ? admitted ?? server.Limiter.TryAdmit(address) : null;
         var host = remote switch
         {
             IPEndPoint ip => FormatHost(ip.Address),

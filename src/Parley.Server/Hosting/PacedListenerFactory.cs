@@ -71,7 +71,15 @@ public sealed partial class PacedListenerFactory(ILoggerFactory loggerFactory, T
         }
         else
         {
-            contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { MaxReadBufferSize = recvQ }, logger);
+            // Inline scheduling: what a socket receive completes runs on the thread that took the
+            // completion (a thread-pool thread, as for the lean transport), not after two more
+            // hops (Kestrel's I/O queue, then the thread pool for the pipe's reader). A WebSocket
+            // or TLS line then reaches its IRC connection as soon as a plain one does; with the
+            // hops it could be handled after a line that arrived later on a plain connection (a
+            // PING's PONG overtaking a WebSocket PRIVMSG sent before it). Nothing behind these
+            // connections blocks a thread: the HTTP front end, the WebSocket pipe and TLS are
+            // asynchronous throughout.
+            contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { MaxReadBufferSize = recvQ, UnsafePreferInlineScheduling = true }, logger);
             create = contexts.Create;
         }
         return new ValueTask<IConnectionListener>(new Listener(socket, create, contexts, time, logger));

@@ -183,7 +183,7 @@ public static class ParleyServer
                             if (await ProtocolSniffer.IsHttpAsync(connection.Transport.Input, ProtocolSniffer.Wait, server.Time, connection.ConnectionClosed))
                             {
                                 connection.Features.Set(web);
-                                await next(connection);
+                                await ServeHttpAsync(server, connection, next);
                                 return;
                             }
                             await k.ApplicationServices.GetRequiredService<IrcConnectionHandler>().OnConnectedAsync(connection);
@@ -247,11 +247,28 @@ public static class ParleyServer
                     lo.Use(next => connection =>
                     {
                         connection.Features.Set(feature);
-                        return next(connection);
+                        // The metrics listener is an operator's (keep it private): not limited.
+                        return role == HttpRole.Metrics ? next(connection)
+                            : ServeHttpAsync(k.ApplicationServices.GetRequiredService<ServerContext>(), connection, next);
                     });
                     listeners.Add(kind, lo);
                 });
             }
+        }
+    }
+
+    /// <summary>An HTTP connection counted in the connection limits while it lasts (<see cref="HttpConnectionAdmission"/>).</summary>
+    private static async Task ServeHttpAsync(ServerContext server, ConnectionContext connection, ConnectionDelegate next)
+    {
+        var admission = HttpConnectionAdmission.Admit(server, connection.RemoteEndPoint);
+        connection.Features.Set(admission);
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            admission.Release();
         }
     }
 

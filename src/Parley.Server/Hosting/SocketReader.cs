@@ -210,6 +210,7 @@ internal sealed class SocketReader : PipeReader, IValueTaskSource<ReadResult>
     private bool Received(int count, Exception? failure)
     {
         Exception? error = null;
+        ReadResult result;
         switch (failure)
         {
             case null:
@@ -262,19 +263,28 @@ internal sealed class SocketReader : PipeReader, IValueTaskSource<ReadResult>
             {
                 return false;
             }
+            // From here the waiting read is ours to complete: nobody else touches _source until
+            // the application reads again, which it can do only once woken.
             _waiting = false;
             registration = _cancelRegistration;
             _cancelRegistration = default;
-            if (_error is not null)
-            {
-                _source.SetException(_error);
-            }
-            else
-            {
-                _source.SetResult(new ReadResult(Current, isCanceled: false, isCompleted: _eof));
-            }
+            error = _error;
+            result = new ReadResult(Current, isCanceled: false, isCompleted: _eof);
         }
         registration.Dispose();
+        // Outside the lock, and inline: the read loop goes on handling the line on this thread
+        // (the one the socket's completion was given), as Kestrel's transport does with inline
+        // scheduling, instead of one more thread-pool hop. The hop let a line that arrived later
+        // on another connection be handled first (a PING's PONG overtaking an earlier PRIVMSG).
+        _source.RunContinuationsAsynchronously = false;
+        if (error is not null)
+        {
+            _source.SetException(error);
+        }
+        else
+        {
+            _source.SetResult(result);
+        }
         return false;
     }
 
@@ -368,6 +378,8 @@ internal sealed class SocketReader : PipeReader, IValueTaskSource<ReadResult>
     private void WakeUnderGate(ReadResult? result, Exception? error)
     {
         _waiting = false;
+        // Under the lock: the read loop must not run here (it takes the lock).
+        _source.RunContinuationsAsynchronously = true;
         // Not disposed here: Dispose waits for a running callback, which may be the caller.
         _cancelRegistration = default;
         if (error is not null)

@@ -83,6 +83,26 @@ public interface INetworkLink
     /// arrive in that order (each call completes before the sender's next command).
     /// </summary>
     ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default);
+
+    /// <summary>This node's id in the cluster (<see cref="ChannelCommand.Origin"/>, <see cref="MemberInfo.Node"/>).</summary>
+    string NodeId { get; }
+
+    /// <summary>
+    /// Sends a local client's channel command through the channel's grain, this node first
+    /// holding a replica of the channel (<see cref="IrcNetwork.InstallReplica"/>); completes once
+    /// this node has applied it (<see cref="IrcNetwork.ApplyChannelCommand"/>), in the channel's
+    /// order. Waits for this node's user events sent before it (a NICK before a message).
+    /// </summary>
+    ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A local user's QUIT, NICK or AWAY applied here already, one command per channel of the
+    /// user: sent to each channel's grain for the other nodes, in order. Under the lock.
+    /// </summary>
+    void UserEventApplied(IReadOnlyList<ChannelCommand> commands);
+
+    /// <summary>This node dropped its replica of <paramref name="channel"/> (none of its users is on it): unsubscribe. Under the lock.</summary>
+    void ReplicaDropped(string channel);
 }
 
 /// <summary>WHOIS of a user on another node: what that node knows, and the node's name and description (RPL_WHOISSERVER).</summary>

@@ -258,5 +258,6 @@ public sealed partial class IrcNetwork
 
     /// <summary>The registered user with this nick, or null (under the lock).</summary>
     private IrcUser? LookupNickLocked(string nick)
-        => _nicks.TryGetValue(nick, out var u) && u.IsRegistered ? u : null;
+        => _nicks.TryGetValue(nick, out var u) && u.IsRegistered ? u
+            : _remoteNicksStore is not null && _remoteNicksStore.TryGetValue(nick, out var stub) ? stub : null;
 }

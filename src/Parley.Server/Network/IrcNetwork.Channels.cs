@@ -211,6 +211,10 @@ public sealed partial class IrcNetwork
         {
             _channels.Remove(channel.Name);
         }
+        if (user.RemoteNode is not null && user.Channels.Count == 0)
+        {
+            ForgetStubLocked(user);
+        }
     }
 
     /// <summary>Delivers to every member but the actor, and to the actor through <paramref name="replies"/>.</summary>

@@ -26,7 +26,7 @@ public sealed partial class IrcNetwork
     /// <summary>Stores a channel event or message (under the lock, before delivering it).</summary>
     private void StoreChannelLocked(Channel channel, OutboundMessage message)
     {
-        if (Deliveries.Enabled && message.MsgId is not null)
+        if (Deliveries.Enabled && message.MsgId is not null && t_apply is not { Store: false })
         {
             Deliveries.Store(ToRecord(ChannelHistoryTarget(channel.Name), null, message, message.MsgId));
         }
@@ -35,7 +35,7 @@ public sealed partial class IrcNetwork
     /// <summary>Stores each line of a relayed message in a channel's history.</summary>
     private void StoreChannelLocked(Channel channel, RelayedMessage message)
     {
-        if (!Deliveries.Enabled)
+        if (!Deliveries.Enabled || t_apply is { Store: false })
         {
             return;
         }
@@ -105,6 +105,12 @@ public sealed partial class IrcNetwork
     /// </summary>
     private sealed class SequencedSink(DeliveryPipeline pipeline, IClientSink inner) : IClientSink
     {
+        /// <summary>The pipeline it delivers through.</summary>
+        public DeliveryPipeline Pipeline => pipeline;
+
+        /// <summary>The sink the pipeline delivers to in turn.</summary>
+        public IClientSink Inner => inner;
+
         public Sessions.Capability Caps => inner.Caps;
 
         public void Deliver(OutboundMessage message) => pipeline.Deliver(inner, message);

@@ -208,6 +208,7 @@ public sealed partial class IrcNetwork
         {
             other.Sink.Deliver(away, Capability.AwayNotify);
         }
+        ReplicateUserEventLocked(user, ChannelOp.Away, parameters, away);
     }
 
     /// <summary>

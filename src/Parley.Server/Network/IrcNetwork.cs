@@ -52,11 +52,11 @@ public sealed partial class IrcNetwork
     public CaseMapping CaseMapping { get; }
     public TimeProvider Time => _time;
 
-    public DateTimeOffset Now => _time.GetUtcNow();
+    public DateTimeOffset Now => t_apply?.Now ?? _time.GetUtcNow();
 
     /// <summary>A new message id, unique on this server (msgid tag).</summary>
     public string NewMsgId()
-        => _msgIdPrefix + Interlocked.Increment(ref _nextMsgId).ToString("x", CultureInfo.InvariantCulture);
+        => t_apply?.MsgId ?? _msgIdPrefix + Interlocked.Increment(ref _nextMsgId).ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>The server-time tag value: ISO 8601, UTC, milliseconds.</summary>
     public static string FormatTime(DateTimeOffset t)
@@ -69,6 +69,10 @@ public sealed partial class IrcNetwork
     /// </summary>
     public string NowTag()
     {
+        if (t_apply is { } applying)
+        {
+            return applying.Time;
+        }
         var ms = Now.ToUnixTimeMilliseconds();
         var last = Interlocked.Read(ref _lastTagMs);
         while (ms > last)
@@ -87,6 +91,25 @@ public sealed partial class IrcNetwork
     }
 
     private sealed record TimeTag(long Millisecond, string Text);
+
+    /// <summary>
+    /// A cut in time, in Unix milliseconds: every time tag issued before this call is earlier
+    /// than it, every one issued after is not. Taken under the lock at an attach, it tells the
+    /// lines sequenced before (to replay) from those after (delivered live) exactly, even in one
+    /// millisecond; the clock's tags may run up to a millisecond ahead for it.
+    /// </summary>
+    private long TakeTimeCutLocked()
+    {
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastTagMs);
+            var cut = Math.Max(Now.ToUnixTimeMilliseconds(), last + 1);
+            if (Interlocked.CompareExchange(ref _lastTagMs, cut, last) == last)
+            {
+                return cut;
+            }
+        }
+    }
 
     private TimeTag? _lastTag;
 
@@ -171,6 +194,7 @@ public sealed partial class IrcNetwork
             {
                 other.Sink.Deliver(message);
             }
+            ReplicateUserEventLocked(user, ChannelOp.Nick, [nick], message);
             if (!CaseMapping.Equals(oldNick, nick))
             {
                 // A change of case only is no news to watchers (MONITOR spec; irctest testNickChange).
@@ -207,7 +231,8 @@ public sealed partial class IrcNetwork
     /// multiclient only that connection goes while the user has others, and nobody else sees
     /// anything; an always-on user stays even when its last connection ends.
     /// </param>
-    public void Disconnect(IrcUser user, string reason, IClientSink? session = null)
+    /// <param name="lastSeen">When that connection last sent a line (an always-on user's missed lines are replayed from there); null: now.</param>
+    public void Disconnect(IrcUser user, string reason, IClientSink? session = null, DateTimeOffset? lastSeen = null)
     {
         lock (_gate)
         {
@@ -223,12 +248,18 @@ public sealed partial class IrcNetwork
             if (session is not null && user.Sink.Contains(session)
                 && (user.Sink.Count > 1 || (user.AlwaysOn && user.IsRegistered && _users.Contains(user))))
             {
-                if (user.Sink.Detach(session) == 0 && user.AwayMessage is null)
+                if (user.Sink.Detach(session) == 0)
                 {
-                    // Always-on with nobody connected: away until a connection comes back (as
-                    // Ergo's auto-away), so senders learn their message waits.
-                    SetAwayLocked(user, AutoAwayMessage);
-                    user.AutoAway = true;
+                    // From its last line on, the client may have missed what was said (a
+                    // connection that died was silent for a while before it was dropped).
+                    user.LastSeen = lastSeen is { } seen && seen < Now ? seen : Now;
+                    if (user.AwayMessage is null)
+                    {
+                        // Always-on with nobody connected: away until a connection comes back (as
+                        // Ergo's auto-away), so senders learn their message waits.
+                        SetAwayLocked(user, AutoAwayMessage);
+                        user.AutoAway = true;
+                    }
                 }
                 return;
             }
@@ -247,6 +278,7 @@ public sealed partial class IrcNetwork
                 {
                     other.Sink.Deliver(quit);
                 }
+                ReplicateUserEventLocked(user, ChannelOp.Quit, [reason], quit);
                 foreach (var channel in user.Channels)
                 {
                     channel.Members.Remove(user);
@@ -255,6 +287,10 @@ public sealed partial class IrcNetwork
                     {
                         _channels.Remove(channel.Name);
                     }
+                }
+                if (Link is not null)
+                {
+                    DropUnusedReplicasLocked([.. user.Channels]);
                 }
                 user.Channels.Clear();
                 RecordWhowas(user, user.Nick);

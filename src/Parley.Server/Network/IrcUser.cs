@@ -27,6 +27,12 @@ public sealed class IrcUser
 
     public long Id { get; }
 
+    /// <summary>
+    /// Null for this node's users. In a cluster, a stub standing for a member of a channel
+    /// replica who is another node's user: that node's id (the stub delivers nothing).
+    /// </summary>
+    internal string? RemoteNode { get; init; }
+
     /// <summary>Where the user's messages go: each of its connections (several with multiclient).</summary>
     public ClientSessions Sink { get; }
 
@@ -51,6 +57,13 @@ public sealed class IrcUser
 
     /// <summary>Marked away by the server because its last connection ended (always-on), not by the user.</summary>
     internal bool AutoAway { get; set; }
+
+    /// <summary>
+    /// While an always-on user has no connection: when its last one was last heard from (its
+    /// last line), from which a reconnecting client is replayed what it missed
+    /// (<see cref="MissedWindow"/>); null while connected (under Network's lock).
+    /// </summary>
+    internal DateTimeOffset? LastSeen { get; set; }
 
     /// <summary>Connected over TLS (WHOIS 671).</summary>
     public bool IsSecure { get; internal set; }

@@ -42,6 +42,37 @@ public static class ForwardedAddress
         return current;
     }
 
+    /// <summary>
+    /// Whether a trusted proxy says the client reached it over TLS: the nearest hop's
+    /// <c>proto=</c> in <c>Forwarded</c> (RFC 7239), else the last value of
+    /// <c>X-Forwarded-Proto</c>, is <c>https</c> (or <c>wss</c>). From anyone else the headers
+    /// are not believed.
+    /// </summary>
+    public static bool IsSecure(IPAddress peer, StringValues forwarded, StringValues xForwardedProto, IReadOnlyList<IPNetwork> trusted)
+    {
+        if (trusted.Count == 0 || !IsTrusted(Normalize(peer), trusted))
+        {
+            return false;
+        }
+        string? proto = null;
+        if (forwarded.Count > 0)
+        {
+            var last = forwarded[^1]?.Split(',')[^1] ?? "";
+            foreach (var pair in last.Split(';', StringSplitOptions.TrimEntries))
+            {
+                if (pair.StartsWith("proto=", StringComparison.OrdinalIgnoreCase))
+                {
+                    proto = pair["proto=".Length..].Trim('"');
+                }
+            }
+        }
+        else if (xForwardedProto.Count > 0)
+        {
+            proto = xForwardedProto[^1]?.Split(',')[^1].Trim();
+        }
+        return proto is not null && (proto.Equals("https", StringComparison.OrdinalIgnoreCase) || proto.Equals("wss", StringComparison.OrdinalIgnoreCase));
+    }
+
     private static bool IsTrusted(IPAddress address, IReadOnlyList<IPNetwork> trusted)
     {
         foreach (var network in trusted)

@@ -55,7 +55,14 @@ public sealed partial class HttpFrontEnd(ServerContext server, WebSocketEndpoint
         var role = RoleOf(context);
         if (context.WebSockets.IsWebSocketRequest && role != HttpRole.Metrics)
         {
+            // Refused by the connection limits: told so in IRC (an ERROR line) by the endpoint.
             return webSockets.HandleAsync(context);
+        }
+        if (context.Features.Get<HttpConnectionAdmission>() is { RefusedBecause: { } refused })
+        {
+            context.Response.Headers.Connection = "close";
+            context.Response.Headers.RetryAfter = "60";
+            return PlainAsync(context, StatusCodes.Status503ServiceUnavailable, refused);
         }
         var path = context.Request.Path.Value ?? "/";
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))

@@ -82,6 +82,22 @@ public sealed class WebAssets
         return !last.Contains('.', StringComparison.Ordinal) && _assets.TryGetValue("index.html", out var index) ? index : null;
     }
 
+    private static readonly System.Buffers.SearchValues<char> NotInAHost = System.Buffers.SearchValues.Create(" ;,'\"\r\n");
+
+    /// <summary>
+    /// What the web client's pages may load and do: its own scripts, styles and images only (no
+    /// inline script, nothing from elsewhere), a WebSocket back to where it was loaded from, no
+    /// plugins, forms or &lt;base&gt;, and never inside another site's frame (clickjacking). The
+    /// ws:/wss: sources name the page's own host too, for browsers whose 'self' does not cover
+    /// WebSocket schemes.
+    /// </summary>
+    public static string ContentSecurityPolicy(string? host)
+    {
+        var socket = string.IsNullOrEmpty(host) || host.AsSpan().ContainsAny(NotInAHost) ? "" : $" ws://{host} wss://{host}";
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; manifest-src 'self'; "
+            + $"connect-src 'self'{socket}; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'";
+    }
+
     /// <summary>Serves one asset (GET or HEAD), with its type, caching headers and 304 on a matching ETag.</summary>
     public static async Task ServeAsync(HttpContext context, Asset asset)
     {
@@ -90,6 +106,9 @@ public sealed class WebAssets
         response.Headers.CacheControl = asset.Hashed ? ImmutableCacheControl : RevalidateCacheControl;
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(context.Request.Host.Value);
+        // For browsers older than CSP's frame-ancestors: no page of ours inside another's frame.
+        response.Headers.XFrameOptions = "DENY";
         if (context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } match
             && (match == "*" || match.Split(',', StringSplitOptions.TrimEntries).Contains(asset.ETag)))
         {

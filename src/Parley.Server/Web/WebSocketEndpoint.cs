@@ -46,6 +46,22 @@ public sealed partial class WebSocketEndpoint(ServerContext server, IrcConnectio
             var certificate = context.Connection.ClientCertificate;
             security = new TransportSecurity(certificate is null ? null : TlsCertificate.Fingerprint(certificate));
         }
+        else if (ForwardedAddress.IsSecure(peer, context.Request.Headers["Forwarded"], context.Request.Headers["X-Forwarded-Proto"], trusted))
+        {
+            // TLS ended at a trusted proxy: secure as far as the client is concerned (+Z, 671),
+            // with no certificate to take a fingerprint of.
+            security = new TransportSecurity(null);
+        }
+
+        // The HTTP connection was counted in the connection limits when it opened (unless it comes
+        // from a trusted proxy): its WebSocket is not counted again, only throttled; refused, it
+        // is told why in IRC.
+        var admitted = context.Features.Get<HttpConnectionAdmission>() switch
+        {
+            { RefusedBecause: { } reason } => ConnectionLimiter.Admission.Refused(reason),
+            { Admission: not null } => server.Limiter.TryThrottle(address),
+            _ => null,
+        };
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -53,7 +69,7 @@ public sealed partial class WebSocketEndpoint(ServerContext server, IrcConnectio
             DangerousEnableCompression = false,
         });
         var pipe = new WebSocketPipe(socket, protocol == BinaryProtocol, IrcLimits.MaxFramedLineBytes, server.Options.Limits.RecvQBytes, server.Time, logger);
-        await pipe.RunAsync(transport => irc.ServeAsync(transport, remote, security, IrcTransport.WebSocket, session => pipe.OnBadInput(session.Disconnect)));
+        await pipe.RunAsync(transport => irc.ServeAsync(transport, remote, security, IrcTransport.WebSocket, session => pipe.OnBadInput(session.Disconnect), admitted));
     }
 
     /// <summary>

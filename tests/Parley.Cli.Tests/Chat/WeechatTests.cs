@@ -88,7 +88,17 @@ public sealed class WeechatSession : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var session = new WeechatSession(process, dir);
-        await session.WaitForFileAsync(dir, "fifo", _ => true);
+        try
+        {
+            await session.WaitForFileAsync(dir, "fifo", _ => true);
+        }
+        catch
+        {
+            // Nobody will dispose a session that was never returned: stop WeeChat here, or it
+            // outlives the test run (and holds whatever descriptors it inherited).
+            await session.DisposeAsync();
+            throw;
+        }
         return session;
     }
 

@@ -29,8 +29,19 @@ public sealed class InProcessSilo : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The silo's services (its membership among them).</summary>
+    public IServiceProvider Services => _host.Services;
+
     /// <summary>Starts a silo of the cluster in <paramref name="connectionString"/> (its Orleans tables applied first).</summary>
     public static async Task<InProcessSilo> StartAsync(string connectionString, string name)
+    {
+        var silo = await BuildAsync(connectionString, name);
+        await silo.StartHostAsync();
+        return silo;
+    }
+
+    /// <summary>A silo as <see cref="StartAsync"/> makes it, not started yet (<see cref="StartHostAsync"/>).</summary>
+    public static async Task<InProcessSilo> BuildAsync(string connectionString, string name)
     {
         await using (var db = await Storage.PostgresDatabase.OpenAsync(connectionString))
         {
@@ -43,12 +54,23 @@ public sealed class InProcessSilo : IAsyncDisposable
             new Parley.Server.Hosting.ClusterOptions { ConnectionString = connectionString, SiloListen = $"127.0.0.1:{port}" },
             new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)));
         builder.Services.AddSingleton<ClusterLink>();
-        var host = builder.Build();
-        using var timeout = new CancellationTokenSource(NodeProcess.StartTimeout);
-        await host.StartAsync(timeout.Token);
-        var silo = new InProcessSilo(host, name);
+        var silo = new InProcessSilo(builder.Build(), name);
         silo.Link.Attach(new IrcNetwork(name, CaseMapping.Rfc1459, TimeProvider.System));
         return silo;
+    }
+
+    /// <summary>Starts the silo: returns once it has joined the cluster.</summary>
+    public async Task StartHostAsync()
+    {
+        using var timeout = new CancellationTokenSource(NodeProcess.StartTimeout);
+        await _host.StartAsync(timeout.Token);
+    }
+
+    /// <summary>Stops the silo (it leaves the cluster); <see cref="DisposeAsync"/> still follows.</summary>
+    public async Task StopHostAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _host.StopAsync(timeout.Token);
     }
 
     public async ValueTask DisposeAsync()

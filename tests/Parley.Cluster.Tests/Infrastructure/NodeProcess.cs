@@ -40,6 +40,11 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>The files the process has mapped (its loaded assemblies among them), from /proc.</summary>
     public string MappedFiles => File.ReadAllText($"/proc/{_process.Id}/maps");
 
+    private readonly ConcurrentQueue<string> _log = new();
+
+    /// <summary>What the node wrote on standard output after it was ready (for a failing test's output).</summary>
+    public string Output => string.Join('\n', _log);
+
     /// <summary>What the node wrote on standard error so far.</summary>
     public string Errors => string.Join('\n', _stderr);
 
@@ -98,6 +103,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
             while (await _process.StandardOutput.ReadLineAsync() is { } line)
             {
                 _output.Writer.TryWrite(line);
+                _log.Enqueue(line);
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)

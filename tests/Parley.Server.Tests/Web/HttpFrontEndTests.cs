@@ -113,6 +113,24 @@ public sealed class HttpFrontEndTests
         Assert.False(string.IsNullOrEmpty(response.Headers.ETag));
     }
 
+    [Fact]
+    public async Task Pages_HaveAContentSecurityPolicy_NoFraming_NoSniffing()
+    {
+        await using var server = new TestServer();
+        var (_, _, response) = await GetAsync(FrontEnd(server, Built), "/");
+        var csp = response.Headers.ContentSecurityPolicy.ToString();
+        Assert.Contains("default-src 'none'", csp);
+        Assert.Contains("script-src 'self';", csp);
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Contains("connect-src 'self'", csp);
+        Assert.DoesNotContain("unsafe", csp);
+        Assert.Equal("DENY", response.Headers.XFrameOptions.ToString());
+        Assert.Equal("nosniff", response.Headers.XContentTypeOptions.ToString());
+        // A Host that would break out of the header is not echoed into it.
+        Assert.DoesNotContain("ws://", WebAssets.ContentSecurityPolicy("evil; script-src *"));
+        Assert.Contains("ws://chat.example:8080 wss://chat.example:8080", WebAssets.ContentSecurityPolicy("chat.example:8080"));
+    }
+
     [Theory]
     [InlineData("/app-5HDT2ZKQ.js", "text/javascript; charset=utf-8", WebAssets.ImmutableCacheControl)]
     [InlineData("/css/site.css", "text/css; charset=utf-8", WebAssets.RevalidateCacheControl)]

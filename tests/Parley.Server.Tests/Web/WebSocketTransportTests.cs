@@ -210,6 +210,28 @@ public sealed class WebSocketTransportTests
         Assert.Empty(await first.SyncAsync());
     }
 
+    [Fact]
+    public async Task HttpConnections_CountAgainstTheSameLimits_AsIrcConnections()
+    {
+        var options = WithWebSocket(new ServerOptions { Connections = new ConnectionLimitOptions { Exempt = [], MaxPerAddress = 2, ThrottleConnections = 0 } });
+        await using var server = await LoopbackServer.StartAsync(options);
+        await using var tcp = await TcpLineClient.ConnectAsync(server.EndPoint);
+        await tcp.RegisterAsync("plain");
+        var url = new Uri($"http://{server.HttpEndPoint}/healthz");
+
+        // Two clients, two HTTP connections (each kept alive in its own pool).
+        using var first = new HttpClient();
+        using (var ok = await first.GetAsync(url))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
+        }
+        using var second = new HttpClient();
+        using var refused = await second.GetAsync(url);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("Too many connections from your address", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(2, server.Context.Limiter.Total);
+    }
+
     [Theory]
     [InlineData(true, "127.0.0.77")]
     [InlineData(false, "127.0.0.1")]
@@ -226,6 +248,37 @@ public sealed class WebSocketTransportTests
         await web.SendAsync("QUIT");
         var last = await web.ReadUntilClosedAsync();
         Assert.Contains($"Closing Link: {expectedHost} ", last[^1].Parameters[0]);
+    }
+
+    [Theory]
+    [InlineData(true, "https", true)]
+    [InlineData(true, "http", false)]
+    [InlineData(false, "https", false)]
+    public async Task ForwardedProto_Https_FromATrustedProxy_MakesTheClientSecure(bool trusted, string proto, bool secure)
+    {
+        var options = WithWebSocket(new ServerOptions { Http = new HttpOptions { TrustedProxies = trusted ? ["127.0.0.1"] : [] } });
+        await using var server = await LoopbackServer.StartAsync(options);
+        var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("text.ircv3.net");
+        socket.Options.SetRequestHeader("X-Forwarded-Proto", proto);
+        await socket.ConnectAsync(new Uri($"ws://{server.WebSocketEndPoint}/"), CancellationToken.None);
+        await using var web = WebSocketLineClient.Wrap(socket);
+        await web.RegisterAsync("proxied");
+
+        await web.SendAsync("WHOIS proxied");
+        var whois = await web.SyncAsync();
+        Assert.Equal(secure, whois.Any(m => m.Command == "671"));
+    }
+
+    [Fact]
+    public void ForwardedProto_TheNearestHopCounts_ForwardedBeforeXForwardedProto()
+    {
+        System.Net.IPNetwork[] trusted = [System.Net.IPNetwork.Parse("127.0.0.1/32")];
+        var peer = System.Net.IPAddress.Loopback;
+        Assert.True(Parley.Server.Web.ForwardedAddress.IsSecure(peer, default, new(["http, https"]), trusted));
+        Assert.False(Parley.Server.Web.ForwardedAddress.IsSecure(peer, default, new(["https, http"]), trusted));
+        Assert.True(Parley.Server.Web.ForwardedAddress.IsSecure(peer, new(["for=1.2.3.4;proto=http, for=5.6.7.8;proto=\"https\""]), new(["http"]), trusted));
+        Assert.False(Parley.Server.Web.ForwardedAddress.IsSecure(System.Net.IPAddress.Parse("10.0.0.1"), default, new(["https"]), trusted));
     }
 
     [Theory]

@@ -1,0 +1,613 @@
+using Parley.Server.Sessions;
+
+namespace Parley.Server.Network;
+
+// Channels across nodes (issue 9), by state-machine replication: in a cluster every channel
+// command (JOIN, PART, a message, TOPIC, MODE, KICK) goes through the channel's grain, which
+// numbers it and hands it to each node holding a replica of the channel; every node applies it
+// with the ordinary single-node code below (Join, Part, SendToChannel…), in the grain's order, to
+// its own Channel object, where members of other nodes are stub IrcUsers that deliver nothing
+// (their own node delivers to them). The node whose client sent the command applies it with the
+// client's real user and reply buffer, so the client's answer (an echo, a 474, a 404) is the one
+// every node computed. Only that node stores the command's lines in history. A member's QUIT,
+// NICK and AWAY are applied on its node first (the single-node code), then sent to its channels'
+// grains for the others. See docs/DEVELOPING.md, "Channels across nodes". On a single node Link
+// is null and nothing here runs.
+public sealed partial class IrcNetwork
+{
+    /// <summary>
+    /// Set while this thread applies a replicated command: the command's time and msgid stamp what
+    /// it makes (so every node delivers the same lines), and history is written only by the origin.
+    /// </summary>
+    [ThreadStatic]
+    private static ApplyStamp? t_apply;
+
+    private sealed record ApplyStamp(DateTimeOffset Now, string Time, string MsgId, bool Store);
+
+    /// <summary>Stubs of other nodes' users who are members of a channel replica here, by (node, user id).</summary>
+    private readonly Dictionary<(string Node, long Id), IrcUser> _remoteUsers = [];
+
+    /// <summary>The same stubs by nick (KICK and MODE name their targets by nick).</summary>
+    private Dictionary<string, IrcUser>? _remoteNicksStore;
+
+    /// <summary>The channels this node holds a replica of (subscribed to their grain), members or not yet.</summary>
+    private HashSet<string>? _replicasStore;
+
+    /// <summary>Commands of local clients sent to a channel grain and not yet back, by id.</summary>
+    private readonly Dictionary<long, PendingCommand> _pending = [];
+
+    /// <summary>How many commands are pending per channel: a replica is not dropped under them.</summary>
+    private Dictionary<string, int>? _pendingPerChannelStore;
+
+    private long _nextCommandId;
+
+    private Dictionary<string, IrcUser> RemoteNicks => _remoteNicksStore ??= new(CaseMapping.Comparer);
+    private HashSet<string> Replicas => _replicasStore ??= new(CaseMapping.Comparer);
+    private Dictionary<string, int> PendingPerChannel => _pendingPerChannelStore ??= new(CaseMapping.Comparer);
+
+    private sealed class PendingCommand(IrcUser actor, ReplyBuffer replies, bool echo, Capability required)
+    {
+        public IrcUser Actor { get; } = actor;
+        public ReplyBuffer Replies { get; } = replies;
+        public bool Echo { get; } = echo;
+        public Capability Required { get; } = required;
+        public object? Result { get; set; }
+        public bool Applied { get; set; }
+    }
+
+    /// <summary>JOIN, through the channel's grain in a cluster (see <see cref="Join"/>).</summary>
+    public async ValueTask<JoinResult> JoinAsync(IrcUser user, string name, string? key, ReplyBuffer replies)
+    {
+        if (Link is null || !ChannelNames.IsValid(name))
+        {
+            return Join(user, name, key, replies);
+        }
+        return await SubmitAsync(user, replies, ChannelOp.Join, name, key is null ? [] : [key], null) as JoinResult
+            ?? new JoinResult(JoinError.AlreadyOn, name);
+    }
+
+    /// <summary>PART, through the channel's grain in a cluster (see <see cref="Part"/>).</summary>
+    public async ValueTask<PartError> PartAsync(IrcUser user, string name, string? reason, ReplyBuffer replies)
+    {
+        if (Link is null)
+        {
+            return Part(user, name, reason, replies);
+        }
+        return await SubmitAsync(user, replies, ChannelOp.Part, name, reason is null ? [] : [reason], null) as PartError? ?? PartError.NotOnChannel;
+    }
+
+    /// <summary>JOIN 0: part every channel, through their grains in a cluster.</summary>
+    public async ValueTask PartAllAsync(IrcUser user, ReplyBuffer replies)
+    {
+        if (Link is null)
+        {
+            PartAll(user, replies);
+            return;
+        }
+        List<string> names;
+        lock (_gate)
+        {
+            names = [.. user.Channels.Select(c => c.Name)];
+        }
+        foreach (var name in names)
+        {
+            await SubmitAsync(user, replies, ChannelOp.Part, name, [user.Nick], null);
+        }
+    }
+
+    /// <summary>A message to a channel, through its grain in a cluster (see <see cref="SendToChannel"/>). One line only.</summary>
+    public async ValueTask<SendResult> SendToChannelAsync(IrcUser from, string name, MemberStatus minStatus, OutboundMessage message, ReplyBuffer replies, bool echo, Capability requiredCap = Capability.None)
+    {
+        if (Link is null)
+        {
+            return SendToChannel(from, name, minStatus, message, replies, echo, requiredCap);
+        }
+        return await SubmitAsync(from, replies, ChannelOp.Message, name, [((int)minStatus).ToString(System.Globalization.CultureInfo.InvariantCulture)], message, echo, requiredCap) as SendResult?
+            ?? new SendResult(SendStatus.NoSuchChannel, name);
+    }
+
+    /// <summary>TOPIC with a new topic, through the channel's grain in a cluster (see <see cref="SetTopic"/>).</summary>
+    public async ValueTask<ChannelOpResult> SetTopicAsync(IrcUser user, string name, string topic, ReplyBuffer replies)
+    {
+        if (Link is null)
+        {
+            return SetTopic(user, name, topic, replies);
+        }
+        return await SubmitAsync(user, replies, ChannelOp.Topic, name, [topic], null) as ChannelOpResult
+            ?? new ChannelOpResult(ChannelOpError.NoSuchChannel, name);
+    }
+
+    /// <summary>KICK, through the channel's grain in a cluster (see <see cref="Kick"/>).</summary>
+    public async ValueTask<ChannelOpResult> KickAsync(IrcUser kicker, string name, string nick, string comment, ReplyBuffer replies)
+    {
+        if (Link is null)
+        {
+            return Kick(kicker, name, nick, comment, replies);
+        }
+        return await SubmitAsync(kicker, replies, ChannelOp.Kick, name, [nick, comment], null) as ChannelOpResult
+            ?? new ChannelOpResult(ChannelOpError.NoSuchChannel, name);
+    }
+
+    /// <summary>
+    /// MODE on a channel, through its grain in a cluster when it may change something (see
+    /// <see cref="ChangeChannelModes"/>); a query of a channel this node holds is answered here.
+    /// <paramref name="args"/>: the modestring and its parameters, as <paramref name="request"/> was parsed from.
+    /// </summary>
+    public async ValueTask<ChannelModeResult> ChangeChannelModesAsync(IrcUser user, string name, ModeRequest request, IReadOnlyList<string> args, int maxListEntries, ReplyBuffer replies)
+    {
+        if (Link is null || (request.Changes.All(c => c.Op == ModeOp.List) && IsReplicaHeld(name)))
+        {
+            return ChangeChannelModes(user, name, request, maxListEntries, replies);
+        }
+        return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
+            ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
+    }
+
+    /// <summary>Whether this node holds a replica of <paramref name="name"/>.</summary>
+    public bool IsReplicaHeld(string name)
+    {
+        lock (_gate)
+        {
+            return Replicas.Contains(name);
+        }
+    }
+
+    /// <summary>
+    /// Sends a command of a local user through the channel's grain and waits until this node has
+    /// applied it (in the channel's order); returns what the apply returned, null if the command
+    /// never came back here.
+    /// </summary>
+    private async ValueTask<object?> SubmitAsync(IrcUser actor, ReplyBuffer replies, ChannelOp op, string channel, IReadOnlyList<string> args, OutboundMessage? message,
+        bool echo = false, Capability required = Capability.None)
+    {
+        var link = Link!;
+        ChannelCommand command;
+        PendingCommand pending;
+        lock (_gate)
+        {
+            var id = ++_nextCommandId;
+            var now = Now;
+            command = new ChannelCommand(id, link.NodeId, op, channel, MemberInfo.Of(link.NodeId, actor), args, message, now, NewMsgId());
+            pending = new PendingCommand(actor, replies, echo, required);
+            _pending[id] = pending;
+            PendingPerChannel[channel] = PendingPerChannel.GetValueOrDefault(channel) + 1;
+        }
+        try
+        {
+            await link.SubmitChannelCommandAsync(command);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _pending.Remove(command.Id);
+                var left = PendingPerChannel[channel] - 1;
+                if (left == 0)
+                {
+                    PendingPerChannel.Remove(channel);
+                    TryDropReplicaLocked(channel);
+                }
+                else
+                {
+                    PendingPerChannel[channel] = left;
+                }
+            }
+        }
+        return pending.Applied ? pending.Result : null;
+    }
+
+    /// <summary>
+    /// Applies a channel command from the channel's grain (every node, in the channel's order;
+    /// called by the link one command at a time per channel). Commands for a channel this node
+    /// holds no replica of are ignored.
+    /// </summary>
+    public void ApplyChannelCommand(ChannelCommand command)
+    {
+        var link = Link;
+        if (link is null)
+        {
+            return;
+        }
+        var mine = command.Origin == link.NodeId;
+        if (mine && command.AppliedAtOrigin)
+        {
+            return;
+        }
+        IrcUser actor;
+        PendingCommand? pending = null;
+        lock (_gate)
+        {
+            if (!Replicas.Contains(command.Channel))
+            {
+                return;
+            }
+            if (mine)
+            {
+                if (!_pending.TryGetValue(command.Id, out pending))
+                {
+                    return;
+                }
+                actor = pending.Actor;
+            }
+            else
+            {
+                actor = StubLocked(command.Actor);
+            }
+        }
+        var replies = pending?.Replies ?? new ReplyBuffer();
+        object? result = null;
+        t_apply = new ApplyStamp(command.Time, FormatTime(command.Time), command.MsgId, Store: mine);
+        try
+        {
+            var args = command.Args;
+            switch (command.Op)
+            {
+                case ChannelOp.Join:
+                    result = Join(actor, command.Channel, args.Count > 0 ? args[0] : null, replies);
+                    break;
+                case ChannelOp.Part:
+                    result = Part(actor, command.Channel, args.Count > 0 ? args[0] : null, replies);
+                    break;
+                case ChannelOp.Message:
+                    result = SendToChannel(actor, command.Channel, (MemberStatus)int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), command.Message!, replies,
+                        pending?.Echo ?? false, command.Message!.Command == "TAGMSG" ? Capability.MessageTags : Capability.None);
+                    break;
+                case ChannelOp.Topic:
+                    result = SetTopic(actor, command.Channel, args[0], replies);
+                    break;
+                case ChannelOp.Kick:
+                    result = Kick(actor, command.Channel, args[0], args[1], replies);
+                    break;
+                case ChannelOp.Mode:
+                    result = ChangeChannelModes(actor, command.Channel, ChannelModes.Parse(args, 1), int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), replies);
+                    break;
+                case ChannelOp.Quit:
+                    RemoteQuit(actor, command);
+                    break;
+                case ChannelOp.Nick:
+                    RemoteNick(actor, command);
+                    break;
+                case ChannelOp.Away:
+                    lock (_gate)
+                    {
+                        SetAwayLocked(actor, args.Count > 0 ? args[0] : null);
+                    }
+                    break;
+            }
+        }
+        finally
+        {
+            t_apply = null;
+        }
+        if (pending is not null)
+        {
+            pending.Result = result;
+            pending.Applied = true;
+        }
+        lock (_gate)
+        {
+            if (!mine && actor.Channels.Count == 0)
+            {
+                ForgetStubLocked(actor);
+            }
+            TryDropReplicaLocked(command.Channel);
+        }
+    }
+
+    /// <summary>The stub of another node's user, made from what the command carries (its fields refreshed, but its nick: NICK events rename it).</summary>
+    private IrcUser StubLocked(MemberInfo info)
+    {
+        if (!_remoteUsers.TryGetValue((info.Node, info.UserId), out var stub))
+        {
+            stub = new IrcUser(info.UserId, RemoteSink.Instance, info.Host, info.Host, Now) { RemoteNode = info.Node };
+            stub.Nick = info.Nick;
+            stub.IsRegistered = true;
+            stub.SignOnAt = stub.ConnectedAt;
+            stub.AwayMessage = info.AwayMessage;
+            _remoteUsers[(info.Node, info.UserId)] = stub;
+            RemoteNicks[info.Nick] = stub;
+        }
+        stub.Username = info.Username;
+        stub.Host = info.Host;
+        stub.Realname = info.Realname;
+        stub.Account = info.Account;
+        stub.Modes = info.Modes;
+        return stub;
+    }
+
+    private void ForgetStubLocked(IrcUser stub)
+    {
+        if (stub.RemoteNode is { } node && _remoteUsers.Remove((node, stub.Id)) && RemoteNicks.TryGetValue(stub.Nick, out var s) && s == stub)
+        {
+            RemoteNicks.Remove(stub.Nick);
+        }
+    }
+
+    /// <summary>Another node's user quit: local users sharing a channel see the QUIT once; the stub leaves every replica here.</summary>
+    private void RemoteQuit(IrcUser stub, ChannelCommand command)
+    {
+        lock (_gate)
+        {
+            if (stub.Channels.Count == 0)
+            {
+                return;
+            }
+            var quit = command.Message!;
+            foreach (var other in CommonUsers(stub))
+            {
+                other.Sink.Deliver(quit);
+            }
+            RemoveStubEverywhereLocked(stub);
+        }
+    }
+
+    private void RemoveStubEverywhereLocked(IrcUser stub)
+    {
+        var channels = stub.Channels.ToList();
+        foreach (var channel in channels)
+        {
+            channel.Members.Remove(stub);
+            channel.Invited.Remove(stub);
+            if (channel.Members.Count == 0)
+            {
+                _channels.Remove(channel.Name);
+            }
+        }
+        stub.Channels.Clear();
+        ForgetStubLocked(stub);
+        foreach (var channel in channels)
+        {
+            TryDropReplicaLocked(channel.Name);
+        }
+    }
+
+    /// <summary>Another node's user changed nick: local users sharing a channel see the NICK once.</summary>
+    private void RemoteNick(IrcUser stub, ChannelCommand command)
+    {
+        lock (_gate)
+        {
+            var nick = command.Args[0];
+            if (stub.Nick == nick)
+            {
+                return;
+            }
+            if (RemoteNicks.TryGetValue(stub.Nick, out var s) && s == stub)
+            {
+                RemoteNicks.Remove(stub.Nick);
+            }
+            stub.Nick = nick;
+            RemoteNicks[nick] = stub;
+            foreach (var other in CommonUsers(stub))
+            {
+                other.Sink.Deliver(command.Message!);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A node has died: each of its users leaves every channel replica here, and local users
+    /// sharing a channel see a QUIT with <paramref name="reason"/> (a netsplit).
+    /// </summary>
+    public int RemoveNodeUsers(string node, string reason)
+    {
+        lock (_gate)
+        {
+            var gone = _remoteUsers.Where(kv => kv.Key.Node == node).Select(kv => kv.Value).ToList();
+            var time = NowTag();
+            foreach (var stub in gone)
+            {
+                var quit = new OutboundMessage(stub.Prefix, "QUIT", reason) { Time = time, MsgId = NewMsgId(), Account = stub.Account };
+                foreach (var other in CommonUsers(stub))
+                {
+                    other.Sink.Deliver(quit);
+                }
+                RemoveStubEverywhereLocked(stub);
+            }
+            return gone.Count;
+        }
+    }
+
+    /// <summary>
+    /// This node drops its replica of a channel none of its users is on any more (and none of
+    /// their commands is on its way), and tells the link, which unsubscribes. Under the lock.
+    /// </summary>
+    private void TryDropReplicaLocked(string name)
+    {
+        if (Link is null || !Replicas.Contains(name) || PendingPerChannel.ContainsKey(name))
+        {
+            return;
+        }
+        if (_channels.TryGetValue(name, out var channel))
+        {
+            foreach (var member in channel.Members.Keys)
+            {
+                if (member.RemoteNode is null)
+                {
+                    return;
+                }
+            }
+            foreach (var stub in channel.Members.Keys)
+            {
+                stub.Channels.Remove(channel);
+                if (stub.Channels.Count == 0)
+                {
+                    ForgetStubLocked(stub);
+                }
+            }
+            _channels.Remove(name);
+        }
+        Replicas.Remove(name);
+        Link.ReplicaDropped(name);
+    }
+
+    /// <summary>
+    /// Local users left channels on their own (QUIT): the replicas left without local members are
+    /// dropped. Under the lock.
+    /// </summary>
+    private void DropUnusedReplicasLocked(IEnumerable<Channel> channels)
+    {
+        if (Link is null)
+        {
+            return;
+        }
+        foreach (var channel in channels)
+        {
+            TryDropReplicaLocked(channel.Name);
+        }
+    }
+
+    /// <summary>This node's replica of a channel as a snapshot for another node, or null when the channel has no members.</summary>
+    public ChannelSnapshot? SnapshotChannel(string name)
+    {
+        var node = Link?.NodeId ?? "";
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(name, out var c))
+            {
+                return null;
+            }
+            var members = new List<SnapshotMember>(c.Members.Count);
+            foreach (var (u, status) in c.Members)
+            {
+                var info = MemberInfo.Of(u.RemoteNode ?? node, u);
+                members.Add(new SnapshotMember(info, status));
+            }
+            return new ChannelSnapshot(c.Name, c.CreatedAt, c.Topic, c.TopicSetBy, c.TopicSetAt, c.Flags, c.Key, c.Limit,
+                [.. c.Bans], [.. c.Excepts], [.. c.InviteExceptions], members);
+        }
+    }
+
+    /// <summary>
+    /// This node starts holding a replica of <paramref name="name"/> (it subscribed to the
+    /// channel's grain). <paramref name="fromPeer"/>: the grain took <paramref name="snapshot"/>
+    /// from another node (null: the channel has no members), which replaces what this node had;
+    /// otherwise no other node holds one, and this node's own replica, if any, is the channel.
+    /// </summary>
+    public void InstallReplica(string name, ChannelSnapshot? snapshot, bool fromPeer)
+    {
+        var node = Link?.NodeId;
+        lock (_gate)
+        {
+            Replicas.Add(name);
+            if (!fromPeer)
+            {
+                return;
+            }
+            List<(IrcUser User, MemberStatus Status)> localMembers = [];
+            if (_channels.TryGetValue(name, out var old))
+            {
+                foreach (var (member, status) in old.Members)
+                {
+                    member.Channels.Remove(old);
+                    if (member.RemoteNode is null)
+                    {
+                        localMembers.Add((member, status));
+                    }
+                    else if (member.Channels.Count == 0)
+                    {
+                        ForgetStubLocked(member);
+                    }
+                }
+                _channels.Remove(name);
+            }
+            if (snapshot is null && localMembers.Count == 0)
+            {
+                return;
+            }
+            var channel = snapshot is null ? new Channel(name, Now) : new Channel(snapshot.Name, snapshot.CreatedAt)
+            {
+                Topic = snapshot.Topic,
+                TopicSetBy = snapshot.TopicSetBy,
+                TopicSetAt = snapshot.TopicSetAt,
+                Flags = snapshot.Flags,
+                Key = snapshot.Key,
+                Limit = snapshot.Limit,
+            };
+            if (snapshot is not null)
+            {
+                channel.Bans.AddRange(snapshot.Bans);
+                channel.Excepts.AddRange(snapshot.Excepts);
+                channel.InviteExceptions.AddRange(snapshot.InviteExceptions);
+                foreach (var m in snapshot.Members)
+                {
+                    IrcUser? user;
+                    if (m.Member.Node == node)
+                    {
+                        user = localMembers.Find(l => l.User.Id == m.Member.UserId).User;
+                        if (user is null)
+                        {
+                            // A local user the other node still counts: gone here.
+                            continue;
+                        }
+                    }
+                    else
+                    {
+                        user = StubLocked(m.Member);
+                    }
+                    channel.Members[user] = m.Status;
+                    user.Channels.Add(channel);
+                }
+            }
+            foreach (var (user, status) in localMembers)
+            {
+                // Kept even if the snapshot missed them (the grain that knew them was lost).
+                if (channel.Members.TryAdd(user, status))
+                {
+                    user.Channels.Add(channel);
+                }
+            }
+            if (channel.Members.Count > 0)
+            {
+                _channels[channel.Name] = channel;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The replicas this node holds, to subscribe again after a node's death (the grains it
+    /// hosted come back empty).
+    /// </summary>
+    public List<string> HeldReplicas()
+    {
+        lock (_gate)
+        {
+            return [.. Replicas];
+        }
+    }
+
+    /// <summary>
+    /// A local user's QUIT, NICK or AWAY was applied here: the other nodes holding replicas of its
+    /// channels get it through each channel's grain. Under the lock.
+    /// </summary>
+    private void ReplicateUserEventLocked(IrcUser user, ChannelOp op, IReadOnlyList<string> args, OutboundMessage message)
+    {
+        if (Link is not { } link || user.RemoteNode is not null || user.Channels.Count == 0)
+        {
+            return;
+        }
+        var info = MemberInfo.Of(link.NodeId, user);
+        var id = ++_nextCommandId;
+        var commands = new List<ChannelCommand>(user.Channels.Count);
+        foreach (var channel in user.Channels)
+        {
+            commands.Add(new ChannelCommand(id, link.NodeId, op, channel.Name, info, args, message, Now, message.MsgId ?? ""));
+        }
+        link.UserEventApplied(commands);
+    }
+
+    /// <summary>What stubs deliver to: nothing (their own node delivers to them).</summary>
+    private sealed class RemoteSink : IClientSink
+    {
+        public static readonly RemoteSink Instance = new();
+
+        public Capability Caps => Capability.None;
+
+        public void Deliver(OutboundMessage message)
+        {
+        }
+
+        public void Disconnect(string reason)
+        {
+        }
+    }
+}

@@ -11,6 +11,10 @@ Ergo's config; this does the same for Parley, through its ordinary environment c
   ergo_config's accounts.multiclient.always-on -> Server:Accounts:Multiclient:AlwaysOn
     (read_marker.py's services case asks Ergo for always-on "opt-out"; Parley has the same
     policy under the same meaning, so the test asks Parley for it the same way)
+  chathistory.py's SableExpiringHistoryTestCase -> Server:History:MaxAge = 00:01:00
+    (the test runs the server at 15x and expects a message forgotten two server-minutes
+    later, because Sable keeps in-memory history for one minute, its object_expiry 60;
+    irctest has no config flag for it, so the plugin knows that test case by name)
   a server run under faketime -> Server:Limits:PingIntervalSeconds = 600
     (as irctest's Sable controller sets pingout_duration 600, "needs to be high for the
     faketime tests": at 15x, chathistory.py's 8-second waits are 2 minutes for the server,
@@ -48,6 +52,20 @@ def _wait_exited(pids, timeout):
             poller.poll(timeout * 1000)
         finally:
             os.close(fd)
+
+
+# Test cases that need a short history retention, as irctest's Sable controller configures
+# Sable for them: class name -> Server:History:MaxAge.
+_HISTORY_MAX_AGE = {"SableExpiringHistoryTestCase": "00:01:00"}
+
+# The class of the test being run, recorded before its setUp starts the server.
+_current_class = None
+
+
+def pytest_runtest_setup(item):
+    global _current_class
+    cls = getattr(item, "cls", None)
+    _current_class = cls.__name__ if cls is not None else None
 
 
 class _AutoDict(dict):
@@ -89,6 +107,9 @@ def pytest_configure(config):  # noqa: ARG001 (pytest hook signature)
         env = original_env(self)
         if getattr(self, "_faketime_cmd", None):
             env["PARLEY_Server__Limits__PingIntervalSeconds"] = "600"
+        max_age = _HISTORY_MAX_AGE.get(_current_class)
+        if max_age is not None:
+            env["PARLEY_Server__History__MaxAge"] = max_age
         test_config = getattr(self, "test_config", None)
         if test_config is not None:
             def flag(value):

@@ -499,7 +499,11 @@ internal static class ServeCommand
             throw new OptionsException("flood control needs Burst ≥ 1 and PerSecond > 0");
         }
         var h = o.History;
-        if (h.MaxAgeDays < 0 || h.MaxMessagesPerTarget < 0 || h.QueryLimit < 1 || h.PruneIntervalMinutes < 1)
+        if (h.MaxAge is not null && h.MaxAgeDays is not null)
+        {
+            throw new OptionsException("Server:History:MaxAge and Server:History:MaxAgeDays are the same setting: give one");
+        }
+        if (h.MaxAgeDays is < 0 or > 3_650_000 || h.EffectiveMaxAge < TimeSpan.Zero || h.MaxMessagesPerTarget < 0 || h.QueryLimit < 1 || h.PruneIntervalMinutes < 1)
         {
             throw new OptionsException("a value under Server:History is out of range (see docs/configuration.md)");
         }

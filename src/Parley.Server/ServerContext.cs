@@ -96,7 +96,8 @@ public sealed class ServerContext : IDisposable
         try
         {
             var h = Options.History;
-            var cut = h.MaxAgeDays > 0 ? Time.GetUtcNow() - TimeSpan.FromDays(h.MaxAgeDays) : DateTimeOffset.UnixEpoch;
+            var maxAge = h.EffectiveMaxAge;
+            var cut = maxAge > TimeSpan.Zero ? Time.GetUtcNow() - maxAge : DateTimeOffset.UnixEpoch;
             await Task.Run(() => History.PruneAsync(cut, h.MaxMessagesPerTarget));
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or ObjectDisposedException)
@@ -184,6 +185,8 @@ public sealed class ServerContext : IDisposable
         ISupport = BuildISupport(options, Network.CaseMapping);
         if (History is not null)
         {
+            // Reads leave out what is past retention even before the pruner deletes it.
+            History.Retention = new HistoryRetention(options.History.EffectiveMaxAge, Time);
             // https://ircv3.net/specs/extensions/chathistory#isupport-tokens
             ISupport = ISupport
                 .Set("CHATHISTORY", options.History.QueryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))

@@ -78,10 +78,27 @@ public sealed class ServeCommandTests : IDisposable
         File.WriteAllText(config, """{ "Server": { "History": { "MaxAgeDays": 7, "MaxMessagesPerTarget": 500 } } }""");
         var options = ServeCommand.Load(ServeCommand.Parse(["--config", config]));
         Assert.Equal(7, options.History.MaxAgeDays);
+        Assert.Equal(TimeSpan.FromDays(7), options.History.EffectiveMaxAge);
         Assert.Equal(500, options.History.MaxMessagesPerTarget);
         File.WriteAllText(config, """{ "Server": { "History": { "QueryLimit": 0 } } }""");
         var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
         Assert.Contains("Server:History", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_HistoryMaxAge_MayBeShorterThanADay_AndDefaultsToThirtyDays()
+    {
+        Assert.Equal(TimeSpan.FromDays(30), ServeCommand.Load(ServeCommand.Parse([])).History.EffectiveMaxAge);
+        var config = Path.Combine(_dir, "history.json");
+        File.WriteAllText(config, """{ "Server": { "History": { "MaxAge": "00:01:30" } } }""");
+        Assert.Equal(TimeSpan.FromSeconds(90), ServeCommand.Load(ServeCommand.Parse(["--config", config])).History.EffectiveMaxAge);
+        File.WriteAllText(config, """{ "Server": { "History": { "MaxAge": "0" } } }""");
+        Assert.Equal(TimeSpan.Zero, ServeCommand.Load(ServeCommand.Parse(["--config", config])).History.EffectiveMaxAge);
+        File.WriteAllText(config, """{ "Server": { "History": { "MaxAge": "-00:01:00" } } }""");
+        Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        File.WriteAllText(config, """{ "Server": { "History": { "MaxAge": "1.00:00:00", "MaxAgeDays": 2 } } }""");
+        var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        Assert.Contains("MaxAge", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

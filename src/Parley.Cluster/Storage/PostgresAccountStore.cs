@@ -104,7 +104,7 @@ public sealed class PostgresAccountStore : IAccountStore
     public async ValueTask<AccountRecord?> GetAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var select = Source.CreateCommand("""
-            SELECT name, email, created_at, scram_salt, scram_iterations, scram_stored_key, scram_server_key, always_on
+            SELECT name, email, created_at, scram_salt, scram_iterations, scram_stored_key, scram_server_key, always_on, autoreplay_missed
             FROM accounts WHERE name_folded = $1;
             """);
         select.Parameters.AddWithValue(CaseMapping.Fold(name));
@@ -120,7 +120,16 @@ public sealed class PostgresAccountStore : IAccountStore
             credentials,
             reader.IsDBNull(1) ? null : reader.GetString(1),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-            reader.IsDBNull(7) ? null : reader.GetBoolean(7));
+            reader.IsDBNull(7) ? null : reader.GetBoolean(7),
+            reader.IsDBNull(8) ? null : reader.GetBoolean(8));
+    }
+
+    public async ValueTask<AccountResult> SetAutoreplayMissedAsync(string name, bool? replay, CancellationToken cancellationToken = default)
+    {
+        await using var update = Source.CreateCommand("UPDATE accounts SET autoreplay_missed = $2 WHERE name_folded = $1;");
+        update.Parameters.AddWithValue(CaseMapping.Fold(name));
+        update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = replay is { } on ? on : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1 ? AccountResult.Ok : AccountResult.NotFound;
     }
 
     public async ValueTask<AccountResult> SetAlwaysOnAsync(string name, bool? alwaysOn, CancellationToken cancellationToken = default)

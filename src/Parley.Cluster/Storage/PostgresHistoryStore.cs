@@ -37,6 +37,8 @@ public sealed class PostgresHistoryStore : IHistoryStore
 
     private NpgsqlDataSource Source => _db.DataSource;
 
+    public HistoryRetention Retention { get; set; } = HistoryRetention.None;
+
     public async Task AppendAsync(IReadOnlyList<HistoryRecord> records, CancellationToken cancellationToken = default)
     {
         if (records.Count == 0)
@@ -76,7 +78,7 @@ public sealed class PostgresHistoryStore : IHistoryStore
 
     public async Task<IReadOnlyList<HistoryRecord>> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default)
     {
-        var after = query.After ?? new HistoryPoint(long.MinValue, long.MinValue);
+        var after = HistoryRetention.Floor(query.After, Retention.OldestVisibleMs());
         var before = query.Before ?? new HistoryPoint(long.MaxValue, long.MaxValue);
         var order = query.Direction == HistoryDirection.Forward ? "ASC" : "DESC";
         await using var cmd = Source.CreateCommand(
@@ -99,25 +101,28 @@ public sealed class PostgresHistoryStore : IHistoryStore
 
     public async Task<HistoryPoint?> FindAsync(string target, string msgId, CancellationToken cancellationToken = default)
     {
-        await using var cmd = Source.CreateCommand("SELECT time, seq FROM history WHERE msgid = $1 AND target = $2 LIMIT 1;");
+        await using var cmd = Source.CreateCommand("SELECT time, seq FROM history WHERE msgid = $1 AND target = $2 AND time >= $3 LIMIT 1;");
         cmd.Parameters.AddWithValue(msgId);
         cmd.Parameters.AddWithValue(target);
+        cmd.Parameters.AddWithValue(Retention.OldestVisibleMs());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? new HistoryPoint(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 
     public async Task<HistoryRecord?> GetAsync(string target, string msgId, CancellationToken cancellationToken = default)
     {
-        await using var cmd = Source.CreateCommand($"SELECT {Columns} FROM history WHERE msgid = $1 AND target = $2 LIMIT 1;");
+        await using var cmd = Source.CreateCommand($"SELECT {Columns} FROM history WHERE msgid = $1 AND target = $2 AND time >= $3 LIMIT 1;");
         cmd.Parameters.AddWithValue(msgId);
         cmd.Parameters.AddWithValue(target);
+        cmd.Parameters.AddWithValue(Retention.OldestVisibleMs());
         var list = await ReadAllAsync(cmd, cancellationToken);
         return list.Count > 0 ? list[0] : null;
     }
 
     public async Task<IReadOnlyList<HistoryTargetInfo>> ListTargetsAsync(string? owner, IReadOnlyList<string> channels, DateTimeOffset after, DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
     {
-        var lo = after.ToUnixTimeMilliseconds();
+        // A target whose latest message is past retention has nothing visible left.
+        var lo = Retention.ExclusiveLowerMs(after);
         var hi = before.ToUnixTimeMilliseconds();
         var found = new List<HistoryTargetInfo>();
         if (owner is not null)
@@ -180,9 +185,10 @@ public sealed class PostgresHistoryStore : IHistoryStore
         // Taken and deleted in one statement: two nodes taking at once each get a message once.
         await using var cmd = Source.CreateCommand($"""
             WITH taken AS (DELETE FROM history_pending WHERE account = $1 RETURNING seq)
-            SELECT {Columns} FROM history WHERE seq IN (SELECT seq FROM taken) ORDER BY seq;
+            SELECT {Columns} FROM history WHERE seq IN (SELECT seq FROM taken) AND time >= $2 ORDER BY seq;
             """);
         cmd.Parameters.AddWithValue(foldedAccount);
+        cmd.Parameters.AddWithValue(Retention.OldestVisibleMs());
         return await ReadAllAsync(cmd, cancellationToken);
     }
 

@@ -69,5 +69,10 @@ public static class PostgresSchema
         """
         ALTER TABLE accounts ADD COLUMN always_on boolean;
         """,
+
+        // 3: the account's autoreplay-missed setting (see SqliteSchema 4), NULL the default (on).
+        """
+        ALTER TABLE accounts ADD COLUMN autoreplay_missed boolean;
+        """,
     ];
 }

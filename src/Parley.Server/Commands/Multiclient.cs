@@ -35,13 +35,18 @@ internal static partial class Multiclient
         }
         s.AttachTo(attached.Target);
         s.AttachReplay = attached.Channels;
+        s.AttachMissed = attached.Missed;
         LogAttached(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), s.Id, attached.Target.Nick, attached.Target.Account ?? "");
         return true;
     }
 
-    /// <summary>After the welcome: the user's channels, each as a JOIN would show it.</summary>
-    public static async ValueTask ReplayAsync(Session s, List<AttachedChannel> channels)
+    /// <summary>
+    /// After the welcome: the user's channels, each as a JOIN would show it, followed (as Ergo's
+    /// reattach) by the lines it missed there when it had no connection (<see cref="AutoreplayMissed"/>).
+    /// </summary>
+    public static async ValueTask ReplayAsync(Session s, List<AttachedChannel> channels, MissedWindow? missed)
     {
+        var replay = missed is null ? null : await AutoreplayMissed.StartAsync(s, missed);
         foreach (var channel in channels)
         {
             s.Reply(s.Has(Capability.ExtendedJoin) ? channel.ExtendedJoin : channel.Join);
@@ -49,7 +54,12 @@ internal static partial class Multiclient
             await ReadMarkerCommand.SendOnJoinAsync(s, channel.View.Name);
             ChannelCommands.SendNames(s, channel.View);
             MetadataCommands.SendOnJoin(s, channel.View.Name, announce: false);
+            if (replay is not null)
+            {
+                await replay.ChannelAsync(channel.View.Name);
+            }
         }
+        replay?.End();
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ internal static class NickServ
         "  CERT DEL <fingerprint>          forget one; CERT LIST shows them",
         "  SET ALWAYS-ON ON|OFF|DEFAULT    stay online (nick, channels, messages kept) with no",
         "                                  connection, when the server allows it",
+        "  SET AUTOREPLAY-MISSED ON|OFF    when you reconnect to your always-on user, replay what",
+        "                                  was said in your channels meanwhile (default on; only",
+        "                                  to clients without draft/chathistory)",
         "  HELP                            this text",
         "Clients that support SASL (PLAIN, SCRAM-SHA-256 or EXTERNAL) should use it instead.",
     ];
@@ -85,9 +88,13 @@ internal static class NickServ
                 {
                     await Multiclient.SetAlwaysOnAsync(s, set.Length > 1 ? set[1] : "", text => Notice(s, text));
                 }
+                else if (set.Length > 0 && set[0].Equals("AUTOREPLAY-MISSED", StringComparison.OrdinalIgnoreCase))
+                {
+                    await AutoreplayMissed.SetAsync(s, set.Length > 1 ? set[1] : "", text => Notice(s, text));
+                }
                 else
                 {
-                    Notice(s, "Syntax: SET PASSWORD <current> <new> | SET ALWAYS-ON ON|OFF|DEFAULT");
+                    Notice(s, "Syntax: SET PASSWORD <current> <new> | SET ALWAYS-ON ON|OFF|DEFAULT | SET AUTOREPLAY-MISSED ON|OFF");
                 }
                 break;
             case "DROP" or "UNREGISTER":

@@ -104,6 +104,7 @@ public sealed partial class IrcConnection
                     if (result.IsCompleted)
                     {
                         reason = "Remote host closed the connection";
+                        Session.PeerClosedInOrder();
                         break;
                     }
                 }
@@ -221,8 +222,10 @@ public sealed partial class IrcConnection
             await _server.Commands.DispatchAsync(Session, message);
             if (Session.AttachReplay is { } replay && !Session.IsClosing)
             {
+                var missed = Session.AttachMissed;
                 Session.AttachReplay = null;
-                await Multiclient.ReplayAsync(Session, replay);
+                Session.AttachMissed = null;
+                await Multiclient.ReplayAsync(Session, replay, missed);
             }
             if (Session.AlwaysOnDue && Session.IsRegistered && !Session.IsClosing)
             {

@@ -52,6 +52,8 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
     /// <summary>Records stored so far, and the transactions that stored them.</summary>
     public (long Records, long Batches) Stats => (Interlocked.Read(ref _stored), Interlocked.Read(ref _batches));
 
+    // One of: a delivery (Sink, Message); a record to store (Record); an action (Action, State);
+    // a line for many sinks (Message, State = the sinks' array: DeliverAll).
     private readonly record struct Item(IClientSink? Sink, OutboundMessage? Message, HistoryRecord? Record, Action<object?>? Action, object? State = null);
 
     /// <summary>Stores <paramref name="record"/> before anything sequenced after it is delivered. A no-op when history is off.</summary>
@@ -87,6 +89,34 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
             sink.Deliver(message);
         }
     }
+
+    /// <summary>
+    /// Delivers one line to each of <paramref name="sinks"/>, in order, as one step of the
+    /// sequence: now if nothing waits to be stored, else as one queued item for them all (a
+    /// channel message to 1,000 members is one item, not 1,000).
+    /// </summary>
+    public void DeliverAll(ReadOnlySpan<Recipient> sinks, OutboundMessage message)
+    {
+        if (sinks.IsEmpty)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            if (_writing)
+            {
+                _queue.Add(new Item(null, message, null, null, sinks.ToArray()));
+                return;
+            }
+            foreach (var recipient in sinks)
+            {
+                recipient.Sink.Deliver(message);
+            }
+        }
+    }
+
+    /// <summary>A sink in <see cref="DeliverAll"/>'s list (a struct: storing it costs no array-covariance check).</summary>
+    public readonly record struct Recipient(IClientSink Sink);
 
     /// <summary>Runs <paramref name="action"/> (which must not block nor take Network's lock) now or in turn.</summary>
     public void Run(Action action) => Run(static a => ((Action)a!)(), action);
@@ -177,6 +207,14 @@ public sealed partial class DeliveryPipeline : IThreadPoolWorkItem
                 if (item.Sink is not null)
                 {
                     item.Sink.Deliver(item.Message!);
+                }
+                else if (item.Message is not null)
+                {
+                    // DeliverAll's item: the line to each sink.
+                    foreach (var recipient in (Recipient[])item.State!)
+                    {
+                        recipient.Sink.Deliver(item.Message);
+                    }
                 }
                 else
                 {

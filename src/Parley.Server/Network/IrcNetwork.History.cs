@@ -105,6 +105,12 @@ public sealed partial class IrcNetwork
     /// </summary>
     private sealed class SequencedSink(DeliveryPipeline pipeline, IClientSink inner) : IClientSink
     {
+        /// <summary>The pipeline it delivers through.</summary>
+        public DeliveryPipeline Pipeline => pipeline;
+
+        /// <summary>The sink the pipeline delivers to in turn.</summary>
+        public IClientSink Inner => inner;
+
         public Sessions.Capability Caps => inner.Caps;
 
         public void Deliver(OutboundMessage message) => pipeline.Deliver(inner, message);

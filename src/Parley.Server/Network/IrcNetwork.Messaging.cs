@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Parley.Server.Sessions;
 
 namespace Parley.Server.Network;
@@ -63,6 +64,15 @@ public sealed partial class IrcNetwork
                 StoreChannelLocked(channel, message);
             }
             var delivered = 0;
+            // A one-line message goes to the pipeline as one item for all the members' connections
+            // (DeliverAll), in the order the loop meets them, as the per-member deliveries did.
+            var line = message.Line;
+            List<DeliveryPipeline.Recipient>? sinks = null;
+            if (line is not null)
+            {
+                sinks = t_fanout ?? [];
+                t_fanout = null;
+            }
             foreach (var (member, status) in channel.Members)
             {
                 if (member == from)
@@ -73,8 +83,24 @@ public sealed partial class IrcNetwork
                 {
                     continue;
                 }
-                message.DeliverTo(member.Sink, requiredCap);
+                if (sinks is null)
+                {
+                    message.DeliverTo(member.Sink, requiredCap);
+                }
+                else
+                {
+                    CollectSequenced(member.Sink, line!, requiredCap, sinks);
+                }
                 delivered++;
+            }
+            if (sinks is not null)
+            {
+                Deliveries.DeliverAll(CollectionsMarshal.AsSpan(sinks), line!);
+                sinks.Clear();
+                if (sinks.Capacity <= 4096)
+                {
+                    t_fanout = sinks;
+                }
             }
             EchoLocked(from, message, replies, echo, requiredCap, toSelf: false);
             return new SendResult(SendStatus.Ok, channel.Name, Delivered: delivered);
@@ -98,6 +124,34 @@ public sealed partial class IrcNetwork
             StoreDirectLocked(from, null, nick, account, message);
             EchoLocked(from, message, replies, echo, Capability.None, toSelf: false);
             return true;
+        }
+    }
+
+    // SendToChannel's list of sinks, reused; taken out while in use, so a nested call makes its own.
+    [ThreadStatic]
+    private static List<DeliveryPipeline.Recipient>? t_fanout;
+
+    /// <summary>
+    /// Under the lock: adds to <paramref name="sinks"/> each of a member's connections that has
+    /// <paramref name="required"/> and delivers through this Network's pipeline; delivers to any
+    /// other at once, as <see cref="RelayedMessage.DeliverTo(ClientSessions, Capability, IClientSink?)"/> does.
+    /// </summary>
+    private void CollectSequenced(ClientSessions sessions, OutboundMessage line, Capability required, List<DeliveryPipeline.Recipient> sinks)
+    {
+        foreach (var (_, target) in sessions.Entries)
+        {
+            if (required != Capability.None && (target.Caps & required) != required)
+            {
+                continue;
+            }
+            if (target is SequencedSink sequenced && sequenced.Pipeline == Deliveries)
+            {
+                sinks.Add(new DeliveryPipeline.Recipient(sequenced.Inner));
+            }
+            else
+            {
+                target.Deliver(line);
+            }
         }
     }
 

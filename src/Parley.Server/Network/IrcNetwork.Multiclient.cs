@@ -6,6 +6,13 @@ namespace Parley.Server.Network;
 /// <param name="Join">The user's JOIN (without and with extended-join).</param>
 public sealed record AttachedChannel(OutboundMessage Join, OutboundMessage ExtendedJoin, ChannelView View);
 
+/// <summary>
+/// What an always-on user missed while it had no connection: the lines from
+/// <paramref name="Since"/> (its last connection's last line) to the attach of the next one,
+/// <paramref name="UntilMs"/> (Unix ms, exclusive: every line from there on was delivered live).
+/// </summary>
+public sealed record MissedWindow(DateTimeOffset Since, long UntilMs);
+
 // Multiclient (as Ergo's): connections logged in to one account share its user, so its nick,
 // channels and messages. https://github.com/ergochat/ergo/blob/master/docs/MANUAL.md#multiclient-bouncer
 public sealed partial class IrcNetwork
@@ -29,10 +36,11 @@ public sealed partial class IrcNetwork
     /// Makes the not yet registered <paramref name="user"/> one more connection of the user
     /// holding <paramref name="nick"/>, when both are logged in to the same account: its
     /// deliveries go there from now on and its own user is gone (never seen by anyone). Returns
-    /// the user attached to and its channels as the connection should be shown them, or null
-    /// when it may not attach (the nick is free, someone else's, or the user registered).
+    /// the user attached to and its channels as the connection should be shown them, and, when
+    /// the user had no connection (always-on), what it missed meanwhile; or null when it may not
+    /// attach (the nick is free, someone else's, or the user registered).
     /// </summary>
-    public (IrcUser Target, List<AttachedChannel> Channels)? Attach(IrcUser user, string nick)
+    public (IrcUser Target, List<AttachedChannel> Channels, MissedWindow? Missed)? Attach(IrcUser user, string nick)
     {
         lock (_gate)
         {
@@ -50,6 +58,10 @@ public sealed partial class IrcNetwork
             _users.Remove(user);
             _nickClaims.Remove(user);
             RemoveMonitorsLocked(user);
+            MissedWindow? missed = target.Sink.Count == 0 && target.LastSeen is { } seen
+                ? new MissedWindow(seen, TakeTimeCutLocked())
+                : null;
+            target.LastSeen = null;
             target.Sink.Attach(user.Sink);
             user.AttachedTo = target;
             AdoptMetadataLocked(user, target, user.Sink.Entries[0].Key);
@@ -68,7 +80,7 @@ public sealed partial class IrcNetwork
                     new OutboundMessage(target.Prefix, "JOIN", channel.Name, target.Account ?? "*", target.Realname) { Time = time, Account = target.Account },
                     ViewLocked(channel)));
             }
-            return (target, channels);
+            return (target, channels, missed);
         }
     }
 

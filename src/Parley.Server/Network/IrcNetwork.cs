@@ -92,6 +92,25 @@ public sealed partial class IrcNetwork
 
     private sealed record TimeTag(long Millisecond, string Text);
 
+    /// <summary>
+    /// A cut in time, in Unix milliseconds: every time tag issued before this call is earlier
+    /// than it, every one issued after is not. Taken under the lock at an attach, it tells the
+    /// lines sequenced before (to replay) from those after (delivered live) exactly, even in one
+    /// millisecond; the clock's tags may run up to a millisecond ahead for it.
+    /// </summary>
+    private long TakeTimeCutLocked()
+    {
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastTagMs);
+            var cut = Math.Max(Now.ToUnixTimeMilliseconds(), last + 1);
+            if (Interlocked.CompareExchange(ref _lastTagMs, cut, last) == last)
+            {
+                return cut;
+            }
+        }
+    }
+
     private TimeTag? _lastTag;
 
     /// <summary>A message from this server (numerics, notices).</summary>
@@ -212,7 +231,8 @@ public sealed partial class IrcNetwork
     /// multiclient only that connection goes while the user has others, and nobody else sees
     /// anything; an always-on user stays even when its last connection ends.
     /// </param>
-    public void Disconnect(IrcUser user, string reason, IClientSink? session = null)
+    /// <param name="lastSeen">When that connection last sent a line (an always-on user's missed lines are replayed from there); null: now.</param>
+    public void Disconnect(IrcUser user, string reason, IClientSink? session = null, DateTimeOffset? lastSeen = null)
     {
         lock (_gate)
         {
@@ -228,12 +248,18 @@ public sealed partial class IrcNetwork
             if (session is not null && user.Sink.Contains(session)
                 && (user.Sink.Count > 1 || (user.AlwaysOn && user.IsRegistered && _users.Contains(user))))
             {
-                if (user.Sink.Detach(session) == 0 && user.AwayMessage is null)
+                if (user.Sink.Detach(session) == 0)
                 {
-                    // Always-on with nobody connected: away until a connection comes back (as
-                    // Ergo's auto-away), so senders learn their message waits.
-                    SetAwayLocked(user, AutoAwayMessage);
-                    user.AutoAway = true;
+                    // From its last line on, the client may have missed what was said (a
+                    // connection that died was silent for a while before it was dropped).
+                    user.LastSeen = lastSeen is { } seen && seen < Now ? seen : Now;
+                    if (user.AwayMessage is null)
+                    {
+                        // Always-on with nobody connected: away until a connection comes back (as
+                        // Ergo's auto-away), so senders learn their message waits.
+                        SetAwayLocked(user, AutoAwayMessage);
+                        user.AutoAway = true;
+                    }
                 }
                 return;
             }

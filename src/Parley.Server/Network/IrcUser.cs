@@ -52,6 +52,13 @@ public sealed class IrcUser
     /// <summary>Marked away by the server because its last connection ended (always-on), not by the user.</summary>
     internal bool AutoAway { get; set; }
 
+    /// <summary>
+    /// While an always-on user has no connection: when its last one was last heard from (its
+    /// last line), from which a reconnecting client is replayed what it missed
+    /// (<see cref="MissedWindow"/>); null while connected (under Network's lock).
+    /// </summary>
+    internal DateTimeOffset? LastSeen { get; set; }
+
     /// <summary>Connected over TLS (WHOIS 671).</summary>
     public bool IsSecure { get; internal set; }
 

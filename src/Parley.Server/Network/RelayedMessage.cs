@@ -15,6 +15,9 @@ public readonly struct RelayedMessage
 
     public RelayedMessage(MultilineMessage multiline) => _multiline = multiline;
 
+    /// <summary>The line, or null for a draft/multiline message.</summary>
+    internal OutboundMessage? Line => _line;
+
     /// <summary>PRIVMSG, NOTICE or TAGMSG.</summary>
     public string Command => _line?.Command ?? _multiline!.Command;
 

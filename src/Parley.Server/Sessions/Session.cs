@@ -118,6 +118,12 @@ public sealed class Session : IClientSink
 
     /// <summary>Attached to a user at registration: its channels are shown once the command ends (Multiclient).</summary>
     internal List<AttachedChannel>? AttachReplay { get; set; }
+
+    /// <summary>Attached to an always-on user that had no connection: what it missed, replayed with its channels (<see cref="Commands.AutoreplayMissed"/>).</summary>
+    internal MissedWindow? AttachMissed { get; set; }
+
+    /// <summary>When the client last sent a line (wall clock, derived from the monotonic stamp the sweeper uses).</summary>
+    public DateTimeOffset LastReceivedAt => Server.Time.GetUtcNow() - Server.Time.GetElapsedTime(Volatile.Read(ref _lastReceivedStamp));
     public bool IsRegistered => User.IsRegistered;
 
     /// <summary>What <see cref="IrcNetwork"/> and numerics call this client: its nick, or "*" before NICK.</summary>
@@ -279,6 +285,27 @@ public sealed class Session : IClientSink
     }
 
     /// <summary>
+    /// How long before an orderly close (FIN) the client is taken to have read everything: a
+    /// socket closed with unread input resets instead (RST), so a FIN means the client read
+    /// all that had arrived; lines still on their way (about a round trip) may not have.
+    /// </summary>
+    internal static readonly TimeSpan OrderlyCloseMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The client closed the connection in order (end of input, no QUIT): it was there and
+    /// reading until shortly before, so what an always-on user missed is counted from then
+    /// (<see cref="OrderlyCloseMargin"/>), not from its last line, which may be minutes older.
+    /// </summary>
+    internal void PeerClosedInOrder()
+    {
+        var seen = Server.Time.GetTimestamp() - (long)(OrderlyCloseMargin.TotalSeconds * Server.Time.TimestampFrequency);
+        if (seen > Volatile.Read(ref _lastReceivedStamp))
+        {
+            Volatile.Write(ref _lastReceivedStamp, seen);
+        }
+    }
+
+    /// <summary>
     /// Ends the session once: others see QUIT with <paramref name="quitReason"/>, the client
     /// gets ERROR with <paramref name="errorReason"/> after everything queued, the read loop
     /// stops. Safe from any thread.
@@ -289,7 +316,7 @@ public sealed class Session : IClientSink
         {
             return;
         }
-        Network.Disconnect(User, quitReason, this);
+        Network.Disconnect(User, quitReason, this, LastReceivedAt);
         var error = new OutboundMessage(null, "ERROR", $"Closing Link: {User.RealHost} ({errorReason})").GetBytes(Capability.None);
         // In turn, after the replies of commands still waiting for their commit (a QUIT right
         // after a PRIVMSG still gets the echo first).

@@ -30,6 +30,9 @@ public interface IAccountStore : IDisposable
     /// <summary>Sets the account's always-on setting (null: back to the server's default); <see cref="AccountResult.NotFound"/> if there is none.</summary>
     ValueTask<AccountResult> SetAlwaysOnAsync(string name, bool? alwaysOn, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets the account's autoreplay-missed setting (null: back to the default, on); <see cref="AccountResult.NotFound"/> if there is none.</summary>
+    ValueTask<AccountResult> SetAutoreplayMissedAsync(string name, bool? replay, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the account; <see cref="AccountResult.NotFound"/> if there is none.</summary>
     ValueTask<AccountResult> DeleteAsync(string name, CancellationToken cancellationToken = default);
 

@@ -10,6 +10,14 @@ namespace Parley.Server.Storage;
 /// </remarks>
 public interface IHistoryStore : IDisposable
 {
+    /// <summary>
+    /// The age limit every read applies (<see cref="QueryAsync"/>, <see cref="FindAsync"/>,
+    /// <see cref="GetAsync"/>, <see cref="ListTargetsAsync"/>, <see cref="TakePendingAsync"/>):
+    /// older records are left out as if already pruned. Set at start-up and by REHASH; replaced
+    /// whole, read without locks. Default: <see cref="HistoryRetention.None"/>.
+    /// </summary>
+    HistoryRetention Retention { get; set; }
+
     /// <summary>Stores the records in one transaction: all of them are durable when it completes, or none.</summary>
     Task AppendAsync(IReadOnlyList<HistoryRecord> records, CancellationToken cancellationToken = default);
 
@@ -32,7 +40,10 @@ public interface IHistoryStore : IDisposable
     /// <summary>Deletes every copy of the message <paramref name="msgId"/> (redaction). Returns how many records went.</summary>
     Task<int> DeleteAsync(string msgId, CancellationToken cancellationToken = default);
 
-    /// <summary>Takes the messages kept for <paramref name="foldedAccount"/> while it was offline, oldest first.</summary>
+    /// <summary>
+    /// Takes the messages kept for <paramref name="foldedAccount"/> while it was offline, oldest
+    /// first; those past <see cref="Retention"/> are dropped, not handed over.
+    /// </summary>
     Task<IReadOnlyList<HistoryRecord>> TakePendingAsync(string foldedAccount, CancellationToken cancellationToken = default);
 
     /// <summary>The read marker of <paramref name="owner"/> for <paramref name="target"/> (draft/read-marker), or null.</summary>

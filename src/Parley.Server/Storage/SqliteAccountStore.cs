@@ -136,7 +136,7 @@ public sealed class SqliteAccountStore : IAccountStore
     }
 
     private const string LookupSql = """
-        SELECT name, email, created_at, scram_salt, scram_iterations, scram_stored_key, scram_server_key, always_on
+        SELECT name, email, created_at, scram_salt, scram_iterations, scram_stored_key, scram_server_key, always_on, autoreplay_missed
         FROM accounts WHERE name_folded = $folded;
         """;
 
@@ -154,7 +154,17 @@ public sealed class SqliteAccountStore : IAccountStore
             credentials,
             reader.IsDBNull(1) ? null : reader.GetString(1),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-            reader.IsDBNull(7) ? null : reader.GetInt64(7) != 0);
+            reader.IsDBNull(7) ? null : reader.GetInt64(7) != 0,
+            reader.IsDBNull(8) ? null : reader.GetInt64(8) != 0);
+    }
+
+    public ValueTask<AccountResult> SetAutoreplayMissedAsync(string name, bool? replay, CancellationToken cancellationToken = default)
+    {
+        using var connection = _db.OpenConnection();
+        using var update = Command(connection, null, "UPDATE accounts SET autoreplay_missed = $on WHERE name_folded = $folded;");
+        update.Parameters.AddWithValue("$on", replay is { } on ? (on ? 1 : 0) : DBNull.Value);
+        update.Parameters.AddWithValue("$folded", CaseMapping.Fold(name));
+        return ValueTask.FromResult(update.ExecuteNonQuery() == 1 ? AccountResult.Ok : AccountResult.NotFound);
     }
 
     /// <summary>Under <c>_lookupGate</c>: closes the kept lookup connection.</summary>

@@ -154,6 +154,8 @@ public sealed class SqliteHistoryStore : IHistoryStore
         tx.Commit();
     }
 
+    public HistoryRetention Retention { get; set; } = HistoryRetention.None;
+
     public Task AppendAsync(IReadOnlyList<HistoryRecord> records, CancellationToken cancellationToken = default)
     {
         if (records.Count == 0)
@@ -236,7 +238,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
 
     public Task<IReadOnlyList<HistoryRecord>> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default)
     {
-        var after = query.After ?? new HistoryPoint(long.MinValue, long.MinValue);
+        var after = HistoryRetention.Floor(query.After, Retention.OldestVisibleMs());
         var before = query.Before ?? new HistoryPoint(long.MaxValue, long.MaxValue);
         var order = query.Direction == HistoryDirection.Forward ? "ASC" : "DESC";
         using var c = Open();
@@ -262,9 +264,10 @@ public sealed class SqliteHistoryStore : IHistoryStore
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT time, seq FROM history WHERE msgid = $m AND target = $t LIMIT 1;";
+        cmd.CommandText = "SELECT time, seq FROM history WHERE msgid = $m AND target = $t AND time >= $o LIMIT 1;";
         cmd.Parameters.AddWithValue("$m", msgId);
         cmd.Parameters.AddWithValue("$t", target);
+        cmd.Parameters.AddWithValue("$o", Retention.OldestVisibleMs());
         using var reader = cmd.ExecuteReader();
         HistoryPoint? point = reader.Read() ? new HistoryPoint(reader.GetInt64(0), reader.GetInt64(1)) : null;
         return Task.FromResult(point);
@@ -274,16 +277,18 @@ public sealed class SqliteHistoryStore : IHistoryStore
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM history WHERE msgid = $m AND target = $t LIMIT 1;";
+        cmd.CommandText = $"SELECT {Columns} FROM history WHERE msgid = $m AND target = $t AND time >= $o LIMIT 1;";
         cmd.Parameters.AddWithValue("$m", msgId);
         cmd.Parameters.AddWithValue("$t", target);
+        cmd.Parameters.AddWithValue("$o", Retention.OldestVisibleMs());
         var list = ReadAll(cmd);
         return Task.FromResult(list.Count > 0 ? list[0] : null);
     }
 
     public Task<IReadOnlyList<HistoryTargetInfo>> ListTargetsAsync(string? owner, IReadOnlyList<string> channels, DateTimeOffset after, DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
     {
-        var lo = after.ToUnixTimeMilliseconds();
+        // A target whose latest message is past retention has nothing visible left.
+        var lo = Retention.ExclusiveLowerMs(after);
         var hi = before.ToUnixTimeMilliseconds();
         var found = new List<HistoryTargetInfo>();
         using var c = Open();
@@ -349,8 +354,9 @@ public sealed class SqliteHistoryStore : IHistoryStore
             using var tx = _writer.BeginTransaction();
             using var read = _writer.CreateCommand();
             read.Transaction = tx;
-            read.CommandText = $"SELECT {Columns} FROM history WHERE seq IN (SELECT seq FROM pending WHERE account = $a) ORDER BY seq;";
+            read.CommandText = $"SELECT {Columns} FROM history WHERE seq IN (SELECT seq FROM pending WHERE account = $a) AND time >= $o ORDER BY seq;";
             read.Parameters.AddWithValue("$a", foldedAccount);
+            read.Parameters.AddWithValue("$o", Retention.OldestVisibleMs());
             var list = ReadAll(read);
             using var delete = _writer.CreateCommand();
             delete.Transaction = tx;

@@ -43,5 +43,10 @@ public static class SqliteSchema
         """
         ALTER TABLE accounts ADD COLUMN always_on INTEGER;
         """,
+
+        // 4: the account's autoreplay-missed setting (NickServ SET AUTOREPLAY-MISSED): 1 on, 0 off, NULL the default (on).
+        """
+        ALTER TABLE accounts ADD COLUMN autoreplay_missed INTEGER;
+        """,
     ];
 }

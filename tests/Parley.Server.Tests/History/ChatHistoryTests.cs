@@ -32,6 +32,28 @@ public sealed class ChatHistoryTests
     }
 
     [Fact]
+    public async Task MessagesPastMaxAge_AreNotReturned_BeforeAnyPrune()
+    {
+        // The pruner runs at start and then hourly: within the hour only the read-time limit hides them.
+        await using var server = new TestServer(new ServerOptions { History = new HistoryOptions { MaxAge = TimeSpan.FromMinutes(1) } });
+        var alice = await server.ConnectRegisteredAsync("alice", Caps);
+        await alice.SendAsync("JOIN #c");
+        await alice.SyncAsync();
+        await SayAsync(server, alice, "#c", 1);
+        server.Time.Advance(TimeSpan.FromSeconds(50));
+        await SayAsync(server, alice, "#c", 1);
+        await alice.SendAsync("CHATHISTORY LATEST #c * 10");
+        Assert.Equal(["message 0", "message 0"], BatchTexts(await alice.SyncAsync(), "#c"));
+
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+        await alice.SendAsync("CHATHISTORY LATEST #c * 10");
+        Assert.Single(BatchTexts(await alice.SyncAsync(), "#c"));
+        server.Time.Advance(TimeSpan.FromMinutes(1));
+        await alice.SendAsync("CHATHISTORY LATEST #c * 10");
+        Assert.Empty(BatchTexts(await alice.SyncAsync(), "#c"));
+    }
+
+    [Fact]
     public async Task Channel_SelectorsAndDirections_AsTheSpecSays()
     {
         await using var server = new TestServer();

@@ -110,6 +110,7 @@ public sealed class DeliveryPipelineTests
             Interlocked.Add(ref _committed, records.Count);
         }
 
+        public HistoryRetention Retention { get; set; } = HistoryRetention.None;
         public Task<IReadOnlyList<HistoryRecord>> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<HistoryPoint?> FindAsync(string target, string msgId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<IReadOnlyList<HistoryTargetInfo>> ListTargetsAsync(string? owner, IReadOnlyList<string> channels, DateTimeOffset after, DateTimeOffset before, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();

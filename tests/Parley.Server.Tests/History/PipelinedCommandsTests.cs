@@ -168,6 +168,7 @@ public sealed class PipelinedCommandsTests
             return t;
         }
 
+        public HistoryRetention Retention { get => inner.Retention; set => inner.Retention = value; }
         public Task<IReadOnlyList<HistoryRecord>> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
         public Task<HistoryPoint?> FindAsync(string target, string msgId, CancellationToken cancellationToken = default) => inner.FindAsync(target, msgId, cancellationToken);
         public Task<IReadOnlyList<HistoryTargetInfo>> ListTargetsAsync(string? owner, IReadOnlyList<string> channels, DateTimeOffset after, DateTimeOffset before, int limit, CancellationToken cancellationToken = default)

@@ -110,6 +110,26 @@ public abstract class AccountStoreContract
     }
 
     [Fact]
+    public async Task AutoreplayMissed_IsKeptPerAccount_OnByDefault()
+    {
+        var store = await OpenAsync();
+        await store.CreateAsync("jilles", "sesame");
+        var fresh = (await store.GetAsync("jilles"))!;
+        Assert.Null(fresh.AutoreplayMissed);
+        Assert.True(fresh.ReplaysMissed);
+        Assert.Equal(AccountResult.Ok, await store.SetAutoreplayMissedAsync("JILLES", false));
+        Assert.False((await store.VerifyAsync("jilles", "sesame"))!.ReplaysMissed);
+        Assert.Null((await store.GetAsync("jilles"))!.AlwaysOn);
+        Assert.Equal(AccountResult.Ok, await store.SetAlwaysOnAsync("jilles", true));
+        Assert.False((await store.GetAsync("jilles"))!.AutoreplayMissed);
+        Assert.Equal(AccountResult.Ok, await store.SetAutoreplayMissedAsync("jilles", true));
+        Assert.True((await store.GetAsync("jilles"))!.AutoreplayMissed);
+        Assert.Equal(AccountResult.Ok, await store.SetAutoreplayMissedAsync("jilles", null));
+        Assert.Null((await store.GetAsync("jilles"))!.AutoreplayMissed);
+        Assert.Equal(AccountResult.NotFound, await store.SetAutoreplayMissedAsync("nobody", false));
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheAccount()
     {
         var store = await OpenAsync();

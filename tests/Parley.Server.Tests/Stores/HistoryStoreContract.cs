@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Parley.Protocol;
 using Parley.Server.Storage;
 
@@ -106,6 +107,41 @@ public abstract class HistoryStoreContract
         await store.PruneAsync(T0.AddSeconds(11), maxPerTarget: 0);
         Assert.Empty(await store.QueryAsync(new HistoryQuery("#a", HistoryDirection.Backward, 100)));
         Assert.Equal(["m11", "m12"], await IdsAsync(store, new HistoryQuery("#b", HistoryDirection.Backward, 100)));
+    }
+
+    [Fact]
+    public async Task Retention_HidesWhatIsPastTheAgeLimit_FromEveryRead_BeforeAnyPrune()
+    {
+        var clock = new FakeTimeProvider(T0.AddSeconds(100));
+        using var store = await OpenAsync();
+        store.Retention = new HistoryRetention(TimeSpan.FromSeconds(60), clock);
+        await store.AppendAsync([
+            .. Enumerable.Range(1, 9).Select(i => Msg("#c", i * 10)),
+            Msg("#old", 5),
+            Msg("a:bob alice", 10) with { PendingFor = "bob" },
+            Msg("a:bob alice", 95) with { PendingFor = "bob" },
+        ]);
+
+        // At T0+100 with 60 s kept, T0+40 is the oldest visible time (inclusive).
+        Assert.Equal(["m40", "m50", "m60", "m70", "m80", "m90"], await IdsAsync(store, new HistoryQuery("#c", HistoryDirection.Backward, 100)));
+        Assert.Equal(["m40", "m50"], await IdsAsync(store, new HistoryQuery("#c", HistoryDirection.Forward, 2)));
+        Assert.Equal(["m40", "m50"], await IdsAsync(store, new HistoryQuery("#c", HistoryDirection.Backward, 10, Before: HistoryPoint.BeforeTime(T0.AddSeconds(60)))));
+        Assert.Equal(["m40"], await IdsAsync(store, new HistoryQuery("#c", HistoryDirection.Forward, 1, After: HistoryPoint.AfterTime(T0.AddSeconds(10)))));
+        Assert.Equal(["m60"], await IdsAsync(store, new HistoryQuery("#c", HistoryDirection.Forward, 1, After: (await store.FindAsync("#c", "m50"))!.Value)));
+        Assert.Null(await store.FindAsync("#c", "m30"));
+        Assert.Null(await store.GetAsync("#c", "m30"));
+        Assert.NotNull(await store.GetAsync("#c", "m40"));
+        Assert.Equal(["#c"], (await store.ListTargetsAsync(null, ["#c", "#old"], DateTimeOffset.UnixEpoch, T0.AddDays(1), 10)).Select(t => t.Name));
+        Assert.Equal(["m95"], (await store.TakePendingAsync("bob")).Select(r => r.MsgId));
+        Assert.Empty(await store.TakePendingAsync("bob"));
+
+        clock.Advance(TimeSpan.FromSeconds(51));
+        Assert.Empty(await store.QueryAsync(new HistoryQuery("#c", HistoryDirection.Backward, 100)));
+        Assert.Empty(await store.ListTargetsAsync(null, ["#c"], DateTimeOffset.UnixEpoch, T0.AddDays(1), 10));
+
+        // Hidden, not deleted: without the limit the records are there until the pruner runs.
+        store.Retention = HistoryRetention.None;
+        Assert.Equal(9, (await store.QueryAsync(new HistoryQuery("#c", HistoryDirection.Backward, 100))).Count);
     }
 
     [Fact]

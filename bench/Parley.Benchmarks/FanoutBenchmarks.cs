@@ -2,7 +2,9 @@ using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Protocol;
+using System.Diagnostics.Metrics;
 using Parley.Server.Connections;
+using Parley.Server.Diagnostics;
 using Parley.Server.Network;
 using Parley.Server.Sessions;
 
@@ -49,18 +51,61 @@ public class FanoutBenchmarks
             _replies.Clear();
             _sender ??= user;
         }
+        _listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter == _metrics.Meter)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _listener.Start();
     }
 
+    [Benchmark(Baseline = true)]
+    public void ChannelPrivmsg() => Send();
+
+    /// <summary>
+    /// The same, plus what the metrics add to a message's path (issue 10): the command table's
+    /// per-verb count (one interlocked increment, as <c>CommandTable.DispatchAsync</c> does) and
+    /// <see cref="ParleyMetrics.MessagesDelivered"/> (one interlocked add per fan-out), with a
+    /// listener enabled on the meter as the Prometheus exporter has one. The instruments are
+    /// observable: nothing is called per update, the fields are read at a scrape.
+    /// </summary>
     [Benchmark]
-    public void ChannelPrivmsg()
+    public void ChannelPrivmsgCounted()
+    {
+        Interlocked.Increment(ref _privmsgCount);
+        var result = Send();
+        _metrics.MessagesDelivered(result.Delivered);
+    }
+
+    /// <summary>The metrics' part of <see cref="ChannelPrivmsgCounted"/> alone: its absolute cost.</summary>
+    [Benchmark]
+    public void MetricsAlone()
+    {
+        Interlocked.Increment(ref _privmsgCount);
+        _metrics.MessagesDelivered(Members);
+    }
+
+    private SendResult Send()
     {
         var message = new OutboundMessage(_sender.Prefix, "PRIVMSG", "#bench", "L3:12345:987654321:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
         {
             Time = _network.NowTag(),
             MsgId = _network.NewMsgId(),
         };
-        _network.SendToChannel(_sender, "#bench", MemberStatus.None, message, _replies, echo: false);
+        return _network.SendToChannel(_sender, "#bench", MemberStatus.None, message, _replies, echo: false);
     }
+
+    private readonly ParleyMetrics _metrics = new();
+    private MeterListener? _listener;
+    private long _privmsgCount;
+
+    [GlobalCleanup]
+    public void Cleanup() => _listener?.Dispose();
 
     /// <summary>What a session does on delivery: encode for its capabilities (cached per variant) and queue.</summary>
     private sealed class MemberSink(Outbox outbox, Capability caps) : IClientSink

@@ -21,6 +21,13 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     private readonly string _node = silo.SiloAddress.ToParsableString();
     private IrcNetwork? _network;
     private INodeObserver? _observerReference;
+
+    /// <summary>
+    /// The observer object itself: Orleans holds an object reference's target only weakly and
+    /// collects it ("Object associated with id … has been garbage collected") unless its owner
+    /// keeps it; then every other node's call to this one fails.
+    /// </summary>
+    private NodeObserver? _observerObject;
     private Task _releases = Task.CompletedTask;
 
     /// <summary>This node's id in nick holders: its silo address (unique per start).</summary>
@@ -60,8 +67,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         {
             lock (_gate)
             {
-                return _observerReference ??= grains.CreateObjectReference<INodeObserver>(
-                    new NodeObserver(this, Network, identity ?? new NodeIdentity(Network.ServerName, "Parley cluster node")));
+                if (_observerReference is null)
+                {
+                    _observerObject = new NodeObserver(this, Network, identity ?? new NodeIdentity(Network.ServerName, "Parley cluster node"));
+                    _observerReference = grains.CreateObjectReference<INodeObserver>(_observerObject);
+                }
+                return _observerReference;
             }
         }
     }

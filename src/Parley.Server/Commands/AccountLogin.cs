@@ -136,4 +136,23 @@ internal static partial class AccountLogin
         s.Server.Metrics.StorageError(ParleyMetrics.StoreOther);
         LogStoreFailed(Logger(s), ex, s.Id);
     }
+
+    /// <summary>
+    /// Saves one of the account's NickServ settings; on a store failure reports it and tells
+    /// the user. Returns whether it was saved.
+    /// </summary>
+    public static async ValueTask<bool> TrySaveSettingAsync(Session s, Func<ValueTask> save, Action<string> notice)
+    {
+        try
+        {
+            await save();
+            return true;
+        }
+        catch (DbException ex)
+        {
+            ReportStoreFailure(s, ex);
+            notice("Your setting could not be saved; try again later.");
+            return false;
+        }
+    }
 }

@@ -173,14 +173,8 @@ internal sealed class AutoreplayMissed
             notice("Syntax: SET AUTOREPLAY-MISSED ON|OFF");
             return;
         }
-        try
+        if (!await AccountLogin.TrySaveSettingAsync(s, async () => await s.Server.Accounts.SetAutoreplayMissedAsync(account, on), notice))
         {
-            await s.Server.Accounts.SetAutoreplayMissedAsync(account, on);
-        }
-        catch (DbException ex)
-        {
-            AccountLogin.ReportStoreFailure(s, ex);
-            notice("Your setting could not be saved; try again later.");
             return;
         }
         notice(on

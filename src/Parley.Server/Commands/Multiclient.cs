@@ -186,14 +186,8 @@ internal static partial class Multiclient
                 : "Always-on is disabled on this server.");
             return;
         }
-        try
+        if (!await AccountLogin.TrySaveSettingAsync(s, async () => await s.Server.Accounts.SetAlwaysOnAsync(account, setting), notice))
         {
-            await s.Server.Accounts.SetAlwaysOnAsync(account, setting);
-        }
-        catch (DbException ex)
-        {
-            AccountLogin.ReportStoreFailure(s, ex);
-            notice("Your setting could not be saved; try again later.");
             return;
         }
         var on = IsAlwaysOn(options.AlwaysOn, setting);

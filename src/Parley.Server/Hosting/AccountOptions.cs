@@ -52,10 +52,10 @@ public sealed record MulticlientOptions
     /// <summary>
     /// Always-on (Ergo's <c>always-on</c>): a user whose last connection ends stays, with its
     /// nick and channels, receiving messages into history, until it logs in again.
-    /// <c>Disabled</c> (the default), <c>OptIn</c> (accounts turn it on with
+    /// <c>Disabled</c>, <c>OptIn</c> (the default, as Ergo's: accounts turn it on with
     /// <c>NickServ SET ALWAYS-ON ON</c>), <c>OptOut</c> (on unless turned off), <c>Mandatory</c>.
     /// </summary>
-    public AlwaysOnPolicy AlwaysOn { get; init; } = AlwaysOnPolicy.Disabled;
+    public AlwaysOnPolicy AlwaysOn { get; init; } = AlwaysOnPolicy.OptIn;
 }
 
 /// <summary>Who is always-on (<see cref="MulticlientOptions.AlwaysOn"/>).</summary>

@@ -11,6 +11,9 @@
 #   RUNS (3)                 repeats; the cluster and the single node alternate inside a repeat
 #   SHAPES ("200:10 1000:5") clients:senders of each measurement
 #   SECS (20), WARMUP (3), WINDOW (8), ACK (designated|all)   the tool's --seconds, --warmup, --window, --ack
+#   WARM_SECS (10)           a first run against each server, not recorded: the nodes compile the
+#                            cluster's message paths during their first seconds of load (tiered JIT;
+#                            a process pinned to one CPU waits ten times longer before recompiling)
 #   SERVER_CPUS (0), LOADGEN_CPUS (1)   taskset CPU lists: every server process (the nodes,
 #                            PostgreSQL, the single node) on SERVER_CPUS, the load on LOADGEN_CPUS;
 #                            empty: no pinning
@@ -28,6 +31,7 @@ secs=${SECS:-20}
 warmup=${WARMUP:-3}
 window=${WINDOW:-8}
 ack=${ACK:-designated}
+warm_secs=${WARM_SECS:-10}
 server_cpus=${SERVER_CPUS-0}
 loadgen_cpus=${LOADGEN_CPUS-1}
 out=${OUT:-bench-results/cluster-fanout.jsonl}
@@ -98,23 +102,29 @@ print("%-22s %9.0f deliveries/s %7.0f sent/s  p50 %6.1f p99 %7.1f ms (same-node 
     s["p99"] / 1000, c["p99"] / 1000, r["gaps"], r["out_of_order"], r["missing_after_drain"],
     r["disconnects"], cpu, r["server_cpu_us_per_delivery"] or 0, r["loadavg_start"]))'
 
-measure() { # measure LABEL CLIENTS SENDERS CHANNEL PORTS PIDS
-    local label=$1 clients=$2 senders=$3 channel=$4 ports=$5 pids=$6 rc=0
+measure() { # measure LABEL CLIENTS SENDERS CHANNEL PORTS PIDS [SECONDS [OUT]]
+    local label=$1 clients=$2 senders=$3 channel=$4 ports=$5 pids=$6 seconds=${7:-$secs} results=${8:-$out} rc=0
     pin "$loadgen_cpus" dotnet "$load" --ports "$ports" --pids "$pids" --clients "$clients" --senders "$senders" \
-        --window "$window" --ack "$ack" --seconds "$secs" --warmup "$warmup" --channel "$channel" \
+        --window "$window" --ack "$ack" --seconds "$seconds" --warmup "$warmup" --channel "$channel" \
         --label "$label" >"$work/run.json" 2>"$work/run.err" || rc=$?
     if [[ ! -s $work/run.json ]]; then
         echo "$label: no result (exit $rc):" >&2
         tail -n 5 "$work/run.err" >&2
         return 0
     fi
-    tee -a "$out" <"$work/run.json" | python3 -c "$summary"
+    tee -a "$results" <"$work/run.json" | python3 -c "$summary"
     ((rc == 0)) || { echo "  $label: NOT CLEAN (exit $rc):"; grep -E 'NOT CLEAN|lost' "$work/run.err" | head -5; }
 }
 
 cluster_ports=$(IFS=,; echo "${ports[*]}")
 cluster_pids=$(IFS=,; echo "${pids[*]}")
 echo "cluster: ports $cluster_ports (pids $cluster_pids); single node: port $single_port (pid $single_pid)"
+if ((warm_secs > 0)); then
+    first=${shapes%% *}
+    echo "warm-up runs (${warm_secs} s each, not recorded):"
+    measure "warm-cluster3" "${first%%:*}" "${first##*:}" "#fan-warm-c" "$cluster_ports" "$cluster_pids" "$warm_secs" /dev/null
+    measure "warm-single" "${first%%:*}" "${first##*:}" "#fan-warm-s" "$single_port" "$single_pid" "$warm_secs" /dev/null
+fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$runs"); do
     for shape in $shapes; do

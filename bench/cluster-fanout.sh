@@ -20,7 +20,10 @@
 #   CLUSTER_DIR              measure a cluster scripts/cluster-up already runs there instead of
 #                            starting one (it is left running; its nodes must have flood control off:
 #                            start it with PARLEY_Server__Flood__Enabled=false)
-#   OUT (bench-results/cluster-fanout.jsonl)   the JSON lines are appended there
+#   TARGETS ("cluster single")  which servers to measure
+#   OUT (bench-results/cluster-fanout.jsonl)   the JSON lines are appended there; when a run fails
+#                            or is not clean, the servers' logs are kept beside it (OUT minus
+#                            .jsonl, plus -logs-HHMMSS/)
 # Everything it starts (cluster, single node) is stopped at the end, whatever happens.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,6 +35,8 @@ warmup=${WARMUP:-3}
 window=${WINDOW:-8}
 ack=${ACK:-designated}
 warm_secs=${WARM_SECS:-10}
+targets=${TARGETS:-cluster single}
+failed=
 server_cpus=${SERVER_CPUS-0}
 loadgen_cpus=${LOADGEN_CPUS-1}
 out=${OUT:-bench-results/cluster-fanout.jsonl}
@@ -56,6 +61,12 @@ chmod 755 "$work"  # PostgreSQL runs as postgres and must reach its directory in
 base=$((30000 + RANDOM % 20000))
 single_pid=
 cleanup() {
+    if [[ -n $failed ]]; then
+        local keep; keep=${out%.jsonl}-logs-$(date -u +%H%M%S)
+        mkdir -p "$keep"
+        cp "$cluster"/node*.log "$work"/single.log "$work"/*.err "$keep"/ 2>/dev/null || true
+        echo "logs kept in $keep"
+    fi
     [[ -n $single_pid ]] && kill -TERM "$single_pid" 2>/dev/null && { timeout 15 tail --pid="$single_pid" -f /dev/null || kill -KILL "$single_pid" 2>/dev/null; } || true
     [[ -z ${CLUSTER_DIR:-} && -d $work/cluster ]] && scripts/cluster-down "$work/cluster" >/dev/null 2>&1 || true
     rm -rf "$work"
@@ -107,13 +118,15 @@ measure() { # measure LABEL CLIENTS SENDERS CHANNEL PORTS PIDS [SECONDS [OUT]]
     pin "$loadgen_cpus" dotnet "$load" --ports "$ports" --pids "$pids" --clients "$clients" --senders "$senders" \
         --window "$window" --ack "$ack" --seconds "$seconds" --warmup "$warmup" --channel "$channel" \
         --label "$label" >"$work/run.json" 2>"$work/run.err" || rc=$?
+    cp "$work/run.err" "$work/$label.err"
     if [[ ! -s $work/run.json ]]; then
+        failed=1
         echo "$label: no result (exit $rc):" >&2
         tail -n 5 "$work/run.err" >&2
         return 0
     fi
     tee -a "$results" <"$work/run.json" | python3 -c "$summary"
-    ((rc == 0)) || { echo "  $label: NOT CLEAN (exit $rc):"; grep -E 'NOT CLEAN|lost' "$work/run.err" | head -5; }
+    ((rc == 0)) || { failed=1; echo "  $label: NOT CLEAN (exit $rc):"; grep -E 'NOT CLEAN|lost' "$work/run.err" | head -5; }
 }
 
 cluster_ports=$(IFS=,; echo "${ports[*]}")
@@ -122,15 +135,15 @@ echo "cluster: ports $cluster_ports (pids $cluster_pids); single node: port $sin
 if ((warm_secs > 0)); then
     first=${shapes%% *}
     echo "warm-up runs (${warm_secs} s each, not recorded):"
-    measure "warm-cluster3" "${first%%:*}" "${first##*:}" "#fan-warm-c" "$cluster_ports" "$cluster_pids" "$warm_secs" /dev/null
-    measure "warm-single" "${first%%:*}" "${first##*:}" "#fan-warm-s" "$single_port" "$single_pid" "$warm_secs" /dev/null
+    if [[ $targets == *cluster* ]]; then measure "warm-cluster3" "${first%%:*}" "${first##*:}" "#fan-warm-c" "$cluster_ports" "$cluster_pids" "$warm_secs" /dev/null; fi
+    if [[ $targets == *single* ]]; then measure "warm-single" "${first%%:*}" "${first##*:}" "#fan-warm-s" "$single_port" "$single_pid" "$warm_secs" /dev/null; fi
 fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$runs"); do
     for shape in $shapes; do
         clients=${shape%%:*} senders=${shape##*:}
-        measure "cluster3-$clients/$senders-r$r" "$clients" "$senders" "#fan-c$clients-$r" "$cluster_ports" "$cluster_pids"
-        measure "single-$clients/$senders-r$r" "$clients" "$senders" "#fan-s$clients-$r" "$single_port" "$single_pid"
+        if [[ $targets == *cluster* ]]; then measure "cluster3-$clients/$senders-r$r" "$clients" "$senders" "#fan-c$clients-$r" "$cluster_ports" "$cluster_pids"; fi
+        if [[ $targets == *single* ]]; then measure "single-$clients/$senders-r$r" "$clients" "$senders" "#fan-s$clients-$r" "$single_port" "$single_pid"; fi
     done
 done
 echo "results appended to $out"

@@ -127,7 +127,6 @@ internal sealed class FanoutRun : IClientOwner
         var sent0 = TotalSent();
         var received0 = TotalReceived();
         var cpu0 = _o.Pids.Select(ProcStat.CpuSeconds).ToArray();
-        var switches0 = _o.Pids.Select(ProcStat.ContextSwitches).ToArray();
         var busy0 = ProcStat.MachineBusySeconds();
         var self0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var window = Stopwatch.StartNew();
@@ -138,7 +137,6 @@ internal sealed class FanoutRun : IClientOwner
         var sent1 = TotalSent();
         var received1 = TotalReceived();
         var cpu1 = _o.Pids.Select(ProcStat.CpuSeconds).ToArray();
-        var switches1 = _o.Pids.Select(ProcStat.ContextSwitches).ToArray();
         var busy1 = ProcStat.MachineBusySeconds();
         var self1 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var loadEnd = ProcStat.LoadAverage();
@@ -175,8 +173,7 @@ internal sealed class FanoutRun : IClientOwner
         all.Add(same);
         all.Add(cross);
         var serverCpu = _o.Pids.Select((pid, i) => new ServerCpu(pid, i < _o.Ports.Count ? _o.Ports[i] : 0,
-            cpu0[i] is { } a && cpu1[i] is { } b ? b - a : double.NaN,
-            switches0[i] is { } c && switches1[i] is { } d ? d - c : -1)).ToArray();
+            cpu0[i] is { } a && cpu1[i] is { } b ? b - a : double.NaN)).ToArray();
         Dictionary<string, long> reasons;
         lock (_lostReasons)
         {
@@ -370,5 +367,5 @@ internal sealed class FanoutRun : IClientOwner
 /// <summary>A client could not connect, register or join: the run measured nothing.</summary>
 internal sealed class SetupException(string message) : Exception(message);
 
-/// <summary>One server process's CPU and context switches (-1: unknown) over the measured window.</summary>
-internal sealed record ServerCpu(int Pid, int Port, double CpuSeconds, long ContextSwitches);
+/// <summary>One server process's CPU over the measured window.</summary>
+internal sealed record ServerCpu(int Pid, int Port, double CpuSeconds);

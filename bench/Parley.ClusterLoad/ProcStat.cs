@@ -42,49 +42,6 @@ internal static class ProcStat
             && long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out system);
     }
 
-    /// <summary>
-    /// Context switches (voluntary and not) of every thread of a process, summed over
-    /// /proc/PID/task/*/status (the process's own status counts its main thread only); null when gone.
-    /// A thread that exited meanwhile takes its count with it, so compare counts over a short window.
-    /// </summary>
-    public static long? ContextSwitches(int pid)
-    {
-        try
-        {
-            long total = 0;
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                try
-                {
-                    total += ParseContextSwitches(File.ReadAllText(Path.Combine(task, "status")));
-                }
-                catch (IOException)
-                {
-                    // The thread ended between the listing and the read.
-                }
-            }
-            return total;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>voluntary_ctxt_switches + nonvoluntary_ctxt_switches of one /proc status file.</summary>
-    public static long ParseContextSwitches(string status)
-    {
-        long total = 0;
-        foreach (var line in status.Split('\n'))
-        {
-            if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
-            {
-                total += long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim(), CultureInfo.InvariantCulture);
-            }
-        }
-        return total;
-    }
-
     /// <summary>The machine's busy CPU time in seconds (every CPU: /proc/stat's first line, all but idle and iowait).</summary>
     public static double MachineBusySeconds()
     {

@@ -87,7 +87,6 @@ internal sealed record RunReport
         w.WriteEndObject();
         w.WriteStartArray("server_cpu");
         var serverTotal = 0.0;
-        long switches = 0;
         foreach (var s in ServerCpu)
         {
             w.WriteStartObject();
@@ -95,17 +94,13 @@ internal sealed record RunReport
             w.WriteNumber("port", s.Port);
             WriteNumberOrNull(w, "cpu_s", s.CpuSeconds, 3);
             WriteNumberOrNull(w, "cores", s.CpuSeconds / Seconds, 3);
-            w.WriteNumber("context_switches", s.ContextSwitches);
             w.WriteEndObject();
-            switches += Math.Max(0, s.ContextSwitches);
             serverTotal += double.IsNaN(s.CpuSeconds) ? 0 : s.CpuSeconds;
         }
         w.WriteEndArray();
         w.WriteNumber("server_cpu_s", Math.Round(serverTotal, 3));
         WriteNumberOrNull(w, "server_cpu_us_per_delivery", ServerCpu.Count > 0 && Deliveries > 0 ? serverTotal * 1e6 / Deliveries : double.NaN, 3);
         WriteNumberOrNull(w, "server_cpu_us_per_message", ServerCpu.Count > 0 && MessagesSent > 0 ? serverTotal * 1e6 / MessagesSent : double.NaN, 1);
-        w.WriteNumber("server_context_switches", switches);
-        WriteNumberOrNull(w, "server_context_switches_per_message", ServerCpu.Count > 0 && MessagesSent > 0 ? (double)switches / MessagesSent : double.NaN, 1);
         w.WriteNumber("loadgen_cpu_s", Math.Round(LoadgenCpuSeconds, 3));
         w.WriteNumber("loadgen_cores", Math.Round(LoadgenCpuSeconds / Seconds, 3));
         w.WriteNumber("machine_busy_cores", Math.Round(MachineBusySeconds / Seconds, 3));

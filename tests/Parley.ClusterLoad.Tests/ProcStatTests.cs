@@ -23,11 +23,4 @@ public class ProcStatTests
     [Fact]
     public void BusyTicks_LeaveOutIdleAndIowait() =>
         Assert.Equal(1 + 2 + 3 + 6 + 7 + 8, ProcStat.ParseBusyTicks("cpu  1 2 3 4000 5000 6 7 8 9 10"));
-
-    [Fact]
-    public void ContextSwitches_AddVoluntaryAndNot() =>
-        Assert.Equal(12 + 30, ProcStat.ParseContextSwitches("Name:\tparley\nThreads:\t20\nvoluntary_ctxt_switches:\t12\nnonvoluntary_ctxt_switches:\t30\n"));
-
-    [Fact]
-    public void OurOwnProcess_HasContextSwitches() => Assert.True(ProcStat.ContextSwitches(Environment.ProcessId) > 0);
 }

@@ -53,7 +53,7 @@ internal sealed record RunReport
         w.WriteNumber("senders", o.Senders);
         w.WriteNumber("window", o.Window);
         w.WriteNumber("payload_bytes", o.Size);
-        w.WriteString("ack", o.AckAll ? "all" : "designated (another node's receiver)");
+        w.WriteString("ack", o.AckAll ? "all" : o.Ports.Count > 1 ? "designated (a receiver on the next node)" : "designated (a receiver on the one node)");
         w.WriteString("channel", o.Channel);
         w.WriteNumber("setup_s", Math.Round(SetupSeconds, 2));
         w.WriteNumber("warmup_s", o.Warmup);

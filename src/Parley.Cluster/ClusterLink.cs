@@ -23,7 +23,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     private INodeObserver? _observerReference;
 
     /// <summary>
-    /// The observer object itself: Orleans holds an object reference's target only weakly and
+    /// The observer object itself: Orleans holds an object reference's target only weakly, and
     /// collects it ("Object associated with id … has been garbage collected") unless its owner
     /// keeps it; then every other node's call to this one fails.
     /// </summary>
@@ -36,6 +36,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     private IrcNetwork Network => _network ?? throw new InvalidOperationException("not attached");
 
     public void Attach(IrcNetwork network) => _network = network;
+
 
     public async ValueTask<RemoteWhois?> WhoisAsync(string nick, bool viewerIsOperator, CancellationToken cancellationToken = default)
     {
@@ -52,6 +53,34 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     {
         var holders = await Task.WhenAll(nicks.Select(n => NickGrain(n).GetAsync()));
         return [.. holders.Where(h => h is not null && h.Node != _node).Select(h => h!.Nick)];
+    }
+
+    /// <summary>How long LUSERS waits for another node's counts (a node dying but not yet declared dead would hang it).</summary>
+    private static readonly TimeSpan CountsTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Puts this node's observer in the node directory (at start, and again if the directory lost it).</summary>
+    public Task RegisterNodeAsync() => grains.GetGrain<INodeDirectoryGrain>(0).RegisterAsync(new NodeEntry(_node, Observer));
+
+    public async ValueTask<RemoteCounts> CountsElsewhereAsync(CancellationToken cancellationToken = default)
+    {
+        var active = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
+            .Select(m => m.SiloAddress.ToParsableString())
+            .ToHashSet(StringComparer.Ordinal);
+        var nodes = await grains.GetGrain<INodeDirectoryGrain>(0).GetAsync();
+        var counts = await Task.WhenAll(nodes.Where(n => active.Contains(n.Node)).Select(async n =>
+        {
+            try
+            {
+                return await n.Observer.CountsAsync().WaitAsync(CountsTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                return null;
+            }
+        }));
+        var answered = counts.Where(c => c is not null).Select(c => c!).ToList();
+        return new RemoteCounts(active.Count, answered.Sum(c => c.Visible), answered.Sum(c => c.Invisible), answered.Sum(c => c.Operators));
     }
 
     public IReadOnlyList<string> OtherNodes
@@ -79,15 +108,120 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     private INickGrain NickGrain(string nick) => grains.GetGrain<INickGrain>(Network.CaseMapping.Fold(nick));
 
-    public async ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ClaimNickAsync(string nick, long userId, string? account, CancellationToken cancellationToken = default)
+        => ClaimAsync(nick, userId, account, attach: false, cancellationToken);
+
+    public ValueTask<bool> AttachNickAsync(string nick, long userId, string account, CancellationToken cancellationToken = default)
+        => ClaimAsync(nick, userId, account, attach: true, cancellationToken);
+
+    public async ValueTask<bool> IsHeldByAccountElsewhereAsync(string nick, CancellationToken cancellationToken = default)
+    {
+        var holder = await NickGrain(nick).GetAsync();
+        return holder is not null && holder.Node != _node && holder.Account is not null;
+    }
+
+    public async ValueTask DeliverToSessionsElsewhereAsync(string nick, IReadOnlyList<OutboundMessage> lines, CancellationToken cancellationToken = default)
+    {
+        var holders = await NickGrain(nick).GetHoldersAsync();
+        WireMessage[]? wire = null;
+        foreach (var holder in holders)
+        {
+            if (holder.Node != _node)
+            {
+                wire ??= [.. lines.Select(WireMessage.From)];
+                await holder.Observer.DeliverToSessionsAsync(nick, wire);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long a claim may wait for its nick grain: one whose node just died waits until the
+    /// death is declared and its directory lease ends (about 3 s, much more on a loaded
+    /// machine). Past it the claim fails (the user is told the nick is in use, and may retry);
+    /// a grant that arrives later is undone by the next claimant (this node then says it does
+    /// not hold the nick).
+    /// </summary>
+    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
+
+    private async ValueTask<bool> ClaimAsync(string nick, long userId, string? account, bool attach, CancellationToken cancellationToken)
     {
         Task pending;
+        var key = (Network.CaseMapping.Fold(nick), userId);
         lock (_gate)
         {
             pending = _releases;
+            PruneClaimsLocked();
+            _claimsInFlight[key] = Environment.TickCount64 + (long)ClaimSettleTime.TotalMilliseconds;
         }
-        await pending;
-        return await NickGrain(nick).ClaimAsync(new NickHolder(_node, userId, nick, account, Observer));
+        var granted = false;
+        try
+        {
+            await pending;
+            var claimant = new NickHolder(_node, userId, nick, account, Observer);
+            granted = await (attach ? NickGrain(nick).AttachAsync(claimant) : NickGrain(nick).ClaimAsync(claimant)).WaitAsync(ClaimTimeout, cancellationToken);
+            return granted;
+        }
+        finally
+        {
+            if (!granted)
+            {
+                lock (_gate)
+                {
+                    _claimsInFlight.Remove(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long a claim counts as held here although IrcNetwork does not show it yet: the
+    /// handler gives the user the nick a moment after the grant arrives, and another node's
+    /// claim in that moment asks this node (<see cref="INodeObserver.HoldsNickAsync"/>). A
+    /// release ends it sooner. Erring long only refuses a nick for a while, never gives it twice.
+    /// </summary>
+    private static readonly TimeSpan ClaimSettleTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>Claims sent or granted that IrcNetwork may not show yet: (folded nick, user id) → until when (<see cref="Environment.TickCount64"/>).</summary>
+    private readonly Dictionary<(string Nick, long UserId), long> _claimsInFlight = [];
+
+    /// <summary>Whether the local user <paramref name="userId"/> holds <paramref name="nick"/>, or was just granted it.</summary>
+    private bool HoldsNick(string nick, long userId)
+    {
+        if (Network.HoldsNick(nick, userId))
+        {
+            return true;
+        }
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            var key = (Network.CaseMapping.Fold(nick), userId);
+            if (_claimsInFlight.TryGetValue(key, out var until))
+            {
+                if (now < until)
+                {
+                    return true;
+                }
+                _claimsInFlight.Remove(key);
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Entries are removed by a refusal or a release; this only bounds what an unforeseen path might leave.</summary>
+    private void PruneClaimsLocked()
+    {
+        if (_claimsInFlight.Count < 4096)
+        {
+            return;
+        }
+        var now = Environment.TickCount64;
+        foreach (var (k, t) in _claimsInFlight)
+        {
+            if (t <= now)
+            {
+                _claimsInFlight.Remove(k);
+            }
+        }
     }
 
     public void ReleaseNick(string nick, long userId)
@@ -95,6 +229,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         var grain = NickGrain(nick);
         lock (_gate)
         {
+            _claimsInFlight.Remove((Network.CaseMapping.Fold(nick), userId));
             _releases = ReleaseAfterAsync(_releases, grain, userId, nick);
         }
     }
@@ -139,47 +274,17 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
-    /// <summary>How many nick claims a re-claim has in flight at once.</summary>
-    private const int ReclaimParallelism = 32;
-
-    /// <summary>
-    /// Claims every nick a local user holds again. After a node's death the nick grains it
-    /// hosted are reactivated empty elsewhere; without this, another node's user could take a
-    /// nick a user here still holds. Returns how many claims were refused (logged: a user of
-    /// another node took the nick in the moment the grain was empty).
-    /// </summary>
-    public async Task<int> ReclaimNicksAsync(CancellationToken cancellationToken = default)
-    {
-        if (_network is null)
-        {
-            return 0;
-        }
-        var refused = 0;
-        await Parallel.ForEachAsync(_network.LocalNicks(), new ParallelOptions { MaxDegreeOfParallelism = ReclaimParallelism, CancellationToken = cancellationToken },
-            async (held, ct) =>
-            {
-                if (!await ClaimNickAsync(held.Nick, held.UserId, held.Account, ct))
-                {
-                    Interlocked.Increment(ref refused);
-                    LogReclaimRefused(logger, held.Nick);
-                }
-            });
-        return refused;
-    }
-
     [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "the nick {Nick} taken here is held on another node too")]
     private static partial void LogLateClaimRefused(ILogger logger, string nick);
 
     [LoggerMessage(EventId = 9005, Level = LogLevel.Warning, Message = "claiming the nick {Nick} in the cluster failed")]
     private static partial void LogLateClaimFailed(ILogger logger, Exception ex, string nick);
 
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "the nick {Nick} held here was taken on another node while its grain was being rebuilt")]
-    private static partial void LogReclaimRefused(ILogger logger, string nick);
-
     public async ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default)
     {
-        var holder = await NickGrain(nick).GetAsync();
-        if (holder is null || holder.Node == _node)
+        // Several holders: one account's users on several nodes (multiclient across nodes).
+        var holders = await NickGrain(nick).GetHoldersAsync();
+        if (holders.Length == 0 || holders.Any(h => h.Node == _node))
         {
             // Nobody, or a user of this node (whom IrcNetwork did not find a moment ago): no one else to try.
             return null;
@@ -189,7 +294,19 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         {
             wire[i] = WireMessage.From(lines[i]);
         }
-        var got = await holder.Observer.DeliverPrivateAsync(nick, wire, fromNick);
+        // The first node that has the user stores the recipient's copy (history is shared); the others only deliver.
+        RecipientWire? got = null;
+        foreach (var holder in holders)
+        {
+            if (got is null)
+            {
+                got = await holder.Observer.DeliverPrivateAsync(nick, wire, fromNick);
+            }
+            else
+            {
+                await holder.Observer.DeliverToSessionsAsync(nick, wire);
+            }
+        }
         return got is null ? null : new RemoteRecipient(got.Nick, got.AwayMessage);
     }
 
@@ -256,7 +373,25 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             return Task.FromResult(info is null ? null : WhoisWire.From(info, identity.Name, identity.Description));
         }
 
-        public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(network.HoldsNick(nick, userId));
+        public Task<bool> HoldsNickAsync(string nick, long userId) => Task.FromResult(link.HoldsNick(nick, userId));
+
+        public Task<CountsWire> CountsAsync()
+        {
+            var c = network.GetCounts();
+            return Task.FromResult(new CountsWire(c.Visible, c.Invisible, c.Operators));
+        }
+
+        public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere)
+        {
+            network.SetSessionsElsewhere(nick, userId, elsewhere);
+            return Task.CompletedTask;
+        }
+
+        public Task DeliverToSessionsAsync(string nick, WireMessage[] lines)
+        {
+            network.DeliverToLocalSessions(nick, [.. lines.Select(l => l.ToOutbound())]);
+            return Task.CompletedTask;
+        }
 
         public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
         {

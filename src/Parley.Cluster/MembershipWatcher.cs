@@ -11,8 +11,9 @@ namespace Parley.Cluster;
 /// <remarks>
 /// On a node's death this node sends its local clients a QUIT (netsplit reason) for each of its
 /// users they share a channel with, drops them from the channel replicas and subscribes again
-/// to the channels whose grains were lost (<see cref="ClusterLink.NodeDiedAsync"/>), then claims
-/// its users' nicks again (<see cref="ClusterLink.ReclaimNicksAsync"/>).
+/// to the channels whose grains were lost (<see cref="ClusterLink.NodeDiedAsync"/>). Nicks need
+/// nothing: the nick grains persist their holders, and a holder on a dead node holds nothing
+/// (<see cref="Grains.NickGrain"/>).
 /// </remarks>
 public sealed partial class MembershipWatcher(IClusterMembershipService membership, ILocalSiloDetails self, ClusterLink link, ILogger<MembershipWatcher> logger) : BackgroundService
 {
@@ -24,7 +25,6 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
                 var update = previous is null ? snapshot.AsUpdate() : snapshot.CreateUpdate(previous);
-                var died = false;
                 previous = snapshot;
                 foreach (var change in update.Changes)
                 {
@@ -39,16 +39,9 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
                     else if (change.Status == SiloStatus.Dead)
                     {
                         LogLeft(logger, change.Name, change.SiloAddress.Endpoint);
-                        died = true;
                         var quit = await link.NodeDiedAsync(change.SiloAddress.ToParsableString(), change.Name, stoppingToken);
                         LogNetsplit(logger, change.Name, quit);
                     }
-                }
-                if (died)
-                {
-                    // The nick grains the dead node hosted come back empty: claim ours again.
-                    var refused = await link.ReclaimNicksAsync(stoppingToken);
-                    LogReclaimed(logger, refused);
                 }
             }
         }
@@ -59,9 +52,6 @@ public sealed partial class MembershipWatcher(IClusterMembershipService membersh
 
     [LoggerMessage(EventId = 9204, Level = LogLevel.Information, Message = "cluster: netsplit from {Name}: {Users} of its users left this node's channels")]
     private static partial void LogNetsplit(ILogger logger, string name, int users);
-
-    [LoggerMessage(EventId = 9203, Level = LogLevel.Information, Message = "cluster: this node's nicks claimed again ({Refused} refused)")]
-    private static partial void LogReclaimed(ILogger logger, int refused);
 
     [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "cluster: node {Name} ({Endpoint}) joined")]
     private static partial void LogJoined(ILogger logger, string name, System.Net.IPEndPoint endpoint);

@@ -16,6 +16,15 @@ public interface INodeObserver : IGrainObserver
     /// <summary>Whether the local user <paramref name="userId"/> still holds <paramref name="nick"/> (a nick grain checking a holder before it gives the nick to another node).</summary>
     Task<bool> HoldsNickAsync(string nick, long userId);
 
+    /// <summary>Whether the local user <paramref name="userId"/> holding <paramref name="nick"/> has its account's sessions on other nodes (the nick grain, when a node attaches or leaves).</summary>
+    Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere);
+
+    /// <summary>Lines for the connections of the local user holding <paramref name="nick"/>, unstored: its account's user on another node received or sent them (multiclient across nodes).</summary>
+    Task DeliverToSessionsAsync(string nick, WireMessage[] lines);
+
+    /// <summary>This node's LUSERS counts of its own registered users (for another node's network-wide LUSERS).</summary>
+    Task<CountsWire> CountsAsync();
+
     /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
     Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
 

@@ -49,7 +49,7 @@ internal static class CapCommand
                 if (!s.IsRegistered && s.CapNegotiating)
                 {
                     s.CapNegotiating = false;
-                    RegistrationCommands.TryCompleteRegistration(s);
+                    return RegistrationCommands.TryCompleteRegistrationAsync(s);
                 }
                 break;
             default:

@@ -92,8 +92,14 @@ internal static class MessagingCommands
                 ReportChannelSend(s, result, channelName, isNotice);
                 continue;
             }
-            if (!Deliver(s, target, message, echo, required, isNotice) || await DeliverRemoteAsync(s, target, message, echo, isNotice))
+            if (!Deliver(s, target, message, echo, required, isNotice))
             {
+                await DeliverToSessionsElsewhereAsync(s, target, message, local: true);
+                continue;
+            }
+            if (await DeliverRemoteAsync(s, target, message, echo, isNotice))
+            {
+                await DeliverToSessionsElsewhereAsync(s, target, message, local: false);
                 continue;
             }
             if (!isTagmsg && s.Network.Deliveries.Enabled)
@@ -142,6 +148,41 @@ internal static class MessagingCommands
             s.Numeric(Numerics.RPL_AWAY, recipient.Nick, recipient.AwayMessage);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Multiclient across nodes (cluster only): a private message delivered here to a user whose
+    /// account has sessions on other nodes goes to them too, and the sender's account's sessions
+    /// on other nodes get the copy its other connections here got. Channels wait for channels
+    /// across nodes (docs/DEVELOPING.md). Failures are logged: the message was delivered here.
+    /// </summary>
+    private static async ValueTask DeliverToSessionsElsewhereAsync(Session s, string target, OutboundMessage message, bool local)
+    {
+        var name = target;
+        while (name.Length > 1 && MemberPrefixes.FromPrefixChar(name[0]) != MemberStatus.None)
+        {
+            name = name[1..];
+        }
+        if (s.Network.Link is not { } link || ChannelNames.IsChannel(name))
+        {
+            return;
+        }
+        try
+        {
+            var toSelf = s.Network.CaseMapping.Equals(target, s.User.Nick);
+            if (local && !toSelf && s.Network.HasSessionsElsewhere(target))
+            {
+                await link.DeliverToSessionsElsewhereAsync(target, [message]);
+            }
+            if (s.User.SessionsElsewhere)
+            {
+                await link.DeliverToSessionsElsewhereAsync(s.User.Nick, [message]);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.MessagingCommands").LogWarning(ex, "delivery to {Nick}'s sessions on other nodes failed", target);
+        }
     }
 
     /// <summary>

@@ -41,6 +41,66 @@ internal static partial class Multiclient
     }
 
     /// <summary>
+    /// In a cluster, NICK before registration asked for a nick that a user of another node
+    /// holds: whether that user is logged in to an account, so this connection may attach to
+    /// it at the end of registration (<see cref="TryAttachElsewhereAsync"/>).
+    /// </summary>
+    public static async ValueTask<bool> MayAttachElsewhereLaterAsync(Session s, string nick)
+    {
+        if (!s.Server.Options.Accounts.Multiclient.Enabled || s.Network.Link is not { } link)
+        {
+            return false;
+        }
+        try
+        {
+            return await link.IsHeldByAccountElsewhereAsync(nick);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAttachFailed(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), ex, nick);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Multiclient across nodes: the registering connection, logged in to the account whose user
+    /// holds <paramref name="nick"/> on other nodes, becomes this node's user of that account
+    /// with that nick (a holder beside the other nodes'). Private messages to the nick reach the
+    /// account's connections on every node, and what one sends the others see
+    /// (<see cref="MessagingCommands"/>). The user's channels are not shown yet: channels across
+    /// nodes are to come (docs/DEVELOPING.md).
+    /// </summary>
+    public static async ValueTask<bool> TryAttachElsewhereAsync(Session s, string nick)
+    {
+        if (!s.Server.Options.Accounts.Multiclient.Enabled || s.Network.Link is not { } link || s.User.Account is not { } account)
+        {
+            return false;
+        }
+        bool attached;
+        try
+        {
+            attached = await link.AttachNickAsync(nick, s.User.Id, account);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAttachFailed(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), ex, nick);
+            return false;
+        }
+        if (!attached)
+        {
+            return false;
+        }
+        if (s.Network.ChangeNick(s.User, nick, null) != IrcNetwork.NickResult.Ok)
+        {
+            link.ReleaseNick(nick, s.User.Id);
+            return false;
+        }
+        s.Network.SetSessionsElsewhere(nick, s.User.Id, true);
+        LogAttachedElsewhere(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), s.Id, nick, account);
+        return true;
+    }
+
+    /// <summary>
     /// After the welcome: the user's channels, each as a JOIN would show it, followed (as Ergo's
     /// reattach) by the lines it missed there when it had no connection (<see cref="AutoreplayMissed"/>).
     /// </summary>
@@ -136,6 +196,12 @@ internal static partial class Multiclient
             ? "Always-on is now on: you stay online, with your nick and channels, when you disconnect."
             : "Always-on is now off: you leave when your last connection does.");
     }
+
+    [LoggerMessage(EventId = 411, Level = LogLevel.Information, Message = "Connection {Id} attached to {Nick} (account {Account}), held on other nodes too: multiclient across nodes")]
+    private static partial void LogAttachedElsewhere(ILogger logger, long id, string nick, string account);
+
+    [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "attaching to {Nick} on other nodes failed")]
+    private static partial void LogAttachFailed(ILogger logger, Exception ex, string nick);
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Connection {Id} attached to {Nick} (account {Account}): multiclient")]
     private static partial void LogAttached(ILogger logger, long id, string nick, string account);

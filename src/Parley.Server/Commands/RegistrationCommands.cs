@@ -89,11 +89,11 @@ internal static class RegistrationCommands
             // A nick a local connection of this account holds is left to multiclient's attach below.
             if (!claimed && (s.IsRegistered || !Multiclient.MayAttachLater(s, nick)))
             {
-                if (!s.IsRegistered && Multiclient.MayAttachLater(s, nick))
+                if (!s.IsRegistered && await Multiclient.MayAttachElsewhereLaterAsync(s, nick))
                 {
-                    // Held here by a user of an account: attaching needs no claim of its own.
+                    // Held on another node by a user of an account: attached at the end of registration if this connection logs in to it.
                     s.AttachNick = nick;
-                    TryCompleteRegistration(s);
+                    await TryCompleteRegistrationAsync(s);
                     return;
                 }
                 NickInUse(s, nick);
@@ -109,14 +109,14 @@ internal static class RegistrationCommands
         {
             case IrcNetwork.NickResult.InUse when !s.IsRegistered && Multiclient.MayAttachLater(s, nick):
                 s.AttachNick = nick;
-                TryCompleteRegistration(s);
+                await TryCompleteRegistrationAsync(s);
                 break;
             case IrcNetwork.NickResult.InUse:
                 NickInUse(s, nick);
                 break;
             case IrcNetwork.NickResult.Ok when !s.IsRegistered:
                 s.AttachNick = null;
-                TryCompleteRegistration(s);
+                await TryCompleteRegistrationAsync(s);
                 break;
         }
     }
@@ -161,8 +161,7 @@ internal static class RegistrationCommands
         // No ident lookup: the username is the client's claim, marked with '~' as is customary.
         s.PendingUsername = "~" + username[..Math.Min(username.Length, 17)];
         s.PendingRealname = m.Parameters[3];
-        TryCompleteRegistration(s);
-        return ValueTask.CompletedTask;
+        return TryCompleteRegistrationAsync(s);
     }
 
     // PING <token>  https://modern.ircdocs.horse/#ping-message
@@ -187,7 +186,7 @@ internal static class RegistrationCommands
     }
 
     /// <summary>Completes registration once NICK and USER arrived and CAP negotiation ended.</summary>
-    public static void TryCompleteRegistration(Session s)
+    public static async ValueTask TryCompleteRegistrationAsync(Session s)
     {
         if (s.IsRegistered || s.CapNegotiating || s.PendingUsername is null || (s.Nick == "*" && s.AttachNick is null))
         {
@@ -216,7 +215,14 @@ internal static class RegistrationCommands
             s.AttachNick = null;
             if (Multiclient.TryAttach(s, attachNick))
             {
-                SendWelcome(s);
+                await SendWelcomeAsync(s);
+                return;
+            }
+            if (await Multiclient.TryAttachElsewhereAsync(s, attachNick))
+            {
+                // This node's own user of the account, holding the nick beside the other nodes' (multiclient across nodes).
+                s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
+                await SendWelcomeAsync(s);
                 return;
             }
             s.RequestedNick = attachNick;
@@ -227,10 +233,10 @@ internal static class RegistrationCommands
             }
         }
         s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
-        SendWelcome(s);
+        await SendWelcomeAsync(s);
     }
 
-    internal static void SendWelcome(Session s)
+    internal static async ValueTask SendWelcomeAsync(Session s)
     {
         var server = s.Server;
         var u = s.User;
@@ -244,7 +250,7 @@ internal static class RegistrationCommands
             s.Numeric(Numerics.RPL_ISUPPORT, [.. line, "are supported by this server"]);
         }
         MetadataCommands.SendOwn(s);
-        ServerQueryCommands.SendLusers(s);
+        await ServerQueryCommands.SendLusersAsync(s);
         ServerQueryCommands.SendMotd(s);
     }
 }

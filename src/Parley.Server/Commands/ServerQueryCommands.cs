@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using Parley.Protocol;
 using Parley.Server.Network;
@@ -12,7 +13,7 @@ internal static partial class ServerQueryCommands
     public static void Register(CommandTable t)
     {
         t.Add(new("MOTD", (s, m) => { SendMotd(s); return ValueTask.CompletedTask; }));
-        t.Add(new("LUSERS", (s, m) => { SendLusers(s); return ValueTask.CompletedTask; }));
+        t.Add(new("LUSERS", (s, m) => SendLusersAsync(s)));
         t.Add(new("VERSION", VersionAsync));
         t.Add(new("TIME", TimeAsync));
         t.Add(new("INFO", InfoAsync));
@@ -211,18 +212,38 @@ internal static partial class ServerQueryCommands
     }
 
     /// <summary>251–255, 265, 266. https://modern.ircdocs.horse/#lusers-message</summary>
-    public static void SendLusers(Session s)
+    public static async ValueTask SendLusersAsync(Session s)
     {
         var c = s.Network.GetCounts();
-        s.Numeric(Numerics.RPL_LUSERCLIENT, $"There are {c.Visible} users and {c.Invisible} invisible on 1 servers");
-        s.Numeric(Numerics.RPL_LUSEROP, c.Operators.ToString(System.Globalization.CultureInfo.InvariantCulture), "operator(s) online");
-        s.Numeric(Numerics.RPL_LUSERUNKNOWN, c.Unknown.ToString(System.Globalization.CultureInfo.InvariantCulture), "unknown connection(s)");
-        s.Numeric(Numerics.RPL_LUSERCHANNELS, c.Channels.ToString(System.Globalization.CultureInfo.InvariantCulture), "channels formed");
-        s.Numeric(Numerics.RPL_LUSERME, $"I have {c.Total} clients and 0 servers");
-        var total = c.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var max = c.MaxUsers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // In a cluster (issue 9) the users, operators and servers are the whole network's:
+        // every node that is up is asked for its counts. Unknown connections, channels and
+        // "I have" stay this node's (channels are per node until channels cross nodes).
+        RemoteCounts elsewhere = new(0, 0, 0, 0);
+        if (s.Network.Link is { } link)
+        {
+            try
+            {
+                elsewhere = await link.CountsElsewhereAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                s.Server.LoggerFactory.CreateLogger("Parley.Server.Commands.ServerQueryCommands").LogWarning(ex, "the other nodes' LUSERS counts failed");
+            }
+        }
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var servers = 1 + elsewhere.Servers;
+        s.Numeric(Numerics.RPL_LUSERCLIENT, $"There are {c.Visible + elsewhere.Visible} users and {c.Invisible + elsewhere.Invisible} invisible on {servers} servers");
+        s.Numeric(Numerics.RPL_LUSEROP, (c.Operators + elsewhere.Operators).ToString(inv), "operator(s) online");
+        s.Numeric(Numerics.RPL_LUSERUNKNOWN, c.Unknown.ToString(inv), "unknown connection(s)");
+        s.Numeric(Numerics.RPL_LUSERCHANNELS, c.Channels.ToString(inv), "channels formed");
+        s.Numeric(Numerics.RPL_LUSERME, $"I have {c.Total} clients and {elsewhere.Servers} servers");
+        var total = c.Total.ToString(inv);
+        var max = c.MaxUsers.ToString(inv);
         s.Numeric(Numerics.RPL_LOCALUSERS, total, max, $"Current local users {total}, max {max}");
-        s.Numeric(Numerics.RPL_GLOBALUSERS, total, max, $"Current global users {total}, max {max}");
+        var globalCount = c.Total + elsewhere.Visible + elsewhere.Invisible;
+        var global = globalCount.ToString(inv);
+        var globalMax = s.Network.NoteGlobalUsers(globalCount).ToString(inv);
+        s.Numeric(Numerics.RPL_GLOBALUSERS, global, globalMax, $"Current global users {global}, max {globalMax}");
     }
 
     /// <summary>375, 372…, 376, or 422 when there is no MOTD. https://modern.ircdocs.horse/#motd-message</summary>

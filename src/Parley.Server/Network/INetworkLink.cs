@@ -27,13 +27,33 @@ public interface INetworkLink
 
     /// <summary>
     /// The local user took <paramref name="nick"/> without claiming it first (a guest rename by
-    /// nick enforcement): the claim is sent after the fact, in order with the releases; a
+    /// nick enforcement), or the user holding it logged in or out (the holder's account is
+    /// claimed again): the claim is sent after the fact, in order with the releases; a
     /// refusal is logged. Under the lock.
     /// </summary>
     void NickTaken(string nick, long userId, string? account);
 
     /// <summary>The local user no longer holds <paramref name="nick"/> (nick change, quit, a failed local take). Under the lock.</summary>
     void ReleaseNick(string nick, long userId);
+
+    /// <summary>Whether a user of another node holds <paramref name="nick"/> and is logged in to an account (so a connection of that account could attach).</summary>
+    ValueTask<bool> IsHeldByAccountElsewhereAsync(string nick, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Multiclient across nodes: makes the local user <paramref name="userId"/>, logged in to
+    /// <paramref name="account"/>, one more holder of <paramref name="nick"/>, which users of
+    /// that account hold on other nodes. False if anyone else holds it. On success both this
+    /// node's user and the others' are told they have sessions elsewhere
+    /// (<see cref="IrcNetwork.SetSessionsElsewhere"/>); the nick is released as any other.
+    /// </summary>
+    ValueTask<bool> AttachNickAsync(string nick, long userId, string account, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Delivers lines, unstored, to the connections of the users holding <paramref name="nick"/>
+    /// on other nodes (multiclient across nodes): a message the local holder received, or one
+    /// it sent, for its account's other sessions. Awaited, so a sender's messages keep their order.
+    /// </summary>
+    ValueTask DeliverToSessionsElsewhereAsync(string nick, IReadOnlyList<OutboundMessage> lines, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// WHOIS of <paramref name="nick"/> held by a user on another node, or null. Hidden
@@ -45,13 +65,20 @@ public interface INetworkLink
     /// <summary>Of <paramref name="nicks"/>, those held by users of other nodes, in their holders' spelling (ISON).</summary>
     ValueTask<IReadOnlyList<string>> OnlineElsewhereAsync(IReadOnlyList<string> nicks, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// LUSERS across the network: how many other nodes are up, and the sums of their registered
+    /// users' counts (a node that does not answer in time counts as up with no users).
+    /// </summary>
+    ValueTask<RemoteCounts> CountsElsewhereAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The server names of the other nodes that are up now (LINKS), in name order.</summary>
     IReadOnlyList<string> OtherNodes { get; }
 
     /// <summary>
     /// Delivers a private message (PRIVMSG, NOTICE, TAGMSG; each line of a multiline message)
     /// to whoever holds <paramref name="nick"/> on another node, which stores the recipient's
-    /// copy in history before delivering it. Returns the recipient's nick and away message, or
+    /// copy in history before delivering it (with multiclient across nodes, every node where
+    /// the account's user holds the nick delivers it; the first stores it). Returns the recipient's nick and away message, or
     /// null if no node's user holds the nick. Messages one sender sends one after the other
     /// arrive in that order (each call completes before the sender's next command).
     /// </summary>
@@ -83,3 +110,6 @@ public sealed record RemoteWhois(WhoisInfo Info, string ServerName, string Serve
 
 /// <summary>Who received a private message on another node.</summary>
 public sealed record RemoteRecipient(string Nick, string? AwayMessage);
+
+/// <summary>The other nodes' part of LUSERS: how many are up, and their registered users.</summary>
+public sealed record RemoteCounts(int Servers, int Visible, int Invisible, int Operators);

@@ -24,6 +24,12 @@ public sealed partial class IrcNetwork
             }
             var previous = user.Account;
             user.Account = account;
+            if (user.Nick != "*" && _nicks.TryGetValue(user.Nick, out var holder) && holder == user)
+            {
+                // In a cluster the nick grain knows its holder's account (a connection of that
+                // account on another node may attach to the nick): claimed again, in order.
+                Link?.NickTaken(user.Nick, user.Id, account);
+            }
             // Always-on belongs to an account: settled again after the next login.
             user.AlwaysOn = false;
             if (account is not null)

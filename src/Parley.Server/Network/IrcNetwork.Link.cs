@@ -45,26 +45,69 @@ public sealed partial class IrcNetwork
         }
     }
 
-    /// <summary>Every nick a local user holds now, with the user's id and account (for a node to claim them again).</summary>
-    public List<(string Nick, long UserId, string? Account)> LocalNicks()
-    {
-        lock (_gate)
-        {
-            var list = new List<(string, long, string?)>(_nicks.Count);
-            foreach (var (nick, user) in _nicks)
-            {
-                list.Add((nick, user.Id, user.Account));
-            }
-            return list;
-        }
-    }
-
     /// <summary>Whether the local user <paramref name="userId"/> holds <paramref name="nick"/> now (asked by the nick's grain).</summary>
     public bool HoldsNick(string nick, long userId)
     {
         lock (_gate)
         {
             return _nicks.TryGetValue(nick, out var holder) && holder.Id == userId;
+        }
+    }
+
+    private int _maxGlobalUsers;
+
+    /// <summary>Notes a network-wide user count (LUSERS in a cluster); returns the highest seen on this node, this one included.</summary>
+    public int NoteGlobalUsers(int count)
+    {
+        lock (_gate)
+        {
+            _maxGlobalUsers = Math.Max(Math.Max(_maxGlobalUsers, count), _maxUsers);
+            return _maxGlobalUsers;
+        }
+    }
+
+    /// <summary>Whether the local user holding <paramref name="nick"/> has sessions of its account on other nodes.</summary>
+    public bool HasSessionsElsewhere(string nick)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var user) && user.SessionsElsewhere;
+        }
+    }
+
+    /// <summary>The link says whether the local user <paramref name="userId"/> holding <paramref name="nick"/> has its account's sessions on other nodes.</summary>
+    public void SetSessionsElsewhere(string nick, long userId, bool elsewhere)
+    {
+        lock (_gate)
+        {
+            if (_nicks.TryGetValue(nick, out var user) && user.Id == userId)
+            {
+                user.SessionsElsewhere = elsewhere;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lines for the connections of the local user holding <paramref name="nick"/>, from its
+    /// account's user on another node (a message it received or sent there): delivered, not
+    /// stored (that node stored them). False if no local user holds the nick.
+    /// </summary>
+    public bool DeliverToLocalSessions(string nick, IReadOnlyList<OutboundMessage> lines)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(nick, out var target) || !target.IsRegistered)
+            {
+                return false;
+            }
+            foreach (var line in lines)
+            {
+                if (line.Command != "TAGMSG" || target.Sink.Caps.HasFlag(Capability.MessageTags))
+                {
+                    target.Sink.Deliver(line);
+                }
+            }
+            return true;
         }
     }
 

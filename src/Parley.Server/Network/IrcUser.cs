@@ -44,6 +44,12 @@ public sealed class IrcUser
     public bool AlwaysOn { get; internal set; }
 
     /// <summary>
+    /// In a cluster: whether users of this user's account hold its nick on other nodes too
+    /// (multiclient across nodes), so its private messages go there as well. Set by the link.
+    /// </summary>
+    public bool SessionsElsewhere { get; internal set; }
+
+    /// <summary>
     /// The user this one's connection attached to (multiclient), or null: a session that still
     /// names this user when it closes is looked up there (under Network's lock).
     /// </summary>

@@ -58,9 +58,9 @@ public sealed class IrcLineClient : IAsyncDisposable
     }
 
     /// <summary>The next line, answering PINGs on the way; throws on timeout or end of stream.</summary>
-    public async Task<string> ReadAsync()
+    public async Task<string> ReadAsync(TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(DefaultTimeout);
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         while (true)
         {
             var line = await _reader!.ReadLineAsync(cts.Token) ?? throw new EndOfStreamException("the node closed the connection");
@@ -74,11 +74,11 @@ public sealed class IrcLineClient : IAsyncDisposable
     }
 
     /// <summary>Reads until a line matches; returns it.</summary>
-    public async Task<string> ExpectAsync(Func<string, bool> match)
+    public async Task<string> ExpectAsync(Func<string, bool> match, TimeSpan? timeout = null)
     {
         while (true)
         {
-            var line = await ReadAsync();
+            var line = await ReadAsync(timeout);
             if (match(line))
             {
                 return line;

@@ -167,6 +167,79 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
         Assert.EndsWith("to both", await second.ExpectAsync(l => l.Contains(" PRIVMSG kim ", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 9's done-means: one account logged in on two nodes shares one nick and gets its
+    /// messages on both; what one connection sends the other sees; messages are kept offline
+    /// only once no node has a session.
+    /// </summary>
+    [Fact]
+    public async Task Multiclient_AcrossNodes_OneAccountOnBothNodes_GetsItsMessagesOnBoth()
+    {
+        await using (var db = await Storage.PostgresDatabase.OpenAsync(nodes.ConnectionString))
+        using (var accounts = await Storage.PostgresAccountStore.OpenAsync(db, null, TimeProvider.System, iterations: 4096))
+        {
+            Assert.Equal(Parley.Server.Storage.AccountResult.Ok, await accounts.CreateAsync("zoe", "sesame"));
+        }
+        var first = await IrcLineClient.LoginAsync(nodes.One.Port, "zoe", "zoe", "sesame");
+        // On the other node the nick is held by the account's user: this connection attaches as zoe.
+        var second = await IrcLineClient.ConnectAsync(nodes.Two.Port);
+        await second.SendAsync("CAP REQ :sasl", "NICK zoe", "USER zoe 0 * :zoe");
+        await second.ExpectAsync(l => l.Contains(" ACK ", StringComparison.Ordinal));
+        await second.SendAsync("AUTHENTICATE PLAIN");
+        await second.ExpectAsync(l => l.EndsWith("AUTHENTICATE +", StringComparison.Ordinal));
+        await second.SendAsync("AUTHENTICATE " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("\0zoe\0sesame")), "CAP END");
+        Assert.Contains(" 001 zoe ", await second.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal) || l.Contains(" 433 ", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        await using var uma = await IrcLineClient.RegisterAsync(nodes.One.Port, "uma");
+        await using var vic = await IrcLineClient.RegisterAsync(nodes.Two.Port, "vic");
+        // From node one (where the first session is) and from node two (the second's): both sessions get each.
+        await uma.SendAsync("PRIVMSG zoe :from one");
+        await vic.SendAsync("PRIVMSG zoe :from two");
+        foreach (var session in new[] { first, second })
+        {
+            var got = new[]
+            {
+                await session.ExpectAsync(l => l.Contains(" PRIVMSG zoe ", StringComparison.Ordinal)),
+                await session.ExpectAsync(l => l.Contains(" PRIVMSG zoe ", StringComparison.Ordinal)),
+            };
+            Assert.Contains(got, l => l.StartsWith(":uma!", StringComparison.Ordinal) && l.EndsWith("from one", StringComparison.Ordinal));
+            Assert.Contains(got, l => l.StartsWith(":vic!", StringComparison.Ordinal) && l.EndsWith("from two", StringComparison.Ordinal));
+        }
+
+        // What one session sends, the other (on the other node) sees.
+        await first.SendAsync("PRIVMSG vic :sent on one");
+        Assert.EndsWith("sent on one", await vic.ExpectAsync(l => l.Contains(" PRIVMSG vic ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Matches(@"^:zoe!\S+ PRIVMSG vic :?sent on one$", await second.ExpectAsync(l => l.Contains(" PRIVMSG vic ", StringComparison.Ordinal)));
+
+        // The first session leaves: the second still has the nick and its messages, nothing is kept offline.
+        await first.SendAsync("QUIT");
+        await first.DisposeAsync();
+        await uma.SendAsync("PRIVMSG zoe :still here?");
+        Assert.EndsWith("still here?", await second.ExpectAsync(l => l.Contains(" PRIVMSG zoe ", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // The last session leaves: now the account is offline, and its messages are kept.
+        await second.SendAsync("QUIT");
+        await second.DisposeAsync();
+        // Until node two has let the nick go, the message may still reach the closing session: then again.
+        string answer;
+        var tries = 0;
+        do
+        {
+            Assert.True(++tries <= 50, "the nick was never free");
+            await uma.SendAsync("PRIVMSG zoe :while you were out", "PING :offline-check");
+            answer = await uma.ExpectAsync(l => l.Contains(" 301 ", StringComparison.Ordinal) || l.Contains(" 401 ", StringComparison.Ordinal) || l.Contains("offline-check", StringComparison.Ordinal));
+            if (!answer.Contains("offline-check", StringComparison.Ordinal))
+            {
+                await uma.ExpectAsync(l => l.Contains("offline-check", StringComparison.Ordinal));
+            }
+        }
+        while (answer.Contains("offline-check", StringComparison.Ordinal));
+        Assert.Contains(" 301 uma zoe ", answer, StringComparison.Ordinal);
+        Assert.Contains("offline", answer, StringComparison.Ordinal);
+        await using var back = await IrcLineClient.LoginAsync(nodes.Two.Port, "zoe", "zoe", "sesame");
+        Assert.EndsWith("while you were out", await back.ExpectAsync(l => l.Contains(" PRIVMSG zoe ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Ison_FindsUsersOnBothNodes()
     {

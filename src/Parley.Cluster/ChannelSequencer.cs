@@ -7,12 +7,12 @@ namespace Parley.Cluster;
 /// <remarks>
 /// Thread-safe. A subscription's answer (the number before this node's first event) and the
 /// first event may arrive in either order, so until the answer is in, whatever arrives first
-/// sets the count.
+/// sets the count. An event of another epoch (the grain was activated again) starts the count again.
 /// </remarks>
 public sealed class ChannelSequencer
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, long> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Epoch, long Seq)> _last = new(StringComparer.Ordinal);
     private readonly HashSet<string> _subscribing = new(StringComparer.Ordinal);
 
     /// <summary>Events that arrived out of turn (a gap) or twice, since the start.</summary>
@@ -44,12 +44,12 @@ public sealed class ChannelSequencer
     }
 
     /// <summary>The subscription's answer: the number of the last event before it.</summary>
-    public void Subscribed(string channel, long lastBefore)
+    public void Subscribed(string channel, long epoch, long lastBefore)
     {
         lock (_gate)
         {
             _subscribing.Remove(channel);
-            _last.TryAdd(channel, lastBefore);
+            _last.TryAdd(channel, (epoch, lastBefore));
         }
     }
 
@@ -63,22 +63,23 @@ public sealed class ChannelSequencer
     }
 
     /// <summary>Checks event <paramref name="seq"/> of <paramref name="channel"/> and counts it as received if in order.</summary>
-    public Verdict Receive(string channel, long seq)
+    public Verdict Receive(string channel, long epoch, long seq)
     {
         lock (_gate)
         {
-            if (!_last.TryGetValue(channel, out var last))
+            if (!_last.TryGetValue(channel, out var at))
             {
                 if (!_subscribing.Contains(channel))
                 {
                     return Verdict.Unknown;
                 }
-                _last[channel] = seq;
+                _last[channel] = (epoch, seq);
                 return Verdict.InOrder;
             }
+            var last = at.Epoch == epoch ? at.Seq : 0;
             if (seq == last + 1)
             {
-                _last[channel] = seq;
+                _last[channel] = (epoch, seq);
                 return Verdict.InOrder;
             }
             Anomalies++;
@@ -86,7 +87,7 @@ public sealed class ChannelSequencer
             {
                 return Verdict.Repeat;
             }
-            _last[channel] = seq;
+            _last[channel] = (epoch, seq);
             return Verdict.Gap;
         }
     }

@@ -326,7 +326,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         var folded = Network.CaseMapping.Fold(channel);
         Sequencer.Subscribing(folded);
         var answer = await grains.GetGrain<IChannelGrain>(folded).SubscribeAsync(_node, Observer);
-        Sequencer.Subscribed(folded, answer.Seq);
+        Sequencer.Subscribed(folded, answer.Epoch, answer.Seq);
     }
 
     /// <summary>This node stops receiving <paramref name="channel"/>'s events (its last local member left).</summary>
@@ -341,9 +341,9 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     public Task<long> PublishChannelEventAsync(string channel, string kind, IReadOnlyList<OutboundMessage> lines)
         => grains.GetGrain<IChannelGrain>(Network.CaseMapping.Fold(channel)).PublishAsync(new ChannelEvent(kind, _node, [.. lines.Select(WireMessage.From)]));
 
-    private void OnChannelEvent(string channel, long seq, ChannelEvent e)
+    private void OnChannelEvent(string channel, long epoch, long seq, ChannelEvent e)
     {
-        switch (Sequencer.Receive(channel, seq))
+        switch (Sequencer.Receive(channel, epoch, seq))
         {
             case ChannelSequencer.Verdict.InOrder:
                 ChannelEventReceived?.Invoke(channel, seq, e);
@@ -393,13 +393,13 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             return Task.CompletedTask;
         }
 
-        public Task ChannelEventAsync(string channel, long seq, ChannelEvent e)
+        public Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e)
         {
             if (e.Command is not null)
             {
-                return link.OnChannelCommandAsync(channel, seq, e);
+                return link.OnChannelCommandAsync(channel, epoch, seq, e);
             }
-            link.OnChannelEvent(channel, seq, e);
+            link.OnChannelEvent(channel, epoch, seq, e);
             return Task.CompletedTask;
         }
 

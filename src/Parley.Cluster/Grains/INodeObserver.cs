@@ -25,8 +25,11 @@ public interface INodeObserver : IGrainObserver
     /// <summary>This node's LUSERS counts of its own registered users (for another node's network-wide LUSERS).</summary>
     Task<CountsWire> CountsAsync();
 
-    /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
-    Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
+    /// <summary>
+    /// Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel
+    /// grain's activation <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch).
+    /// </summary>
+    Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
 
     /// <summary>This node's replica of <paramref name="channel"/> (folded), for a node subscribing (see <see cref="SnapshotReply"/>).</summary>
     Task<SnapshotReply> SnapshotAsync(string channel);

@@ -143,6 +143,15 @@ public sealed partial class IrcNetwork
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
     }
 
+    /// <summary>Whether the local command <paramref name="id"/>, still pending, has been applied here (the link must not send it again).</summary>
+    public bool IsCommandApplied(long id)
+    {
+        lock (_gate)
+        {
+            return _pending.TryGetValue(id, out var pending) && pending.Applied;
+        }
+    }
+
     /// <summary>Whether this node holds a replica of <paramref name="name"/>.</summary>
     public bool IsReplicaHeld(string name)
     {
@@ -223,7 +232,7 @@ public sealed partial class IrcNetwork
             }
             if (mine)
             {
-                if (!_pending.TryGetValue(command.Id, out pending))
+                if (!_pending.TryGetValue(command.Id, out pending) || pending.Applied)
                 {
                     return;
                 }

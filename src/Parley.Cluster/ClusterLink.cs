@@ -134,6 +134,75 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
+    public async ValueTask RenameSessionsElsewhereAsync(string oldNick, string newNick, string account, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // This node's release of the old nick first: the holders left are the other nodes'.
+            await ReleasesSentAsync();
+            var holders = await NickGrain(oldNick).GetHoldersAsync();
+            foreach (var holder in holders)
+            {
+                if (holder.Node == _node)
+                {
+                    continue;
+                }
+                try
+                {
+                    if (!await holder.Observer.RenameSessionAsync(oldNick, newNick, account))
+                    {
+                        LogRenameRefused(logger, holder.Node, oldNick, newNick);
+                    }
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    LogRenameFailed(logger, ex, oldNick, newNick);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            LogRenameFailed(logger, ex, oldNick, newNick);
+        }
+    }
+
+    /// <summary>The account's user on another node changed nick: the local user of the account follows (<see cref="INodeObserver.RenameSessionAsync"/>).</summary>
+    private async Task<bool> RenameSessionHereAsync(string oldNick, string newNick, string account)
+    {
+        if (Network.FindAccountUser(oldNick, account) is not { } userId)
+        {
+            return false;
+        }
+        if (!await AttachNickAsync(newNick, userId, account))
+        {
+            return false;
+        }
+        if (Network.RenameFromElsewhere(userId, oldNick, newNick) != IrcNetwork.NickResult.Ok)
+        {
+            ReleaseNick(newNick, userId);
+            return false;
+        }
+        Network.SetSessionsElsewhere(newNick, userId, true);
+        // The old nick released before the renaming node answers its client: free once it has.
+        await ReleasesSentAsync();
+        return true;
+    }
+
+    /// <summary>Completes once the releases (and late claims) queued so far have been sent.</summary>
+    private Task ReleasesSentAsync()
+    {
+        lock (_gate)
+        {
+            return _releases;
+        }
+    }
+
+    [LoggerMessage(EventId = 9013, Level = LogLevel.Warning, Message = "node {Node} did not rename its user {OldNick} to {NewNick} (multiclient across nodes)")]
+    private static partial void LogRenameRefused(ILogger logger, string node, string oldNick, string newNick);
+
+    [LoggerMessage(EventId = 9014, Level = LogLevel.Warning, Message = "renaming {OldNick} to {NewNick} on the account's other nodes failed")]
+    private static partial void LogRenameFailed(ILogger logger, Exception ex, string oldNick, string newNick);
+
     /// <summary>
     /// How long a claim may wait for its nick grain: one whose node just died waits until the
     /// death is declared and its directory lease ends (about 3 s, much more on a loaded
@@ -404,6 +473,8 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
 
         public Task<SnapshotReply> SnapshotAsync(string channel) => link.SnapshotAsync(channel);
+
+        public Task<bool> RenameSessionAsync(string oldNick, string newNick, string account) => link.RenameSessionHereAsync(oldNick, newNick, account);
 
         public Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick)
         {

@@ -22,6 +22,13 @@ public interface INodeObserver : IGrainObserver
     /// <summary>Lines for the connections of the local user holding <paramref name="nick"/>, unstored: its account's user on another node received or sent them (multiclient across nodes).</summary>
     Task DeliverToSessionsAsync(string nick, WireMessage[] lines);
 
+    /// <summary>
+    /// Multiclient across nodes: the local user of <paramref name="account"/> holding
+    /// <paramref name="oldNick"/> takes <paramref name="newNick"/>, to which its account's user on
+    /// another node changed (it attaches to the new nick's grain first). Whether it did.
+    /// </summary>
+    Task<bool> RenameSessionAsync(string oldNick, string newNick, string account);
+
     /// <summary>This node's LUSERS counts of its own registered users (for another node's network-wide LUSERS).</summary>
     Task<CountsWire> CountsAsync();
 

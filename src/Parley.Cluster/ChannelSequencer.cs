@@ -18,6 +18,9 @@ public sealed class ChannelSequencer
     /// <summary>Events that arrived out of turn (a gap) or twice, since the start.</summary>
     public long Anomalies { get; private set; }
 
+    /// <summary>Times a channel's grain was seen activated again (a new epoch: its numbers start again).</summary>
+    public long Restarts { get; private set; }
+
     public enum Verdict
     {
         /// <summary>The next event: deliver it.</summary>
@@ -75,6 +78,10 @@ public sealed class ChannelSequencer
                 }
                 _last[channel] = (epoch, seq);
                 return Verdict.InOrder;
+            }
+            if (at.Epoch != epoch)
+            {
+                Restarts++;
             }
             var last = at.Epoch == epoch ? at.Seq : 0;
             if (seq == last + 1)

@@ -102,6 +102,11 @@ public sealed partial class ClusterLink
                 {
                     if (await ChannelGrain(folded).PublishAsync(e) >= 0)
                     {
+                        // If a subscription of the channel (a resume after a death) was on its way
+                        // when the grain handed this node the command, the command waits with it
+                        // and is applied once it is installed: the handler's pending command (its
+                        // client's user and answer) must still be there then.
+                        await ReplicaOf(folded).Installed.Task;
                         return;
                     }
                     // The grain does not know this node: it dropped it, or came back without it.

@@ -132,7 +132,7 @@ public sealed partial class ClusterLink
     /// <summary>How many times one command is sent again because its grain's node died (one death each).</summary>
     private const int MaxGrainLosses = 2;
 
-    [LoggerMessage(EventId = 9011, Level = LogLevel.Information, Message = "a {Op} to {Channel} is sent again: its grain's node died")]
+    [LoggerMessage(EventId = 9021, Level = LogLevel.Information, Message = "a {Op} to {Channel} is sent again: its grain's node died")]
     private static partial void LogCommandRetried(ILogger logger, string op, string channel);
 
     [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "a {Op} to {Channel} failed in the cluster")]
@@ -423,7 +423,7 @@ public sealed partial class ClusterLink
         return removed;
     }
 
-    [LoggerMessage(EventId = 9012, Level = LogLevel.Information, Message = "channel {Channel}: its grain was activated again; numbers start again (first: {Seq})")]
+    [LoggerMessage(EventId = 9022, Level = LogLevel.Information, Message = "channel {Channel}: its grain was activated again; numbers start again (first: {Seq})")]
     private static partial void LogNewEpoch(ILogger logger, string channel, long seq);
 
     [LoggerMessage(EventId = 9006, Level = LogLevel.Warning, Message = "a {Op} to {Channel} was not sequenced: its grain did not take it after three subscriptions")]

@@ -197,10 +197,10 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         }
     }
 
-    [LoggerMessage(EventId = 9013, Level = LogLevel.Warning, Message = "node {Node} did not rename its user {OldNick} to {NewNick} (multiclient across nodes)")]
+    [LoggerMessage(EventId = 9023, Level = LogLevel.Warning, Message = "node {Node} did not rename its user {OldNick} to {NewNick} (multiclient across nodes)")]
     private static partial void LogRenameRefused(ILogger logger, string node, string oldNick, string newNick);
 
-    [LoggerMessage(EventId = 9014, Level = LogLevel.Warning, Message = "renaming {OldNick} to {NewNick} on the account's other nodes failed")]
+    [LoggerMessage(EventId = 9024, Level = LogLevel.Warning, Message = "renaming {OldNick} to {NewNick} on the account's other nodes failed")]
     private static partial void LogRenameFailed(ILogger logger, Exception ex, string oldNick, string newNick);
 
     /// <summary>

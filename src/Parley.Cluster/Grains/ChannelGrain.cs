@@ -263,9 +263,9 @@ public sealed partial class ChannelGrain(
     [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "node {Node} did not take event {Seq} of {Channel} in time: dropped from the channel's fan-out")]
     private static partial void LogNodeDropped(ILogger logger, string node, string channel, long seq);
 
-    [LoggerMessage(EventId = 9102, Level = LogLevel.Information, Message = "channel grain {Channel} came back with {Nodes} of its {Stored} subscribed nodes")]
+    [LoggerMessage(EventId = 9104, Level = LogLevel.Information, Message = "channel grain {Channel} came back with {Nodes} of its {Stored} subscribed nodes")]
     private static partial void LogRestored(ILogger logger, string channel, int nodes, int stored);
 
-    [LoggerMessage(EventId = 9103, Level = LogLevel.Warning, Message = "saving the nodes of channel {Channel} failed")]
+    [LoggerMessage(EventId = 9105, Level = LogLevel.Warning, Message = "saving the nodes of channel {Channel} failed")]
     private static partial void LogSaveFailed(ILogger logger, Exception ex, string channel);
 }

@@ -146,7 +146,11 @@ def main():
     print(f"node 2 (bee's NAMES):  {view2}")
     print(f"node 1 (j0's NAMES):   {view1}")
     bee.send(f"PRIVMSG {channel} :hello from bee\r\n")
-    got = [c.nick for c in clients if c.wait_for(r"PRIVMSG #stall :hello from bee", 10)]
+    # bee's PONG comes after its line was handled; then 3 s for it to reach node 1's members.
+    bee.send("PING :sent\r\n")
+    bee.wait_for(r"PONG .*sent", 20)
+    deadline = time.monotonic() + 3
+    got = [c.nick for c in clients if c.wait_for(r"PRIVMSG #stall :hello from bee", max(0.1, deadline - time.monotonic()))]
     print(f"bee's line reached: {got}")
     silent = [c.nick for c in clients if c.nick not in answers]
     members2 = set(view2 or [])

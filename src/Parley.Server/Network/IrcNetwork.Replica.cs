@@ -186,9 +186,23 @@ public sealed partial class IrcNetwork
     /// </summary>
     public async ValueTask<ChannelModeResult> ChangeChannelModesAsync(IrcUser user, string name, ModeRequest request, IReadOnlyList<string> args, int maxListEntries, ReplyBuffer replies)
     {
-        if (Link is null || (request.Changes.All(c => c.Op == ModeOp.List) && IsReplicaHeld(name)))
+        var query = request.Changes.All(c => c.Op == ModeOp.List);
+        if (Link is null || (query && IsReplicaHeld(name)))
         {
             return ChangeChannelModes(user, name, request, maxListEntries, replies);
+        }
+        if (query)
+        {
+            // A query of a channel this node holds no replica of: asked of the grain, answered from a detached copy (changes nothing).
+            var snapshot = await Link.QueryChannelAsync(name);
+            if (snapshot is null)
+            {
+                return new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
+            }
+            lock (_gate)
+            {
+                return ChangeChannelModesLocked(user, DetachedChannel(snapshot), request, maxListEntries, replies);
+            }
         }
         return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);

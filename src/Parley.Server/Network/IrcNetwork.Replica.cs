@@ -127,8 +127,9 @@ public sealed partial class IrcNetwork
     /// <summary>METADATA SET of a channel through its grain in a cluster, so every node's replica has it (see <see cref="SetMetadata"/>).</summary>
     public async ValueTask<(MetadataError Error, string Target)> SetMetadataAsync(IrcUser actor, IClientSink connection, string target, string key, string? value, ReplyBuffer replies)
     {
-        if (Link is null || !ChannelNames.IsChannel(target))
+        if (Link is null || !ChannelNames.IsChannel(target) || !actor.IsRegistered)
         {
+            // Before registration no channel is the connection's to change: answered here.
             return SetMetadata(actor, connection, target, key, value);
         }
         return await SubmitAsync(actor, replies, ChannelOp.Metadata, target, value is null ? [key] : [key, value], null) is ValueTuple<MetadataError, string> r
@@ -138,7 +139,7 @@ public sealed partial class IrcNetwork
     /// <summary>METADATA CLEAR of a channel through its grain in a cluster (see <see cref="ClearMetadata"/>).</summary>
     public async ValueTask<(MetadataError Error, string Target, IReadOnlyList<string> Cleared)> ClearMetadataAsync(IrcUser actor, IClientSink connection, string target, ReplyBuffer replies)
     {
-        if (Link is null || !ChannelNames.IsChannel(target))
+        if (Link is null || !ChannelNames.IsChannel(target) || !actor.IsRegistered)
         {
             return ClearMetadata(actor, connection, target);
         }

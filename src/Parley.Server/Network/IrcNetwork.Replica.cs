@@ -445,6 +445,21 @@ public sealed partial class IrcNetwork
                         SetAwayLocked(actor, args.Count > 0 ? args[0] : null);
                     }
                     break;
+                case ChannelOp.Setname:
+                    lock (_gate)
+                    {
+                        // One command per channel of the user: local users sharing any of them see it once.
+                        if (actor.LastUserEvent != command.Id)
+                        {
+                            actor.LastUserEvent = command.Id;
+                            actor.Realname = args[0];
+                            foreach (var other in CommonUsers(actor))
+                            {
+                                other.Sink.Deliver(command.Message!, Capability.Setname);
+                            }
+                        }
+                    }
+                    break;
                 case ChannelOp.Metadata:
                     {
                         // The acting connection is told by its reply; on other nodes nobody is left out.

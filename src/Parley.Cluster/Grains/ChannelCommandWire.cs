@@ -89,9 +89,17 @@ public sealed record ChannelSnapshotWire(
 }
 
 /// <summary>
-/// What a node subscribing to a channel grain learns: the number of the last event before its
-/// first, and, when another node was subscribed, that node's replica (<paramref name="Snapshot"/>
+/// What a node subscribing to a channel grain learns: the grain's epoch (a new one each time the
+/// grain is activated: its numbers start again at 1) and the number of the last event before the
+/// node's first; when another node was subscribed, that node's replica (<paramref name="Snapshot"/>
 /// null: the channel has no members); <paramref name="FromPeer"/> false: no other node holds one.
+/// <paramref name="Kept"/>: the node was subscribed already and stays so, its replica standing as
+/// it is (a resume: the node has received every event of the grain since, so it changes nothing).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SubscribeResult([property: Id(0)] long Seq, [property: Id(1)] ChannelSnapshotWire? Snapshot, [property: Id(2)] bool FromPeer);
+public sealed record SubscribeResult(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] ChannelSnapshotWire? Snapshot,
+    [property: Id(2)] bool FromPeer,
+    [property: Id(3)] long Epoch = 0,
+    [property: Id(4)] bool Kept = false);

@@ -209,6 +209,15 @@ public sealed partial class IrcNetwork
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
     }
 
+    /// <summary>Whether the local command <paramref name="id"/>, still pending, has been applied here (the link must not send it again).</summary>
+    public bool IsCommandApplied(long id)
+    {
+        lock (_gate)
+        {
+            return _pending.TryGetValue(id, out var pending) && pending.Applied;
+        }
+    }
+
     /// <summary>
     /// INVITE, through the channel's grain in a cluster (see <see cref="Invite"/>): the target is
     /// found first, on this node or through the link on another (its node need hold no replica
@@ -395,7 +404,7 @@ public sealed partial class IrcNetwork
             }
             if (mine)
             {
-                if (!_pending.TryGetValue(command.Id, out pending))
+                if (!_pending.TryGetValue(command.Id, out pending) || pending.Applied)
                 {
                     return;
                 }

@@ -653,6 +653,11 @@ public sealed partial class IrcNetwork
                 }
                 RemoveStubEverywhereLocked(stub);
             }
+            foreach (var channel in _channels.Values)
+            {
+                // Its users invited here and not yet joined: gone with it.
+                channel.Invited.RemoveWhere(u => u.RemoteNode == node);
+            }
             return gone.Count;
         }
     }

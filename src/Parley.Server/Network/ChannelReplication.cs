@@ -43,6 +43,9 @@ public enum ChannelOp
     /// </summary>
     Multiline,
 
+    /// <summary>The actor's realname changed (SETNAME, already applied on its node); Message is the SETNAME line, Args: [realname].</summary>
+    Setname,
+
     /// <summary>METADATA of the channel (key and value checked by the origin); Args: [key, value] (set), [key] (remove) or [] (CLEAR).</summary>
     Metadata,
 }
@@ -77,8 +80,8 @@ public sealed record ChannelCommand(
     string MsgId,
     MemberInfo? Target = null)
 {
-    /// <summary>Commands the origin applied already, before sending (user-level events: QUIT, NICK, AWAY).</summary>
-    public bool AppliedAtOrigin => Op is ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away;
+    /// <summary>Commands the origin applied already, before sending (user-level events: QUIT, NICK, AWAY, SETNAME).</summary>
+    public bool AppliedAtOrigin => Op is ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away or ChannelOp.Setname;
 }
 
 /// <summary>One member in a <see cref="ChannelSnapshot"/>.</summary>

@@ -36,28 +36,34 @@ public sealed partial class IrcNetwork
             {
                 return new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
             }
-            var outcome = ChannelModes.Apply(channel, user, request, CaseMapping, maxListEntries, Now, LookupNickLocked);
-            if (outcome.Applied.Count > 0)
-            {
-                var message = new OutboundMessage(user.Prefix, "MODE", [channel.Name, .. ChannelModes.Format(outcome.Applied)])
-                {
-                    Time = NowTag(),
-                    MsgId = NewMsgId(),
-                    Account = user.Account,
-                    Bot = user.IsBot,
-                };
-                StoreChannelLocked(channel, message);
-                DeliverToChannelLocked(channel, message, user, replies);
-            }
-            List<(char, IReadOnlyList<ListEntry>)>? lists = null;
-            foreach (var mode in outcome.ListsRequested)
-            {
-                (lists ??= []).Add((mode, [.. ChannelModes.ListFor(channel, mode)]));
-            }
-            var showParams = channel.Members.ContainsKey(user) || user.IsOperator;
-            var modeIs = outcome.ShowModes ? ChannelModes.Describe(channel, showParams) : null;
-            return new ChannelModeResult(ChannelOpError.None, channel.Name, outcome, lists, modeIs, channel.CreatedAt);
+            return ChangeChannelModesLocked(user, channel, request, maxListEntries, replies);
         }
+    }
+
+    /// <summary>MODE on a found channel (see <see cref="ChangeChannelModes"/>). Under the lock.</summary>
+    private ChannelModeResult ChangeChannelModesLocked(IrcUser user, Channel channel, ModeRequest request, int maxListEntries, ReplyBuffer replies)
+    {
+        var outcome = ChannelModes.Apply(channel, user, request, CaseMapping, maxListEntries, Now, LookupNickLocked);
+        if (outcome.Applied.Count > 0)
+        {
+            var message = new OutboundMessage(user.Prefix, "MODE", [channel.Name, .. ChannelModes.Format(outcome.Applied)])
+            {
+                Time = NowTag(),
+                MsgId = NewMsgId(),
+                Account = user.Account,
+                Bot = user.IsBot,
+            };
+            StoreChannelLocked(channel, message);
+            DeliverToChannelLocked(channel, message, user, replies);
+        }
+        List<(char, IReadOnlyList<ListEntry>)>? lists = null;
+        foreach (var mode in outcome.ListsRequested)
+        {
+            (lists ??= []).Add((mode, [.. ChannelModes.ListFor(channel, mode)]));
+        }
+        var showParams = channel.Members.ContainsKey(user) || user.IsOperator;
+        var modeIs = outcome.ShowModes ? ChannelModes.Describe(channel, showParams) : null;
+        return new ChannelModeResult(ChannelOpError.None, channel.Name, outcome, lists, modeIs, channel.CreatedAt);
     }
 
     /// <summary>TOPIC query: members only (as Ergo). The view carries no member list.</summary>

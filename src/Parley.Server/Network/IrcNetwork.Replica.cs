@@ -127,8 +127,9 @@ public sealed partial class IrcNetwork
     /// <summary>METADATA SET of a channel through its grain in a cluster, so every node's replica has it (see <see cref="SetMetadata"/>).</summary>
     public async ValueTask<(MetadataError Error, string Target)> SetMetadataAsync(IrcUser actor, IClientSink connection, string target, string key, string? value, ReplyBuffer replies)
     {
-        if (Link is null || !ChannelNames.IsChannel(target))
+        if (Link is null || !ChannelNames.IsChannel(target) || !actor.IsRegistered)
         {
+            // Before registration no channel is the connection's to change: answered here.
             return SetMetadata(actor, connection, target, key, value);
         }
         return await SubmitAsync(actor, replies, ChannelOp.Metadata, target, value is null ? [key] : [key, value], null) is ValueTuple<MetadataError, string> r
@@ -138,7 +139,7 @@ public sealed partial class IrcNetwork
     /// <summary>METADATA CLEAR of a channel through its grain in a cluster (see <see cref="ClearMetadata"/>).</summary>
     public async ValueTask<(MetadataError Error, string Target, IReadOnlyList<string> Cleared)> ClearMetadataAsync(IrcUser actor, IClientSink connection, string target, ReplyBuffer replies)
     {
-        if (Link is null || !ChannelNames.IsChannel(target))
+        if (Link is null || !ChannelNames.IsChannel(target) || !actor.IsRegistered)
         {
             return ClearMetadata(actor, connection, target);
         }
@@ -186,9 +187,23 @@ public sealed partial class IrcNetwork
     /// </summary>
     public async ValueTask<ChannelModeResult> ChangeChannelModesAsync(IrcUser user, string name, ModeRequest request, IReadOnlyList<string> args, int maxListEntries, ReplyBuffer replies)
     {
-        if (Link is null || (request.Changes.All(c => c.Op == ModeOp.List) && IsReplicaHeld(name)))
+        var query = request.Changes.All(c => c.Op == ModeOp.List);
+        if (Link is null || (query && IsReplicaHeld(name)))
         {
             return ChangeChannelModes(user, name, request, maxListEntries, replies);
+        }
+        if (query)
+        {
+            // A query of a channel this node holds no replica of: asked of the grain, answered from a detached copy (changes nothing).
+            var snapshot = await Link.QueryChannelAsync(name);
+            if (snapshot is null)
+            {
+                return new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
+            }
+            lock (_gate)
+            {
+                return ChangeChannelModesLocked(user, DetachedChannel(snapshot), request, maxListEntries, replies);
+            }
         }
         return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
@@ -439,6 +454,21 @@ public sealed partial class IrcNetwork
                         SetAwayLocked(actor, args.Count > 0 ? args[0] : null);
                     }
                     break;
+                case ChannelOp.Setname:
+                    lock (_gate)
+                    {
+                        // One command per channel of the user: local users sharing any of them see it once.
+                        if (actor.LastUserEvent != command.Id)
+                        {
+                            actor.LastUserEvent = command.Id;
+                            actor.Realname = args[0];
+                            foreach (var other in CommonUsers(actor))
+                            {
+                                other.Sink.Deliver(command.Message!, Capability.Setname);
+                            }
+                        }
+                    }
+                    break;
                 case ChannelOp.Metadata:
                     {
                         // The acting connection is told by its reply; on other nodes nobody is left out.
@@ -622,6 +652,11 @@ public sealed partial class IrcNetwork
                     other.Sink.Deliver(quit);
                 }
                 RemoveStubEverywhereLocked(stub);
+            }
+            foreach (var channel in _channels.Values)
+            {
+                // Its users invited here and not yet joined: gone with it.
+                channel.Invited.RemoveWhere(u => u.RemoteNode == node);
             }
             return gone.Count;
         }

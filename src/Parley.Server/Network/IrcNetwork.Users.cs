@@ -239,6 +239,7 @@ public sealed partial class IrcNetwork
             {
                 other.Sink.Deliver(message, Capability.Setname);
             }
+            ReplicateUserEventLocked(user, ChannelOp.Setname, [realname], message);
         }
     }
 

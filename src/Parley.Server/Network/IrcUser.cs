@@ -135,6 +135,12 @@ public sealed class IrcUser
     /// </summary>
     internal HashSet<string>? InvitedElsewhere { get; set; }
 
+    /// <summary>
+    /// A stub (clustered mode): the id of the last user-level event of its node applied to it
+    /// (SETNAME), which comes once per shared channel: only the first is shown.
+    /// </summary>
+    internal long LastUserEvent { get; set; }
+
     /// <summary>Folded nicks this user MONITORs (under Network's lock); made at first use.</summary>
     internal HashSet<string> Monitoring => _monitoring ??= [];
 

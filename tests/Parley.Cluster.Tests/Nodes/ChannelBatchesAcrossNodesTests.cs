@@ -95,5 +95,29 @@ public sealed class ChannelBatchesAcrossNodesTests(TwoNodeFixture nodes) : IClas
         Assert.Matches(@" 761 \* #md url \* :?https://two\.example$", await bo.ExpectAsync(l => l.Contains(" 761 ", StringComparison.Ordinal) && l.Contains("two.example", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task ASetnameOfAMember_ReachesMembersOnTheOtherNode_OnceForTwoSharedChannels()
+    {
+        await using var ida = await RegisterAsync(nodes.One.Port, "ida", "setname");
+        await using var jon = await RegisterAsync(nodes.Two.Port, "jon", "setname");
+        foreach (var channel in new[] { "#sn1", "#sn2" })
+        {
+            await JoinAsync(ida, channel);
+            await JoinAsync(jon, channel);
+            await ida.ExpectAsync(l => l.Contains(":jon!", StringComparison.Ordinal) && l.Contains($" JOIN {channel}", StringComparison.Ordinal));
+        }
+
+        await ida.SendAsync("SETNAME :Ida Newname");
+        Assert.Matches(@"^:ida!\S+ SETNAME :?Ida Newname$", Untagged(await jon.ExpectAsync(Has(" SETNAME "))));
+        // Once, though it came through both channels; WHO on the other node shows the new realname.
+        await jon.SendAsync("WHO #sn2");
+        string line;
+        while (!(line = await jon.ReadAsync()).Contains(" 352 ", StringComparison.Ordinal) || !line.Contains(" ida ", StringComparison.Ordinal))
+        {
+            Assert.DoesNotContain(" SETNAME ", line, StringComparison.Ordinal);
+        }
+        Assert.EndsWith(":0 Ida Newname", line, StringComparison.Ordinal);
+    }
+
     private static string Untagged(string line) => line.StartsWith('@') ? line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..] : line;
 }

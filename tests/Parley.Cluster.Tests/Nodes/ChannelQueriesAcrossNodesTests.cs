@@ -107,6 +107,10 @@ public sealed class ChannelQueriesAcrossNodesTests(TwoNodeFixture nodes) : IClas
 
         // MODE query: the channel's modes.
         Assert.Contains(await AskAsync(dan, "MODE #a1", "324"), l => Regex.IsMatch(l, @" 324 dan #a1 :?\+nt$"));
+        await ann.SendAsync("MODE #a1 +b bad!*@*");
+        await ann.ExpectAsync(Has(" MODE #a1 +b"));
+        var bans = await AskAsync(dan, "MODE #a1 +b", "368");
+        Assert.Contains(bans, l => Regex.IsMatch(l, @" 367 dan #a1 bad!\*@\* "));
 
         // Secret: hidden from LIST and NAMES of a non-member on another node.
         await ann.SendAsync("MODE #a2 +s");

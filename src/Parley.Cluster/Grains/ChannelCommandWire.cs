@@ -70,19 +70,22 @@ public sealed record ChannelSnapshotWire(
     [property: Id(10)] ListEntryWire[] InviteExceptions,
     [property: Id(11)] MemberWire[] Members,
     [property: Id(12)] int[] Statuses,
-    [property: Id(13)] MemberWire[]? Invited = null)
+    [property: Id(13)] MemberWire[]? Invited = null,
+    [property: Id(14)] Dictionary<string, string>? Metadata = null)
 {
     public static ChannelSnapshotWire From(ChannelSnapshot s)
         => new(s.Name, s.CreatedAt, s.Topic, s.TopicSetBy, s.TopicSetAt, (int)s.Flags, s.Key, s.Limit,
             [.. s.Bans.Select(ListEntryWire.From)], [.. s.Excepts.Select(ListEntryWire.From)], [.. s.InviteExceptions.Select(ListEntryWire.From)],
             [.. s.Members.Select(m => MemberWire.From(m.Member))], [.. s.Members.Select(m => (int)m.Status)],
-            s.Invited is null ? null : [.. s.Invited.Select(MemberWire.From)]);
+            s.Invited is null ? null : [.. s.Invited.Select(MemberWire.From)],
+            s.Metadata is null ? null : new Dictionary<string, string>(s.Metadata, StringComparer.Ordinal));
 
     public ChannelSnapshot ToSnapshot()
         => new(Name, CreatedAt, Topic, TopicSetBy, TopicSetAt, (ChannelModeFlags)Flags, Key, Limit,
             [.. Bans.Select(b => b.ToEntry())], [.. Excepts.Select(b => b.ToEntry())], [.. InviteExceptions.Select(b => b.ToEntry())],
             [.. Members.Zip(Statuses, (m, st) => new SnapshotMember(m.ToInfo(), (MemberStatus)st))],
-            Invited is null ? null : [.. Invited.Select(i => i.ToInfo())]);
+            Invited is null ? null : [.. Invited.Select(i => i.ToInfo())],
+            Metadata);
 }
 
 /// <summary>

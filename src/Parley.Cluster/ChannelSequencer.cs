@@ -36,6 +36,15 @@ public sealed class ChannelSequencer
         Unknown,
     }
 
+    /// <summary>Whether <paramref name="channel"/> is subscribed (or being subscribed).</summary>
+    public bool IsSubscribed(string channel)
+    {
+        lock (_gate)
+        {
+            return _last.ContainsKey(channel) || _subscribing.Contains(channel);
+        }
+    }
+
     /// <summary>A subscription is being made: events may arrive before its answer.</summary>
     public void Subscribing(string channel)
     {

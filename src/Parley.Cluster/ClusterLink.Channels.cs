@@ -144,13 +144,13 @@ public sealed partial class ClusterLink
     /// subscribed (the grain may have been lost and come back empty), keeping this node's replica
     /// if the grain still knows the node.
     /// </summary>
-    private async Task EnsureSubscribedAsync(string folded, string name, bool resume)
+    private async Task EnsureSubscribedAsync(string folded, string name, bool resume, bool again = false)
     {
         var replica = ReplicaOf(folded);
         await replica.Gate.WaitAsync();
         try
         {
-            if (!resume && replica.State == ReplicaState.Subscribed && Network.IsReplicaHeld(folded))
+            if (!resume && !again && replica.State == ReplicaState.Subscribed && Network.IsReplicaHeld(folded))
             {
                 return;
             }
@@ -214,6 +214,45 @@ public sealed partial class ClusterLink
         }
         _ = name;
     }
+
+    /// <summary>
+    /// The channel's grain dropped this node from its fan-out (an event not taken in time): it
+    /// subscribes again, not as a resume, so the grain hands it a peer's replica, which replaces
+    /// its own (whatever it missed meanwhile is in it; the lines themselves are not replayed).
+    /// </summary>
+    private void OnDropped(string folded)
+    {
+        LogDropped(logger, folded);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (FindReplica(folded) is not null && Network.IsReplicaHeld(folded))
+                {
+                    await EnsureSubscribedAsync(folded, folded, resume: false, again: true);
+                }
+                else if (Sequencer.IsSubscribed(folded))
+                {
+                    await SubscribeChannelAsync(folded);
+                }
+                else
+                {
+                    return;
+                }
+                ChannelResubscribed?.Invoke(folded);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                LogResubscribeFailed(logger, ex, folded);
+            }
+        });
+    }
+
+    /// <summary>For tests: a channel was subscribed again after its grain dropped this node.</summary>
+    public Action<string>? ChannelResubscribed { get; set; }
+
+    [LoggerMessage(EventId = 9025, Level = LogLevel.Warning, Message = "channel {Channel}: its grain dropped this node from the fan-out; subscribing again")]
+    private static partial void LogDropped(ILogger logger, string channel);
 
     /// <summary>A snapshot taken by a node that has not yet seen a death this node saw: the dead node's users are gone.</summary>
     private ChannelSnapshot WithoutDeadNodes(ChannelSnapshot s)

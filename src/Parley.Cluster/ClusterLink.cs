@@ -561,6 +561,12 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
         public Task<SnapshotReply> SnapshotAsync(string channel) => link.SnapshotAsync(channel);
 
+        public Task DroppedAsync(string channel)
+        {
+            link.OnDropped(channel);
+            return Task.CompletedTask;
+        }
+
         public Task<bool> RenameSessionAsync(string oldNick, string newNick, string account) => link.RenameSessionHereAsync(oldNick, newNick, account);
 
         public Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick)

@@ -116,6 +116,7 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(other);
                 _restored.Remove(other);
                 LogNodeDropped(logger, other, channel, _seq);
+                _ = TellDroppedAsync(o, channel);
             }
         }
         _restored.Remove(node);
@@ -174,9 +175,27 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(targets[i].Key);
                 _restored.Remove(targets[i].Key);
                 LogNodeDropped(logger, targets[i].Key, channel, seq);
+                _ = TellDroppedAsync(targets[i].Value, channel);
             }
         }
         return seq;
+    }
+
+    /// <summary>
+    /// Tells a node dropped from the fan-out (it did not take an event in time) that it was, so
+    /// it subscribes again and takes a peer's snapshot instead of waiting, unknowing, for events
+    /// that no longer come (gap repair). Not awaited by the fan-out; a node that does not
+    /// answer this either is dead or learns it at its next command (refused: -1).
+    /// </summary>
+    private static async Task TellDroppedAsync(INodeObserver node, string channel)
+    {
+        try
+        {
+            await node.DroppedAsync(channel).WaitAsync(NodeTimeout);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>

@@ -47,6 +47,12 @@ public interface INodeObserver : IGrainObserver
     /// </summary>
     Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
 
+    /// <summary>
+    /// The grain of <paramref name="channel"/> (folded) dropped this node from its fan-out (it did
+    /// not take an event in time): events may be missing here, and no more come until it subscribes again.
+    /// </summary>
+    Task DroppedAsync(string channel);
+
     /// <summary>This node's replica of <paramref name="channel"/> (folded), for a node subscribing (see <see cref="SnapshotReply"/>).</summary>
     Task<SnapshotReply> SnapshotAsync(string channel);
 }

@@ -141,4 +141,47 @@ public sealed class ChannelGrainTests(PostgresFixture postgres) : IAsyncLifetime
         }
         Assert.Equal(2, (await _silos[1].Grains.GetGrain<IChannelGrain>("#kept").GetNodesAsync()).Length);
     }
+
+    /// <summary>
+    /// Gap repair: a node that does not take an event within the grain's per-node timeout is
+    /// dropped from the fan-out, told so, and subscribes again, so the events after reach it.
+    /// </summary>
+    [Fact]
+    public async Task ANodeDroppedForASlowEvent_IsToldAndSubscribesAgain_AndGetsTheNextEvents()
+    {
+        var got = _silos.Select(_ => new ConcurrentQueue<long>()).ToArray();
+        using var slow = new ManualResetEventSlim(false);
+        for (var i = 0; i < _silos.Length; i++)
+        {
+            var queue = got[i];
+            var blocks = i == 2;
+            _silos[i].Link.ChannelEventReceived = (_, seq, _) =>
+            {
+                queue.Enqueue(seq);
+                if (blocks && seq == 2)
+                {
+                    // Silo 2 takes event 2 longer than the grain waits for one node.
+                    slow.Wait(TimeSpan.FromSeconds(60));
+                }
+            };
+        }
+        var resubscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _silos[2].Link.ChannelResubscribed = _ => resubscribed.TrySetResult();
+        foreach (var silo in _silos)
+        {
+            await silo.Link.SubscribeChannelAsync("#slow");
+        }
+
+        await _silos[0].Link.PublishChannelEventAsync("#slow", "PRIVMSG", [Line("a", 1)]);
+        // Returns once the grain has given up on silo 2 (ChannelGrain.NodeTimeout).
+        await _silos[0].Link.PublishChannelEventAsync("#slow", "PRIVMSG", [Line("a", 2)]).WaitAsync(TimeSpan.FromSeconds(60));
+        slow.Set();
+        await resubscribed.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await _silos[0].Link.PublishChannelEventAsync("#slow", "PRIVMSG", [Line("a", 3)]);
+        await _silos[0].Link.PublishChannelEventAsync("#slow", "PRIVMSG", [Line("a", 4)]);
+
+        Assert.Equal([1L, 2, 3, 4], got[0]);
+        Assert.Equal([1L, 2, 3, 4], got[2]);
+        Assert.Equal(3, (await _silos[0].Grains.GetGrain<IChannelGrain>("#slow").GetNodesAsync()).Length);
+    }
 }

@@ -80,7 +80,76 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             }
         }));
         var answered = counts.Where(c => c is not null).Select(c => c!).ToList();
-        return new RemoteCounts(active.Count, answered.Sum(c => c.Visible), answered.Sum(c => c.Invisible), answered.Sum(c => c.Operators));
+        return new RemoteCounts(active.Count, answered.Sum(c => c.Visible), answered.Sum(c => c.Invisible), answered.Sum(c => c.Operators), answered.Sum(c => c.Channels));
+    }
+
+    /// <summary>The other nodes that are up, from the node directory (LUSERS, LIST).</summary>
+    private async Task<NodeEntry[]> OtherActiveNodesAsync()
+    {
+        var active = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
+            .Select(m => m.SiloAddress.ToParsableString())
+            .ToHashSet(StringComparer.Ordinal);
+        var nodes = await grains.GetGrain<INodeDirectoryGrain>(0).GetAsync();
+        return [.. nodes.Where(n => active.Contains(n.Node))];
+    }
+
+    public async ValueTask<IReadOnlyList<ChannelSummary>> ChannelsElsewhereAsync(CancellationToken cancellationToken = default)
+    {
+        var nodes = await OtherActiveNodesAsync();
+        var lists = await Task.WhenAll(nodes.Select(async n =>
+        {
+            try
+            {
+                return await n.Observer.ChannelsAsync().WaitAsync(CountsTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                return [];
+            }
+        }));
+        return [.. lists.SelectMany(l => l).Select(c => c.ToSummary())];
+    }
+
+    public async ValueTask<ChannelSnapshot?> QueryChannelAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var reply = await grains.GetGrain<IChannelGrain>(Network.CaseMapping.Fold(channel)).QueryAsync().WaitAsync(CountsTimeout, cancellationToken);
+            return reply.Snapshot?.ToSnapshot();
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // Answered as if there were no such channel: a query, nothing lost.
+            LogQueryFailed(logger, ex, channel);
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 9011, Level = LogLevel.Warning, Message = "asking the cluster about {Channel} failed")]
+    private static partial void LogQueryFailed(ILogger logger, Exception ex, string channel);
+
+    public async ValueTask<MemberInfo?> FindUserElsewhereAsync(string nick, CancellationToken cancellationToken = default)
+    {
+        var holder = await NickGrain(nick).GetAsync();
+        if (holder is null || holder.Node == _node)
+        {
+            return null;
+        }
+        var member = await holder.Observer.MemberAsync(nick);
+        return member?.ToInfo();
+    }
+
+    public async ValueTask DeliverInviteAsync(MemberInfo target, string channel, OutboundMessage line, bool granted, CancellationToken cancellationToken = default)
+    {
+        var holders = await NickGrain(target.Nick).GetHoldersAsync();
+        foreach (var holder in holders)
+        {
+            if (holder.Node == target.Node)
+            {
+                await holder.Observer.InviteAsync(target.UserId, target.Nick, channel, WireMessage.From(line), granted);
+            }
+        }
     }
 
     public IReadOnlyList<string> OtherNodes
@@ -378,8 +447,23 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         public Task<CountsWire> CountsAsync()
         {
             var c = network.GetCounts();
-            return Task.FromResult(new CountsWire(c.Visible, c.Invisible, c.Operators));
+            return Task.FromResult(new CountsWire(c.Visible, c.Invisible, c.Operators, c.Channels));
         }
+
+        public Task<MemberWire?> MemberAsync(string nick)
+        {
+            var user = network.FindUser(nick);
+            return Task.FromResult(user is null ? null : MemberWire.From(MemberInfo.Of(link._node, user)));
+        }
+
+        public Task InviteAsync(long userId, string nick, string channel, WireMessage line, bool granted)
+        {
+            network.DeliverInviteFromRemote(userId, nick, channel, line.ToOutbound(), granted);
+            return Task.CompletedTask;
+        }
+
+        public Task<ChannelSummaryWire[]> ChannelsAsync()
+            => Task.FromResult(network.CountedChannelSummaries().Select(ChannelSummaryWire.From).ToArray());
 
         public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere)
         {

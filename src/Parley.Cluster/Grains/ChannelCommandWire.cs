@@ -31,13 +31,15 @@ public sealed record ChannelCommandWire(
     [property: Id(5)] string[] Args,
     [property: Id(6)] WireMessage? Message,
     [property: Id(7)] DateTimeOffset Time,
-    [property: Id(8)] string MsgId)
+    [property: Id(8)] string MsgId,
+    [property: Id(9)] MemberWire? Target = null)
 {
     public static ChannelCommandWire From(ChannelCommand c)
-        => new(c.Id, c.Origin, (int)c.Op, c.Channel, MemberWire.From(c.Actor), [.. c.Args], c.Message is null ? null : WireMessage.From(c.Message), c.Time, c.MsgId);
+        => new(c.Id, c.Origin, (int)c.Op, c.Channel, MemberWire.From(c.Actor), [.. c.Args], c.Message is null ? null : WireMessage.From(c.Message), c.Time, c.MsgId,
+            c.Target is null ? null : MemberWire.From(c.Target));
 
     public ChannelCommand ToCommand()
-        => new(Id, Origin, (ChannelOp)Op, Channel, Actor.ToInfo(), Args, Message?.ToOutbound(), Time, MsgId);
+        => new(Id, Origin, (ChannelOp)Op, Channel, Actor.ToInfo(), Args, Message?.ToOutbound(), Time, MsgId, Target?.ToInfo());
 
     /// <summary>Whether the origin must apply it itself (it waits for it): every command but the user events it applied before sending.</summary>
     public bool OriginApplies => (ChannelOp)Op is not (ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away);
@@ -67,17 +69,20 @@ public sealed record ChannelSnapshotWire(
     [property: Id(9)] ListEntryWire[] Excepts,
     [property: Id(10)] ListEntryWire[] InviteExceptions,
     [property: Id(11)] MemberWire[] Members,
-    [property: Id(12)] int[] Statuses)
+    [property: Id(12)] int[] Statuses,
+    [property: Id(13)] MemberWire[]? Invited = null)
 {
     public static ChannelSnapshotWire From(ChannelSnapshot s)
         => new(s.Name, s.CreatedAt, s.Topic, s.TopicSetBy, s.TopicSetAt, (int)s.Flags, s.Key, s.Limit,
             [.. s.Bans.Select(ListEntryWire.From)], [.. s.Excepts.Select(ListEntryWire.From)], [.. s.InviteExceptions.Select(ListEntryWire.From)],
-            [.. s.Members.Select(m => MemberWire.From(m.Member))], [.. s.Members.Select(m => (int)m.Status)]);
+            [.. s.Members.Select(m => MemberWire.From(m.Member))], [.. s.Members.Select(m => (int)m.Status)],
+            s.Invited is null ? null : [.. s.Invited.Select(MemberWire.From)]);
 
     public ChannelSnapshot ToSnapshot()
         => new(Name, CreatedAt, Topic, TopicSetBy, TopicSetAt, (ChannelModeFlags)Flags, Key, Limit,
             [.. Bans.Select(b => b.ToEntry())], [.. Excepts.Select(b => b.ToEntry())], [.. InviteExceptions.Select(b => b.ToEntry())],
-            [.. Members.Zip(Statuses, (m, st) => new SnapshotMember(m.ToInfo(), (MemberStatus)st))]);
+            [.. Members.Zip(Statuses, (m, st) => new SnapshotMember(m.ToInfo(), (MemberStatus)st))],
+            Invited is null ? null : [.. Invited.Select(i => i.ToInfo())]);
 }
 
 /// <summary>

@@ -120,6 +120,38 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
         }
     }
 
+    public async Task<SnapshotReply> QueryAsync()
+    {
+        var channel = this.GetPrimaryKeyString();
+        ForgetDeadNodes();
+        foreach (var (node, o) in _nodes.ToArray())
+        {
+            try
+            {
+                // Not reentrant: no event comes meanwhile, so the replica is as of the last one.
+                var reply = await o.SnapshotAsync(channel).WaitAsync(NodeTimeout);
+                if (reply.Held)
+                {
+                    return reply;
+                }
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
+            {
+                // Asked again by the next event or subscription, which drop it if it still fails.
+                LogQueryFailed(logger, node, channel);
+            }
+        }
+        if (_nodes.Count == 0)
+        {
+            // Activated by this query alone: nothing to keep.
+            DeactivateOnIdle();
+        }
+        return new SnapshotReply(false, null);
+    }
+
+    [LoggerMessage(EventId = 9102, Level = LogLevel.Warning, Message = "node {Node} did not answer a query of {Channel} in time")]
+    private static partial void LogQueryFailed(ILogger logger, string node, string channel);
+
     public Task<string[]> GetNodesAsync() => Task.FromResult(_nodes.Keys.Order(StringComparer.Ordinal).ToArray());
 
     private async Task<bool> DeliverAsync(INodeObserver node, string channel, long seq, ChannelEvent e)

@@ -29,6 +29,13 @@ public interface IChannelGrain : IGrainWithStringKey
     /// </summary>
     Task<long> PublishAsync(ChannelEvent e);
 
+    /// <summary>
+    /// The channel as a subscribed node's replica has it, between two events (for a node that
+    /// holds none: NAMES, WHO, TOPIC of a channel none of its users is on). Not held: no node
+    /// holds a replica (no such channel); a null snapshot: the channel has no members.
+    /// </summary>
+    Task<SnapshotReply> QueryAsync();
+
     /// <summary>The nodes subscribed now.</summary>
     Task<string[]> GetNodesAsync();
 }

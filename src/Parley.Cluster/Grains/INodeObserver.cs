@@ -25,6 +25,15 @@ public interface INodeObserver : IGrainObserver
     /// <summary>This node's LUSERS counts of its own registered users (for another node's network-wide LUSERS).</summary>
     Task<CountsWire> CountsAsync();
 
+    /// <summary>The local user holding <paramref name="nick"/> as a channel command names it (INVITE's target), or null.</summary>
+    Task<MemberWire?> MemberAsync(string nick);
+
+    /// <summary>An INVITE line for the local user <paramref name="userId"/> holding <paramref name="nick"/> (see <see cref="Parley.Server.Network.INetworkLink.DeliverInviteAsync"/>).</summary>
+    Task InviteAsync(long userId, string nick, string channel, WireMessage line, bool granted);
+
+    /// <summary>The channels this node counts, for another node's LIST (each channel is counted by one node).</summary>
+    Task<ChannelSummaryWire[]> ChannelsAsync();
+
     /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
     Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
 

@@ -90,12 +90,12 @@ internal static partial class ChannelCommands
     }
 
     // NAMES [<channel>{,<channel>}]   https://modern.ircdocs.horse/#names-message
-    private static ValueTask NamesAsync(Session s, IrcMessage m)
+    private static async ValueTask NamesAsync(Session s, IrcMessage m)
     {
         if (m.Parameters.Count == 0 || m.Parameters[0].Length == 0)
         {
             s.Numeric(Numerics.RPL_ENDOFNAMES, "*", "End of /NAMES list");
-            return ValueTask.CompletedTask;
+            return;
         }
         // Several channels: their names, then one RPL_ENDOFNAMES naming the whole list (as Ergo;
         // irctest names.py). A channel that does not exist or is hidden adds nothing.
@@ -103,7 +103,7 @@ internal static partial class ChannelCommands
         var endName = m.Parameters[0];
         foreach (var name in names)
         {
-            if (s.Network.GetChannelView(s.User, name) is { } view)
+            if (await s.Network.GetChannelViewAsync(s.User, name) is { } view)
             {
                 SendNames(s, view, end: false);
                 if (names.Length == 1)
@@ -113,7 +113,6 @@ internal static partial class ChannelCommands
             }
         }
         s.Numeric(Numerics.RPL_ENDOFNAMES, endName, "End of /NAMES list");
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC.</summary>
@@ -199,6 +198,5 @@ internal static partial class ChannelCommands
         }
     }
 
-    private static bool IsInvisible(Session s, MemberView member)
-        => s.Network.FindUser(member.Nick)?.IsInvisible ?? false;
+    private static bool IsInvisible(Session s, MemberView member) => member.Invisible;
 }

@@ -27,7 +27,7 @@ internal static class ChannelOpsCommands
         var name = m.Parameters[0];
         if (m.Parameters.Count < 2)
         {
-            var (error, view) = s.Network.GetTopic(s.User, name);
+            var (error, view) = await s.Network.GetTopicAsync(s.User, name);
             if (error == ChannelOpError.None)
             {
                 ChannelCommands.SendTopic(s, view!, quietIfNone: false);
@@ -74,47 +74,45 @@ internal static class ChannelOpsCommands
 
     // INVITE <nickname> <channel>   https://modern.ircdocs.horse/#invite-message
     // INVITE (no parameter): the channels one is invited to, as Ergo.   https://modern.ircdocs.horse/#invite-list
-    private static ValueTask InviteAsync(Session s, IrcMessage m)
+    private static async ValueTask InviteAsync(Session s, IrcMessage m)
     {
         if (m.Parameters.Count == 0)
         {
-            foreach (var name in s.Network.GetInvites(s.User))
+            foreach (var name in await s.Network.GetInvitesAsync(s.User))
             {
                 s.Numeric(Numerics.RPL_INVITELIST, name);
             }
             s.Numeric(Numerics.RPL_ENDOFINVITELIST, "End of /INVITE list");
-            return ValueTask.CompletedTask;
+            return;
         }
         if (m.Parameters.Count < 2)
         {
             s.Numeric(Numerics.ERR_NEEDMOREPARAMS, "INVITE", "Not enough parameters");
-            return ValueTask.CompletedTask;
+            return;
         }
-        var result = s.Network.Invite(s.User, m.Parameters[0], m.Parameters[1]);
+        var result = await s.Network.InviteAsync(s.User, m.Parameters[0], m.Parameters[1], s.Replies);
         if (result.Error != ChannelOpError.None)
         {
             SendError(s, result.Error, result.ChannelName, result.TargetNick);
-            return ValueTask.CompletedTask;
+            return;
         }
         s.Numeric(Numerics.RPL_INVITING, result.TargetNick!, result.ChannelName);
         if (result.AwayMessage is not null)
         {
             s.Numeric(Numerics.RPL_AWAY, result.TargetNick!, result.AwayMessage);
         }
-        return ValueTask.CompletedTask;
     }
 
     // LIST [<channel>{,<channel>}] [<elistcond>{,<elistcond>}]   https://modern.ircdocs.horse/#list-message
-    private static ValueTask ListAsync(Session s, IrcMessage m)
+    private static async ValueTask ListAsync(Session s, IrcMessage m)
     {
         var query = ChannelListQuery.Parse(m.Parameters);
         s.Numeric(Numerics.RPL_LISTSTART, "Channel", "Users  Name");
-        foreach (var item in s.Network.ListChannels(s.User, query))
+        foreach (var item in await s.Network.ListChannelsAsync(s.User, query))
         {
             s.Numeric(Numerics.RPL_LIST, item.Name, item.Users.ToString(CultureInfo.InvariantCulture), item.Topic ?? "");
         }
         s.Numeric(Numerics.RPL_LISTEND, "End of /LIST");
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>The one place TOPIC, KICK and INVITE refusals become numerics.</summary>

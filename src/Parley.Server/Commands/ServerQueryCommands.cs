@@ -215,9 +215,9 @@ internal static partial class ServerQueryCommands
     public static async ValueTask SendLusersAsync(Session s)
     {
         var c = s.Network.GetCounts();
-        // In a cluster (issue 9) the users, operators and servers are the whole network's:
-        // every node that is up is asked for its counts. Unknown connections, channels and
-        // "I have" stay this node's (channels are per node until channels cross nodes).
+        // In a cluster (issue 9) the users, operators, channels and servers are the whole
+        // network's: every node that is up is asked for its counts (each channel is counted by
+        // one node). Unknown connections and "I have" stay this node's.
         RemoteCounts elsewhere = new(0, 0, 0, 0);
         if (s.Network.Link is { } link)
         {
@@ -235,7 +235,7 @@ internal static partial class ServerQueryCommands
         s.Numeric(Numerics.RPL_LUSERCLIENT, $"There are {c.Visible + elsewhere.Visible} users and {c.Invisible + elsewhere.Invisible} invisible on {servers} servers");
         s.Numeric(Numerics.RPL_LUSEROP, (c.Operators + elsewhere.Operators).ToString(inv), "operator(s) online");
         s.Numeric(Numerics.RPL_LUSERUNKNOWN, c.Unknown.ToString(inv), "unknown connection(s)");
-        s.Numeric(Numerics.RPL_LUSERCHANNELS, c.Channels.ToString(inv), "channels formed");
+        s.Numeric(Numerics.RPL_LUSERCHANNELS, (c.Channels + elsewhere.Channels).ToString(inv), "channels formed");
         s.Numeric(Numerics.RPL_LUSERME, $"I have {c.Total} clients and {elsewhere.Servers} servers");
         var total = c.Total.ToString(inv);
         var max = c.MaxUsers.ToString(inv);

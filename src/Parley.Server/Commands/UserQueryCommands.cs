@@ -34,7 +34,7 @@ internal static class UserQueryCommands
 
     // WHO <mask> [<flags>][%<fields>[,<token>]]
     // https://modern.ircdocs.horse/#who-message  https://ircv3.net/specs/extensions/whox
-    private static ValueTask WhoAsync(Session s, IrcMessage m)
+    private static async ValueTask WhoAsync(Session s, IrcMessage m)
     {
         var original = m.Param(0) ?? "";
         var mask = original.Length == 0 ? "*" : original;
@@ -58,7 +58,7 @@ internal static class UserQueryCommands
             fields = fields.ToLowerInvariant();
         }
 
-        var entries = s.Network.Who(s.User, mask, operatorsOnly: flags.Contains('o', StringComparison.Ordinal));
+        var entries = await s.Network.WhoAsync(s.User, mask, operatorsOnly: flags.Contains('o', StringComparison.Ordinal));
         var multiPrefix = s.Has(Capability.MultiPrefix);
         foreach (var e in entries)
         {
@@ -73,7 +73,6 @@ internal static class UserQueryCommands
             }
         }
         s.Numeric(Numerics.RPL_ENDOFWHO, ReplyLines.SafeParam(original), "End of WHO list");
-        return ValueTask.CompletedTask;
     }
 
     /// <summary><c>H|G</c>, <c>*</c> for an oper, the channel prefixes, <c>B</c> for a bot.</summary>

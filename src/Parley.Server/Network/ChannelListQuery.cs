@@ -103,6 +103,10 @@ public sealed class ChannelListQuery
 
     /// <summary>Whether a channel with <paramref name="userCount"/> visible users passes every condition.</summary>
     public bool Matches(Channel channel, int userCount, DateTimeOffset now, CaseMapping mapping)
+        => Matches(channel.Name, channel.CreatedAt, channel.TopicSetAt, userCount, now, mapping);
+
+    /// <summary>Whether a channel (by its name, creation and topic times) with <paramref name="userCount"/> visible users passes every condition.</summary>
+    public bool Matches(string name, DateTimeOffset createdAt, DateTimeOffset topicSetAt, int userCount, DateTimeOffset now, CaseMapping mapping)
     {
         if (MoreUsersThan is int more && userCount <= more)
         {
@@ -112,27 +116,27 @@ public sealed class ChannelListQuery
         {
             return false;
         }
-        var age = now - channel.CreatedAt;
+        var age = now - createdAt;
         if ((CreatedMoreThan is { } cm && age <= cm) || (CreatedLessThan is { } cl && age >= cl))
         {
             return false;
         }
         if (TopicMoreThan is not null || TopicLessThan is not null)
         {
-            if (channel.TopicSetAt == default)
+            if (topicSetAt == default)
             {
                 return false;
             }
-            var topicAge = now - channel.TopicSetAt;
+            var topicAge = now - topicSetAt;
             if ((TopicMoreThan is { } tm && topicAge <= tm) || (TopicLessThan is { } tl && topicAge >= tl))
             {
                 return false;
             }
         }
-        if (Masks.Count > 0 && !Masks.Exists(m => HostMask.Matches(m, channel.Name, mapping)))
+        if (Masks.Count > 0 && !Masks.Exists(m => HostMask.Matches(m, name, mapping)))
         {
             return false;
         }
-        return !NotMasks.Exists(m => HostMask.Matches(m, channel.Name, mapping));
+        return !NotMasks.Exists(m => HostMask.Matches(m, name, mapping));
     }
 }

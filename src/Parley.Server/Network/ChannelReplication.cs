@@ -29,6 +29,9 @@ public enum ChannelOp
 
     /// <summary>The actor's away state changed (already applied on its node); Args: [] (back) or [message].</summary>
     Away,
+
+    /// <summary>INVITE; Args: [nick]; Target: the invited user, found by the origin (on any node).</summary>
+    Invite,
 }
 
 /// <summary>
@@ -46,7 +49,8 @@ public sealed record MemberInfo(string Node, long UserId, string Nick, string Us
 /// (state-machine replication). <paramref name="Id"/> is unique on <paramref name="Origin"/>, the
 /// node whose client sent it: that node answers its client when the command comes back, and is
 /// the one that stores it in history. <paramref name="Time"/> and <paramref name="MsgId"/> stamp
-/// what the command makes, so every node delivers the same lines.
+/// what the command makes, so every node delivers the same lines. <paramref name="Target"/>: the
+/// user an INVITE names, who may be on a node holding no replica of the channel.
 /// </summary>
 public sealed record ChannelCommand(
     long Id,
@@ -57,7 +61,8 @@ public sealed record ChannelCommand(
     IReadOnlyList<string> Args,
     OutboundMessage? Message,
     DateTimeOffset Time,
-    string MsgId)
+    string MsgId,
+    MemberInfo? Target = null)
 {
     /// <summary>Commands the origin applied already, before sending (user-level events: QUIT, NICK, AWAY).</summary>
     public bool AppliedAtOrigin => Op is ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away;
@@ -79,4 +84,5 @@ public sealed record ChannelSnapshot(
     IReadOnlyList<ListEntry> Bans,
     IReadOnlyList<ListEntry> Excepts,
     IReadOnlyList<ListEntry> InviteExceptions,
-    IReadOnlyList<SnapshotMember> Members);
+    IReadOnlyList<SnapshotMember> Members,
+    IReadOnlyList<MemberInfo>? Invited = null);

@@ -101,6 +101,30 @@ public interface INetworkLink
     /// </summary>
     void UserEventApplied(IReadOnlyList<ChannelCommand> commands);
 
+    /// <summary>
+    /// A channel this node holds no replica of, as a node holding one has it (asked through the
+    /// channel's grain, in the channel's order); null when no node holds it (no such channel).
+    /// For NAMES, WHO and TOPIC of a channel none of this node's users is on.
+    /// </summary>
+    ValueTask<ChannelSnapshot?> QueryChannelAsync(string channel, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The channels of the other nodes that are up, for LIST: each channel once, from the node
+    /// that counts it (<see cref="IrcNetwork.CountedChannelSummaries"/>). A node that does not
+    /// answer in time adds nothing.
+    /// </summary>
+    ValueTask<IReadOnlyList<ChannelSummary>> ChannelsElsewhereAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The user holding <paramref name="nick"/> on another node, as a channel command names it (INVITE's target); null if none.</summary>
+    ValueTask<MemberInfo?> FindUserElsewhereAsync(string nick, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The INVITE line for <paramref name="target"/>, a user of another node (whose node need hold
+    /// no replica of <paramref name="channel"/>): that node delivers it, and with
+    /// <paramref name="granted"/> remembers the invite for INVITE's list.
+    /// </summary>
+    ValueTask DeliverInviteAsync(MemberInfo target, string channel, OutboundMessage line, bool granted, CancellationToken cancellationToken = default);
+
     /// <summary>This node dropped its replica of <paramref name="channel"/> (none of its users is on it): unsubscribe. Under the lock.</summary>
     void ReplicaDropped(string channel);
 }
@@ -111,5 +135,5 @@ public sealed record RemoteWhois(WhoisInfo Info, string ServerName, string Serve
 /// <summary>Who received a private message on another node.</summary>
 public sealed record RemoteRecipient(string Nick, string? AwayMessage);
 
-/// <summary>The other nodes' part of LUSERS: how many are up, and their registered users.</summary>
-public sealed record RemoteCounts(int Servers, int Visible, int Invisible, int Operators);
+/// <summary>The other nodes' part of LUSERS: how many are up, their registered users, and the channels they count (each channel is counted by one node).</summary>
+public sealed record RemoteCounts(int Servers, int Visible, int Invisible, int Operators, int Channels = 0);

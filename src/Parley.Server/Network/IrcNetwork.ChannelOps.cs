@@ -65,16 +65,17 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
-            if (!_channels.TryGetValue(name, out var channel))
-            {
-                return (ChannelOpError.NoSuchChannel, null);
-            }
-            if (!channel.Members.ContainsKey(user))
-            {
-                return (ChannelOpError.NotOnChannel, null);
-            }
-            return (ChannelOpError.None, new ChannelView(channel.Name, channel.Has(ChannelModeFlags.Secret), channel.Topic, channel.TopicSetBy, channel.TopicSetAt, []));
+            return _channels.TryGetValue(name, out var channel) ? TopicLocked(user, channel) : (ChannelOpError.NoSuchChannel, null);
         }
+    }
+
+    private static (ChannelOpError Error, ChannelView? View) TopicLocked(IrcUser user, Channel channel)
+    {
+        if (!channel.Members.ContainsKey(user))
+        {
+            return (ChannelOpError.NotOnChannel, null);
+        }
+        return (ChannelOpError.None, new ChannelView(channel.Name, channel.Has(ChannelModeFlags.Secret), channel.Topic, channel.TopicSetBy, channel.TopicSetAt, []));
     }
 
     /// <summary>
@@ -157,39 +158,56 @@ public sealed partial class IrcNetwork
             {
                 return new ChannelOpResult(ChannelOpError.NoSuchNick, name, nick);
             }
-            if (!_channels.TryGetValue(name, out var channel))
-            {
-                return new ChannelOpResult(ChannelOpError.NoSuchChannel, name, target.Nick);
-            }
-            var error = ChannelRules.CheckInvite(channel, inviter, target);
-            if (error != ChannelOpError.None)
-            {
-                return new ChannelOpResult(error, channel.Name, target.Nick);
-            }
-            if (ChannelRules.InviteGrantsEntry(channel, inviter))
-            {
-                // Disconnect forgets invites only to channels the user was in; drop the ones of
-                // users gone since, so the set stays bounded by live users.
-                channel.Invited.RemoveWhere(u => !u.IsRegistered);
-                channel.Invited.Add(target);
-            }
-            var message = new OutboundMessage(inviter.Prefix, "INVITE", target.Nick, channel.Name)
-            {
-                Time = NowTag(),
-                MsgId = NewMsgId(),
-                Account = inviter.Account,
-                Bot = inviter.IsBot,
-            };
-            target.Sink.Deliver(message);
-            foreach (var (member, status) in channel.Members)
-            {
-                if (member != inviter && ChannelRules.CouldInvite(channel, status))
-                {
-                    member.Sink.Deliver(message, Capability.InviteNotify);
-                }
-            }
-            return new ChannelOpResult(ChannelOpError.None, channel.Name, target.Nick, target.AwayMessage);
+            return InviteLocked(inviter, target, name, deliverToTarget: true).Result;
         }
+    }
+
+    /// <summary>What an INVITE did: the result, and the INVITE line and whether it lets the target in (for the target's node, in a cluster).</summary>
+    private sealed record InviteOutcome(ChannelOpResult Result, OutboundMessage? Line = null, bool Granted = false);
+
+    /// <summary>
+    /// INVITE of a found target (see <see cref="Invite"/>). <paramref name="deliverToTarget"/>
+    /// false: the target's INVITE line is delivered by the caller (a cluster: by the target's
+    /// node). Under the lock.
+    /// </summary>
+    private InviteOutcome InviteLocked(IrcUser inviter, IrcUser target, string name, bool deliverToTarget)
+    {
+        if (!_channels.TryGetValue(name, out var channel))
+        {
+            return new(new ChannelOpResult(ChannelOpError.NoSuchChannel, name, target.Nick));
+        }
+        var error = ChannelRules.CheckInvite(channel, inviter, target);
+        if (error != ChannelOpError.None)
+        {
+            return new(new ChannelOpResult(error, channel.Name, target.Nick));
+        }
+        var granted = ChannelRules.InviteGrantsEntry(channel, inviter);
+        if (granted)
+        {
+            // Disconnect forgets invites only to channels the user was in; drop the ones of
+            // users gone since, so the set stays bounded by live users.
+            channel.Invited.RemoveWhere(u => !u.IsRegistered);
+            channel.Invited.Add(target);
+        }
+        var message = new OutboundMessage(inviter.Prefix, "INVITE", target.Nick, channel.Name)
+        {
+            Time = NowTag(),
+            MsgId = NewMsgId(),
+            Account = inviter.Account,
+            Bot = inviter.IsBot,
+        };
+        if (deliverToTarget)
+        {
+            target.Sink.Deliver(message);
+        }
+        foreach (var (member, status) in channel.Members)
+        {
+            if (member != inviter && ChannelRules.CouldInvite(channel, status))
+            {
+                member.Sink.Deliver(message, Capability.InviteNotify);
+            }
+        }
+        return new(new ChannelOpResult(ChannelOpError.None, channel.Name, target.Nick, target.AwayMessage), message, granted);
     }
 
     /// <summary>The channels the user holds an unused invite to (INVITE with no parameter, as Ergo).</summary>

@@ -14,7 +14,8 @@ public enum JoinError
 }
 
 /// <summary>One member as NAMES and WHO show it.</summary>
-public readonly record struct MemberView(string Nick, string Username, string Host, MemberStatus Status, bool Away);
+/// <param name="Invisible">The user is +i: NAMES hides them from non-members.</param>
+public readonly record struct MemberView(string Nick, string Username, string Host, MemberStatus Status, bool Away, bool Invisible = false);
 
 /// <summary>What a joiner or a NAMES query sees of a channel, taken under one lock.</summary>
 public sealed record ChannelView(
@@ -77,6 +78,7 @@ public sealed partial class IrcNetwork
             }
             channel.Members[user] = created ? MemberStatus.Operator : MemberStatus.None;
             channel.Invited.Remove(user);
+            user.InvitedElsewhere?.Remove(channel.Name);
             user.Channels.Add(channel);
 
             var time = NowTag();
@@ -154,16 +156,18 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
-            if (!_channels.TryGetValue(name, out var channel))
-            {
-                return null;
-            }
-            if (channel.Has(ChannelModeFlags.Secret) && !channel.Members.ContainsKey(viewer) && !viewer.IsOperator)
-            {
-                return null;
-            }
-            return ViewLocked(channel);
+            return _channels.TryGetValue(name, out var channel) ? VisibleViewLocked(viewer, channel) : null;
         }
+    }
+
+    /// <summary>The channel as <paramref name="viewer"/> may see it, or null if hidden (+s, not a member). Under the lock.</summary>
+    private ChannelView? VisibleViewLocked(IrcUser viewer, Channel channel)
+    {
+        if (channel.Has(ChannelModeFlags.Secret) && !channel.Members.ContainsKey(viewer) && !viewer.IsOperator)
+        {
+            return null;
+        }
+        return ViewLocked(channel);
     }
 
     /// <summary>Whether the user is on the channel.</summary>
@@ -198,7 +202,7 @@ public sealed partial class IrcNetwork
         var members = new List<MemberView>(channel.Members.Count);
         foreach (var (member, status) in channel.Members)
         {
-            members.Add(new MemberView(member.Nick, member.Username, member.Host, status, member.AwayMessage is not null));
+            members.Add(new MemberView(member.Nick, member.Username, member.Host, status, member.AwayMessage is not null, member.IsInvisible));
         }
         return new ChannelView(channel.Name, channel.Has(ChannelModeFlags.Secret), channel.Topic, channel.TopicSetBy, channel.TopicSetAt, members);
     }

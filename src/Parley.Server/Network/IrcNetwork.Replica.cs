@@ -143,6 +143,112 @@ public sealed partial class IrcNetwork
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
     }
 
+    /// <summary>
+    /// INVITE, through the channel's grain in a cluster (see <see cref="Invite"/>): the target is
+    /// found first, on this node or through the link on another (its node need hold no replica
+    /// of the channel); every node holding one records the invite and shows it to its
+    /// invite-notify members; the target's node delivers the INVITE to it.
+    /// </summary>
+    public async ValueTask<ChannelOpResult> InviteAsync(IrcUser inviter, string nick, string name, ReplyBuffer replies)
+    {
+        if (Link is not { } link)
+        {
+            return Invite(inviter, nick, name);
+        }
+        MemberInfo? target;
+        lock (_gate)
+        {
+            target = _nicks.TryGetValue(nick, out var local) && local.IsRegistered ? MemberInfo.Of(link.NodeId, local) : null;
+        }
+        target ??= await link.FindUserElsewhereAsync(nick);
+        if (target is null)
+        {
+            return new ChannelOpResult(ChannelOpError.NoSuchNick, name, nick);
+        }
+        if (await SubmitAsync(inviter, replies, ChannelOp.Invite, name, [nick], null, target: target) is not InviteOutcome outcome)
+        {
+            return new ChannelOpResult(ChannelOpError.NoSuchChannel, name, target.Nick);
+        }
+        if (outcome.Result.Error == ChannelOpError.None && target.Node != link.NodeId && outcome.Line is { } line)
+        {
+            await link.DeliverInviteAsync(target, outcome.Result.ChannelName, line, outcome.Granted);
+        }
+        return outcome.Result;
+    }
+
+    /// <summary>
+    /// The INVITE line for the local user <paramref name="userId"/> holding <paramref name="nick"/>,
+    /// from another node whose user invited them. <paramref name="granted"/>: the invite lets them
+    /// in; if this node holds no replica of the channel it is remembered for INVITE's list (the
+    /// replicas elsewhere hold the invite, and hand it over when this node subscribes). False if
+    /// no such local user.
+    /// </summary>
+    public bool DeliverInviteFromRemote(long userId, string nick, string channel, OutboundMessage line, bool granted)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(nick, out var user) || user.Id != userId || !user.IsRegistered)
+            {
+                return false;
+            }
+            if (granted && !Replicas.Contains(channel))
+            {
+                (user.InvitedElsewhere ??= new(CaseMapping.Comparer)).Add(channel);
+            }
+            user.Sink.Deliver(line);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// INVITE with no parameter in a cluster (see <see cref="GetInvites"/>): the invites this
+    /// node's replicas hold, and those to channels elsewhere, each checked with its channel's
+    /// grain (one used, or gone with its channel, is forgotten).
+    /// </summary>
+    public async ValueTask<List<string>> GetInvitesAsync(IrcUser user)
+    {
+        var names = GetInvites(user);
+        if (Link is not { } link)
+        {
+            return names;
+        }
+        List<string> elsewhere;
+        lock (_gate)
+        {
+            elsewhere = user.InvitedElsewhere is { } set ? [.. set.Where(c => !Replicas.Contains(c))] : [];
+        }
+        foreach (var channel in elsewhere)
+        {
+            var snapshot = await link.QueryChannelAsync(channel);
+            var still = snapshot?.Invited?.Any(i => i.Node == link.NodeId && i.UserId == user.Id) ?? false;
+            lock (_gate)
+            {
+                if (still)
+                {
+                    names.Add(snapshot!.Name);
+                }
+                else
+                {
+                    user.InvitedElsewhere?.Remove(channel);
+                }
+            }
+        }
+        return names;
+    }
+
+    /// <summary>This node's registered user with id <paramref name="id"/>, or null. Under the lock.</summary>
+    private IrcUser? LocalUserByIdLocked(long id)
+    {
+        foreach (var user in _users)
+        {
+            if (user.Id == id && user.IsRegistered)
+            {
+                return user;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Whether this node holds a replica of <paramref name="name"/>.</summary>
     public bool IsReplicaHeld(string name)
     {
@@ -158,7 +264,7 @@ public sealed partial class IrcNetwork
     /// never came back here.
     /// </summary>
     private async ValueTask<object?> SubmitAsync(IrcUser actor, ReplyBuffer replies, ChannelOp op, string channel, IReadOnlyList<string> args, OutboundMessage? message,
-        bool echo = false, Capability required = Capability.None)
+        bool echo = false, Capability required = Capability.None, MemberInfo? target = null)
     {
         var link = Link!;
         ChannelCommand command;
@@ -167,7 +273,7 @@ public sealed partial class IrcNetwork
         {
             var id = ++_nextCommandId;
             var now = Now;
-            command = new ChannelCommand(id, link.NodeId, op, channel, MemberInfo.Of(link.NodeId, actor), args, message, now, NewMsgId());
+            command = new ChannelCommand(id, link.NodeId, op, channel, MemberInfo.Of(link.NodeId, actor), args, message, now, NewMsgId(), target);
             pending = new PendingCommand(actor, replies, echo, required);
             _pending[id] = pending;
             PendingPerChannel[channel] = PendingPerChannel.GetValueOrDefault(channel) + 1;
@@ -273,6 +379,16 @@ public sealed partial class IrcNetwork
                         SetAwayLocked(actor, args.Count > 0 ? args[0] : null);
                     }
                     break;
+                case ChannelOp.Invite:
+                    lock (_gate)
+                    {
+                        var target = InviteeLocked(command.Target!, link.NodeId);
+                        // The target's own node delivers its INVITE line: here when it is the origin's.
+                        result = target is null
+                            ? new InviteOutcome(new ChannelOpResult(ChannelOpError.NoSuchNick, command.Channel, args[0]))
+                            : InviteLocked(actor, target, command.Channel, deliverToTarget: mine);
+                    }
+                    break;
             }
         }
         finally
@@ -299,16 +415,36 @@ public sealed partial class IrcNetwork
     {
         if (!_remoteUsers.TryGetValue((info.Node, info.UserId), out var stub))
         {
-            stub = new IrcUser(info.UserId, RemoteSink.Instance, info.Host, info.Host, Now) { RemoteNode = info.Node };
-            stub.Nick = info.Nick;
-            stub.IsRegistered = true;
-            stub.SignOnAt = stub.ConnectedAt;
-            stub.AwayMessage = info.AwayMessage;
+            stub = NewStub(info);
             _remoteUsers[(info.Node, info.UserId)] = stub;
             RemoteNicks[info.Nick] = stub;
+            return stub;
         }
         stub.Username = info.Username;
         stub.Host = info.Host;
+        stub.Realname = info.Realname;
+        stub.Account = info.Account;
+        stub.Modes = info.Modes;
+        return stub;
+    }
+
+    /// <summary>
+    /// The user an INVITE names, as this node knows it: its own user (null if gone), the stub of a
+    /// member, or a stub kept nowhere (the invite list matches it by node and id). Under the lock.
+    /// </summary>
+    private IrcUser? InviteeLocked(MemberInfo info, string self)
+        => info.Node == self ? LocalUserByIdLocked(info.UserId)
+            : _remoteUsers.TryGetValue((info.Node, info.UserId), out var stub) ? stub : NewStub(info);
+
+    /// <summary>A stub of another node's user, kept nowhere yet.</summary>
+    private IrcUser NewStub(MemberInfo info)
+    {
+        var stub = new IrcUser(info.UserId, RemoteSink.Instance, info.Host, info.Host, Now) { RemoteNode = info.Node };
+        stub.Nick = info.Nick;
+        stub.IsRegistered = true;
+        stub.SignOnAt = stub.ConnectedAt;
+        stub.AwayMessage = info.AwayMessage;
+        stub.Username = info.Username;
         stub.Realname = info.Realname;
         stub.Account = info.Account;
         stub.Modes = info.Modes;
@@ -473,7 +609,8 @@ public sealed partial class IrcNetwork
                 members.Add(new SnapshotMember(info, status));
             }
             return new ChannelSnapshot(c.Name, c.CreatedAt, c.Topic, c.TopicSetBy, c.TopicSetAt, c.Flags, c.Key, c.Limit,
-                [.. c.Bans], [.. c.Excepts], [.. c.InviteExceptions], members);
+                [.. c.Bans], [.. c.Excepts], [.. c.InviteExceptions], members,
+                [.. c.Invited.Where(u => u.IsRegistered).Select(u => MemberInfo.Of(u.RemoteNode ?? node, u))]);
         }
     }
 
@@ -546,6 +683,13 @@ public sealed partial class IrcNetwork
                     }
                     channel.Members[user] = m.Status;
                     user.Channels.Add(channel);
+                }
+            }
+            foreach (var invited in snapshot?.Invited ?? [])
+            {
+                if (InviteeLocked(invited, node ?? "") is { } invitee)
+                {
+                    channel.Invited.Add(invitee);
                 }
             }
             foreach (var (user, status) in localMembers)

@@ -65,17 +65,7 @@ public sealed partial class IrcNetwork
             {
                 if (_channels.TryGetValue(mask, out var channel))
                 {
-                    var joined = channel.Members.ContainsKey(viewer);
-                    if (!channel.Has(ChannelModeFlags.Secret) || joined || viewer.IsOperator)
-                    {
-                        foreach (var (member, status) in channel.Members)
-                        {
-                            if ((joined || viewer.IsOperator || !member.IsInvisible) && (!operatorsOnly || member.IsOperator))
-                            {
-                                result.Add(WhoEntryLocked(member, channel.Name, status));
-                            }
-                        }
-                    }
+                    WhoChannelLocked(viewer, channel, operatorsOnly, result);
                 }
                 return result;
             }
@@ -109,6 +99,23 @@ public sealed partial class IrcNetwork
             }
         }
         return result;
+    }
+
+    /// <summary>WHO of a channel's members as <paramref name="viewer"/> may see them (see <see cref="Who"/>). Under the lock.</summary>
+    private void WhoChannelLocked(IrcUser viewer, Channel channel, bool operatorsOnly, List<WhoEntry> result)
+    {
+        var joined = channel.Members.ContainsKey(viewer);
+        if (channel.Has(ChannelModeFlags.Secret) && !joined && !viewer.IsOperator)
+        {
+            return;
+        }
+        foreach (var (member, status) in channel.Members)
+        {
+            if ((joined || viewer.IsOperator || !member.IsInvisible) && (!operatorsOnly || member.IsOperator))
+            {
+                result.Add(WhoEntryLocked(member, channel.Name, status));
+            }
+        }
     }
 
     /// <summary>

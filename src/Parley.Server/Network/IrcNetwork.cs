@@ -332,7 +332,9 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
-            return new LuserCounts(_registered - _invisible, _invisible, _operators, _users.Count - _registered, _channels.Count, Math.Max(_maxUsers, _registered));
+            // In a cluster a channel is counted by one node only (see CountedChannelsLocked).
+            var channels = Link is null ? _channels.Count : CountedChannelsLocked();
+            return new LuserCounts(_registered - _invisible, _invisible, _operators, _users.Count - _registered, channels, Math.Max(_maxUsers, _registered));
         }
     }
 

@@ -128,6 +128,13 @@ public sealed class IrcUser
     /// <summary>Channels the user is in (under Network's lock); made at first use, as an idle client needs none (issue 7).</summary>
     internal HashSet<Channel> Channels => _channels ??= [];
 
+    /// <summary>
+    /// Clustered mode: channels (folded names) a user of another node invited this user to, on
+    /// a node holding no replica of them (the invite itself is in the channel's replicas
+    /// elsewhere); for INVITE with no parameter. Null on a single node.
+    /// </summary>
+    internal HashSet<string>? InvitedElsewhere { get; set; }
+
     /// <summary>Folded nicks this user MONITORs (under Network's lock); made at first use.</summary>
     internal HashSet<string> Monitoring => _monitoring ??= [];
 

@@ -7,16 +7,19 @@ namespace Parley.Cluster;
 /// <remarks>
 /// Thread-safe. A subscription's answer (the number before this node's first event) and the
 /// first event may arrive in either order, so until the answer is in, whatever arrives first
-/// sets the count.
+/// sets the count. An event of another epoch (the grain was activated again) starts the count again.
 /// </remarks>
 public sealed class ChannelSequencer
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, long> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Epoch, long Seq)> _last = new(StringComparer.Ordinal);
     private readonly HashSet<string> _subscribing = new(StringComparer.Ordinal);
 
     /// <summary>Events that arrived out of turn (a gap) or twice, since the start.</summary>
     public long Anomalies { get; private set; }
+
+    /// <summary>Times a channel's grain was seen activated again (a new epoch: its numbers start again).</summary>
+    public long Restarts { get; private set; }
 
     public enum Verdict
     {
@@ -44,12 +47,12 @@ public sealed class ChannelSequencer
     }
 
     /// <summary>The subscription's answer: the number of the last event before it.</summary>
-    public void Subscribed(string channel, long lastBefore)
+    public void Subscribed(string channel, long epoch, long lastBefore)
     {
         lock (_gate)
         {
             _subscribing.Remove(channel);
-            _last.TryAdd(channel, lastBefore);
+            _last.TryAdd(channel, (epoch, lastBefore));
         }
     }
 
@@ -63,22 +66,27 @@ public sealed class ChannelSequencer
     }
 
     /// <summary>Checks event <paramref name="seq"/> of <paramref name="channel"/> and counts it as received if in order.</summary>
-    public Verdict Receive(string channel, long seq)
+    public Verdict Receive(string channel, long epoch, long seq)
     {
         lock (_gate)
         {
-            if (!_last.TryGetValue(channel, out var last))
+            if (!_last.TryGetValue(channel, out var at))
             {
                 if (!_subscribing.Contains(channel))
                 {
                     return Verdict.Unknown;
                 }
-                _last[channel] = seq;
+                _last[channel] = (epoch, seq);
                 return Verdict.InOrder;
             }
+            if (at.Epoch != epoch)
+            {
+                Restarts++;
+            }
+            var last = at.Epoch == epoch ? at.Seq : 0;
             if (seq == last + 1)
             {
-                _last[channel] = seq;
+                _last[channel] = (epoch, seq);
                 return Verdict.InOrder;
             }
             Anomalies++;
@@ -86,7 +94,7 @@ public sealed class ChannelSequencer
             {
                 return Verdict.Repeat;
             }
-            _last[channel] = seq;
+            _last[channel] = (epoch, seq);
             return Verdict.Gap;
         }
     }

@@ -35,11 +35,14 @@ public sealed partial class ClusterLink
 
         public ReplicaState State { get; set; }
 
-        /// <summary>The number of the last event applied.</summary>
+        /// <summary>The epoch of the grain activation whose events this node receives (a new activation numbers from 1 again).</summary>
+        public long Epoch { get; set; }
+
+        /// <summary>The number of the last event applied, in <see cref="Epoch"/>.</summary>
         public long Last { get; set; }
 
-        /// <summary>Events that arrived while the subscription's answer was on its way.</summary>
-        public List<(long Seq, ChannelEvent Event)>? Early { get; set; }
+        /// <summary>Events that arrived while the subscription's answer was on its way, in the order they came.</summary>
+        public List<(long Epoch, long Seq, ChannelEvent Event)>? Early { get; set; }
 
         /// <summary>Completed once a subscription is installed (a snapshot asked meanwhile waits for it).</summary>
         public TaskCompletionSource Installed { get; set; } = Done();
@@ -91,14 +94,31 @@ public sealed partial class ClusterLink
         var e = new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command));
         try
         {
+            var lostGrains = 0;
             for (var attempt = 0; attempt < 3; attempt++)
             {
                 await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0);
-                if (await ChannelGrain(folded).PublishAsync(e) >= 0)
+                try
                 {
-                    return;
+                    if (await ChannelGrain(folded).PublishAsync(e) >= 0)
+                    {
+                        // If a subscription of the channel (a resume after a death) was on its way
+                        // when the grain handed this node the command, the command waits with it
+                        // and is applied once it is installed: the handler's pending command (its
+                        // client's user and answer) must still be there then.
+                        await ReplicaOf(folded).Installed.Task;
+                        return;
+                    }
+                    // The grain does not know this node: it dropped it, or came back without it.
                 }
-                // The grain does not know this node: it was lost with its node and came back empty.
+                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && !Network.IsCommandApplied(command.Id))
+                {
+                    // The grain's node died with the command on its way (the call fails once the
+                    // death is declared; the next call activates the grain on another node, which
+                    // knows the subscribed nodes). Not applied here, so not sequenced: sent again.
+                    LogCommandRetried(logger, command.Op.ToString(), command.Channel);
+                    attempt--;
+                }
             }
             LogCommandLost(logger, command.Op.ToString(), command.Channel);
         }
@@ -108,6 +128,12 @@ public sealed partial class ClusterLink
             LogCommandFailed(logger, ex, command.Op.ToString(), command.Channel);
         }
     }
+
+    /// <summary>How many times one command is sent again because its grain's node died (one death each).</summary>
+    private const int MaxGrainLosses = 2;
+
+    [LoggerMessage(EventId = 9021, Level = LogLevel.Information, Message = "a {Op} to {Channel} is sent again: its grain's node died")]
+    private static partial void LogCommandRetried(ILogger logger, string op, string channel);
 
     [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "a {Op} to {Channel} failed in the cluster")]
     private static partial void LogCommandFailed(ILogger logger, Exception ex, string op, string channel);
@@ -151,17 +177,33 @@ public sealed partial class ClusterLink
             }
             lock (replica.Apply)
             {
-                if (answer.FromPeer || !Network.IsReplicaHeld(folded))
-                {
-                    Network.InstallReplica(folded, answer.Snapshot?.ToSnapshot() is { } s ? WithoutDeadNodes(s) : null, answer.FromPeer);
-                }
-                replica.Last = answer.Seq;
-                replica.State = ReplicaState.Subscribed;
                 var early = replica.Early!;
                 replica.Early = null;
-                foreach (var (seq, e) in early.OrderBy(x => x.Seq))
+                if (!answer.Kept)
                 {
-                    ReceiveLocked(replica, folded, seq, e);
+                    // Events sequenced before the answer reached this node only if the grain had
+                    // it in its fan-out already (a node restored from the grain's storage taking
+                    // a peer's snapshot): applied first, so its clients get their lines; the
+                    // snapshot, which has their effect, then replaces the replica.
+                    var before = early.Where(x => x.Epoch != answer.Epoch || x.Seq <= answer.Seq).ToList();
+                    foreach (var (epoch, seq, e) in before)
+                    {
+                        ReceiveLocked(replica, folded, epoch, seq, e);
+                    }
+                    early.RemoveAll(before.Contains);
+                    if (answer.FromPeer || !Network.IsReplicaHeld(folded))
+                    {
+                        Network.InstallReplica(folded, answer.Snapshot?.ToSnapshot() is { } s ? WithoutDeadNodes(s) : null, answer.FromPeer);
+                    }
+                    replica.Epoch = answer.Epoch;
+                    replica.Last = answer.Seq;
+                }
+                // Kept: this node has been in the grain's fan-out all along; what came meanwhile
+                // is the next events (of a new epoch if the grain was activated again).
+                replica.State = ReplicaState.Subscribed;
+                foreach (var (epoch, seq, e) in early)
+                {
+                    ReceiveLocked(replica, folded, epoch, seq, e);
                 }
                 replica.Installed.TrySetResult();
             }
@@ -187,7 +229,7 @@ public sealed partial class ClusterLink
     }
 
     /// <summary>Event <paramref name="seq"/> of a channel, from its grain (the node observer).</summary>
-    private async Task OnChannelCommandAsync(string folded, long seq, ChannelEvent e)
+    private async Task OnChannelCommandAsync(string folded, long epoch, long seq, ChannelEvent e)
     {
         var replica = FindReplica(folded);
         if (replica is null)
@@ -199,10 +241,10 @@ public sealed partial class ClusterLink
             switch (replica.State)
             {
                 case ReplicaState.Subscribing:
-                    replica.Early!.Add((seq, e));
+                    replica.Early!.Add((epoch, seq, e));
                     return;
                 case ReplicaState.Subscribed:
-                    ReceiveLocked(replica, folded, seq, e);
+                    ReceiveLocked(replica, folded, epoch, seq, e);
                     break;
                 default:
                     return;
@@ -217,8 +259,15 @@ public sealed partial class ClusterLink
     }
 
     /// <summary>Checks the event's number and applies it (under the replica's Apply lock).</summary>
-    private void ReceiveLocked(Replica replica, string folded, long seq, ChannelEvent e)
+    private void ReceiveLocked(Replica replica, string folded, long epoch, long seq, ChannelEvent e)
     {
+        if (epoch != replica.Epoch)
+        {
+            // The grain was activated again (its node died): its numbers start again at 1.
+            LogNewEpoch(logger, folded, seq);
+            replica.Epoch = epoch;
+            replica.Last = 0;
+        }
         if (seq <= replica.Last)
         {
             ChannelAnomalies++;
@@ -277,12 +326,33 @@ public sealed partial class ClusterLink
         {
             // Stored here (the QUIT or NICK line in each channel's history) before the others deliver it.
             await Network.Deliveries.WhenDeliveredAsync();
-            await Task.WhenAll(commands.Select(c => ChannelGrain(Network.CaseMapping.Fold(c.Channel))
-                .PublishAsync(new ChannelEvent(c.Op.ToString(), _node, [], ChannelCommandWire.From(c)))));
+            await Task.WhenAll(commands.Select(PublishUserEventAsync));
         }
         catch (Exception ex)
         {
             LogUserEventFailed(logger, ex, commands[0].Op.ToString(), commands[0].Actor.Nick);
+        }
+    }
+
+    /// <summary>
+    /// One channel's copy of a user event. Sent again if the grain's node died with it on its
+    /// way: applied here already, and another node applies only the first copy it gets.
+    /// </summary>
+    private async Task PublishUserEventAsync(ChannelCommand c)
+    {
+        var e = new ChannelEvent(c.Op.ToString(), _node, [], ChannelCommandWire.From(c));
+        var grain = ChannelGrain(Network.CaseMapping.Fold(c.Channel));
+        for (var lost = 0; ; lost++)
+        {
+            try
+            {
+                await grain.PublishAsync(e);
+                return;
+            }
+            catch (SiloUnavailableException) when (lost < MaxGrainLosses)
+            {
+                LogCommandRetried(logger, c.Op.ToString(), c.Channel);
+            }
         }
     }
 
@@ -352,6 +422,9 @@ public sealed partial class ClusterLink
             });
         return removed;
     }
+
+    [LoggerMessage(EventId = 9022, Level = LogLevel.Information, Message = "channel {Channel}: its grain was activated again; numbers start again (first: {Seq})")]
+    private static partial void LogNewEpoch(ILogger logger, string channel, long seq);
 
     [LoggerMessage(EventId = 9006, Level = LogLevel.Warning, Message = "a {Op} to {Channel} was not sequenced: its grain did not take it after three subscriptions")]
     private static partial void LogCommandLost(ILogger logger, string op, string channel);

@@ -70,25 +70,36 @@ public sealed record ChannelSnapshotWire(
     [property: Id(10)] ListEntryWire[] InviteExceptions,
     [property: Id(11)] MemberWire[] Members,
     [property: Id(12)] int[] Statuses,
-    [property: Id(13)] MemberWire[]? Invited = null)
+    [property: Id(13)] MemberWire[]? Invited = null,
+    [property: Id(14)] Dictionary<string, string>? Metadata = null)
 {
     public static ChannelSnapshotWire From(ChannelSnapshot s)
         => new(s.Name, s.CreatedAt, s.Topic, s.TopicSetBy, s.TopicSetAt, (int)s.Flags, s.Key, s.Limit,
             [.. s.Bans.Select(ListEntryWire.From)], [.. s.Excepts.Select(ListEntryWire.From)], [.. s.InviteExceptions.Select(ListEntryWire.From)],
             [.. s.Members.Select(m => MemberWire.From(m.Member))], [.. s.Members.Select(m => (int)m.Status)],
-            s.Invited is null ? null : [.. s.Invited.Select(MemberWire.From)]);
+            s.Invited is null ? null : [.. s.Invited.Select(MemberWire.From)],
+            s.Metadata is null ? null : new Dictionary<string, string>(s.Metadata, StringComparer.Ordinal));
 
     public ChannelSnapshot ToSnapshot()
         => new(Name, CreatedAt, Topic, TopicSetBy, TopicSetAt, (ChannelModeFlags)Flags, Key, Limit,
             [.. Bans.Select(b => b.ToEntry())], [.. Excepts.Select(b => b.ToEntry())], [.. InviteExceptions.Select(b => b.ToEntry())],
             [.. Members.Zip(Statuses, (m, st) => new SnapshotMember(m.ToInfo(), (MemberStatus)st))],
-            Invited is null ? null : [.. Invited.Select(i => i.ToInfo())]);
+            Invited is null ? null : [.. Invited.Select(i => i.ToInfo())],
+            Metadata);
 }
 
 /// <summary>
-/// What a node subscribing to a channel grain learns: the number of the last event before its
-/// first, and, when another node was subscribed, that node's replica (<paramref name="Snapshot"/>
+/// What a node subscribing to a channel grain learns: the grain's epoch (a new one each time the
+/// grain is activated: its numbers start again at 1) and the number of the last event before the
+/// node's first; when another node was subscribed, that node's replica (<paramref name="Snapshot"/>
 /// null: the channel has no members); <paramref name="FromPeer"/> false: no other node holds one.
+/// <paramref name="Kept"/>: the node was subscribed already and stays so, its replica standing as
+/// it is (a resume: the node has received every event of the grain since, so it changes nothing).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SubscribeResult([property: Id(0)] long Seq, [property: Id(1)] ChannelSnapshotWire? Snapshot, [property: Id(2)] bool FromPeer);
+public sealed record SubscribeResult(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] ChannelSnapshotWire? Snapshot,
+    [property: Id(2)] bool FromPeer,
+    [property: Id(3)] long Epoch = 0,
+    [property: Id(4)] bool Kept = false);

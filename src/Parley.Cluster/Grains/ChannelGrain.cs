@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Placement;
+using Orleans.Storage;
 
 namespace Parley.Cluster.Grains;
 
@@ -13,9 +15,24 @@ namespace Parley.Cluster.Grains;
 /// <remarks>
 /// A node that does not take an event within <see cref="NodeTimeout"/> (or fails) is dropped
 /// from the fan-out, so one slow or dead node never stalls the channel for the others; it sees
-/// the gap when it subscribes again. State is in memory, kept while any node is subscribed.
+/// the gap when it subscribes again. The subscribed nodes are persisted (grain storage
+/// <see cref="ClusterHost.GrainStorage"/>, written on subscribe and unsubscribe only): a grain
+/// lost with its node comes back on another knowing whom to fan out to, so a message sent
+/// right after the death reaches every surviving node, not only those that have subscribed
+/// again. Its numbers are not persisted (that would be a write per event): each activation
+/// has its own <see cref="Epoch"/>, and numbers start again at 1 in it.
+/// <para>
+/// Placed on the node that first calls it (the node of the channel's first member, or after a
+/// death the first survivor to call): its commands and fan-out are local there, where Orleans'
+/// default placement rarely chose the caller's node (../shared/notes/orleans.md); and where a
+/// channel's grain lives is predictable, which the node-death tests rely on.
+/// </para>
 /// </remarks>
-public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterMembershipService membership) : Grain, IChannelGrain
+[PreferLocalPlacement]
+public sealed partial class ChannelGrain(
+    [PersistentState("nodes", ClusterHost.GrainStorage)] IPersistentState<ChannelNodesState> state,
+    ILogger<ChannelGrain> logger,
+    IClusterMembershipService membership) : Grain, IChannelGrain
 {
     /// <summary>How long one node may take to accept one event before it is dropped.</summary>
     public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
@@ -23,19 +40,59 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
     private static readonly TimeSpan SubscribedLifetime = TimeSpan.FromDays(365);
 
     private readonly Dictionary<string, INodeObserver> _nodes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Nodes restored from storage at activation that have not subscribed again since: the
+    /// first of them to come back keeps its replica as the channel, the others take a snapshot
+    /// (their replicas may differ by an event the lost activation was fanning out).
+    /// </summary>
+    private readonly HashSet<string> _restored = new(StringComparer.Ordinal);
+
     private long _seq;
+
+    /// <summary>This activation's epoch: random, so a node tells a new activation's numbers from the last one's without any write.</summary>
+    private long Epoch { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Nodes.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        // The last activation was lost (its node died, or stopped) with nodes subscribed.
+        foreach (var (node, observer) in state.State.Nodes)
+        {
+            if (!IsGone(node))
+            {
+                _nodes[node] = observer;
+                _restored.Add(node);
+            }
+        }
+        if (_nodes.Count > 0)
+        {
+            DelayDeactivation(SubscribedLifetime);
+        }
+        LogRestored(logger, this.GetPrimaryKeyString(), _nodes.Count, state.State.Nodes.Count);
+        return Task.CompletedTask;
+    }
 
     public async Task<SubscribeResult> SubscribeAsync(string node, INodeObserver observer, bool resume = false)
     {
+        ForgetDeadNodes();
         if (resume && _nodes.ContainsKey(node))
         {
-            return new SubscribeResult(_seq, null, false);
+            var restored = _restored.Remove(node);
+            if (!restored || !_nodes.Keys.Any(n => n != node && !_restored.Contains(n)))
+            {
+                // Subscribed all along in this activation, or the first restored node to come back.
+                return new SubscribeResult(_seq, null, false, Epoch, Kept: true);
+            }
         }
         var channel = this.GetPrimaryKeyString();
         ChannelSnapshotWire? snapshot = null;
         var fromPeer = false;
-        ForgetDeadNodes();
-        foreach (var (other, o) in _nodes.ToArray())
+        // A node that came back first (or subscribed in this activation) before one still restored.
+        foreach (var (other, o) in _nodes.OrderBy(n => _restored.Contains(n.Key)).ToArray())
         {
             if (other == node)
             {
@@ -57,21 +114,33 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
             catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
             {
                 _nodes.Remove(other);
+                _restored.Remove(other);
                 LogNodeDropped(logger, other, channel, _seq);
             }
         }
+        _restored.Remove(node);
+        var changed = !_nodes.TryGetValue(node, out var was) || !was.Equals(observer);
         _nodes[node] = observer;
         DelayDeactivation(SubscribedLifetime);
-        return new SubscribeResult(_seq, snapshot, fromPeer);
+        if (changed)
+        {
+            await SaveNodesAsync();
+        }
+        return new SubscribeResult(_seq, snapshot, fromPeer, Epoch);
     }
 
-    public Task UnsubscribeAsync(string node)
+    public async Task UnsubscribeAsync(string node)
     {
-        if (_nodes.Remove(node) && _nodes.Count == 0)
+        _restored.Remove(node);
+        if (!_nodes.Remove(node))
+        {
+            return;
+        }
+        await SaveNodesAsync();
+        if (_nodes.Count == 0)
         {
             DeactivateOnIdle();
         }
-        return Task.CompletedTask;
     }
 
     public async Task<long> PublishAsync(ChannelEvent e)
@@ -101,11 +170,50 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
         {
             if (!taken[i] && _nodes.TryGetValue(targets[i].Key, out var o) && o.Equals(targets[i].Value))
             {
+                // Not persisted (no write per event): a reactivation would fan out to it again, harmlessly.
                 _nodes.Remove(targets[i].Key);
+                _restored.Remove(targets[i].Key);
                 LogNodeDropped(logger, targets[i].Key, channel, seq);
             }
         }
         return seq;
+    }
+
+    /// <summary>
+    /// Writes the subscribed nodes (or deletes the row when none is left). A write refused by the
+    /// version check (another activation wrote meanwhile: it should not happen with the
+    /// distributed directory) is made again over the row read back; any other failure (the
+    /// database is away) is logged: the channel goes on, only a reactivation would not know
+    /// the nodes.
+    /// </summary>
+    private async Task SaveNodesAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (_nodes.Count == 0)
+                {
+                    state.State.Nodes = [];
+                    await state.ClearStateAsync();
+                }
+                else
+                {
+                    state.State.Nodes = new Dictionary<string, INodeObserver>(_nodes);
+                    await state.WriteStateAsync();
+                }
+                return;
+            }
+            catch (InconsistentStateException) when (attempt == 0)
+            {
+                await state.ReadStateAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSaveFailed(logger, ex, this.GetPrimaryKeyString());
+                return;
+            }
+        }
     }
 
     /// <summary>Nodes membership has declared dead get nothing more (a call to one would fail anyway, after a wait).</summary>
@@ -116,8 +224,25 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
             if (membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(node)) == SiloStatus.Dead)
             {
                 _nodes.Remove(node);
+                _restored.Remove(node);
             }
         }
+    }
+
+    /// <summary>
+    /// Dead in membership, or restarted since (a newer generation at its address): a persisted
+    /// node that will never take an event. A node unknown here yet is kept (it may have just joined).
+    /// </summary>
+    private bool IsGone(string node)
+    {
+        var address = SiloAddress.FromParsableString(node);
+        var snapshot = membership.CurrentSnapshot;
+        return snapshot.GetSiloStatus(address) switch
+        {
+            SiloStatus.Dead => true,
+            SiloStatus.None => snapshot.Members.Keys.Any(m => m.Endpoint.Equals(address.Endpoint) && m.Generation > address.Generation),
+            _ => false,
+        };
     }
 
     public async Task<SnapshotReply> QueryAsync()
@@ -158,7 +283,7 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
     {
         try
         {
-            await node.ChannelEventAsync(channel, seq, e).WaitAsync(NodeTimeout);
+            await node.ChannelEventAsync(channel, Epoch, seq, e).WaitAsync(NodeTimeout);
             return true;
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
@@ -169,4 +294,10 @@ public sealed partial class ChannelGrain(ILogger<ChannelGrain> logger, IClusterM
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "node {Node} did not take event {Seq} of {Channel} in time: dropped from the channel's fan-out")]
     private static partial void LogNodeDropped(ILogger logger, string node, string channel, long seq);
+
+    [LoggerMessage(EventId = 9104, Level = LogLevel.Information, Message = "channel grain {Channel} came back with {Nodes} of its {Stored} subscribed nodes")]
+    private static partial void LogRestored(ILogger logger, string channel, int nodes, int stored);
+
+    [LoggerMessage(EventId = 9105, Level = LogLevel.Warning, Message = "saving the nodes of channel {Channel} failed")]
+    private static partial void LogSaveFailed(ILogger logger, Exception ex, string channel);
 }

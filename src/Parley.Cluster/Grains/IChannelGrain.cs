@@ -8,12 +8,18 @@ namespace Parley.Cluster.Grains;
 public interface IChannelGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Subscribes <paramref name="node"/> (again: replaces its observer). Returns the sequence
-    /// number of the last event before the subscription (the node's first event is the next
-    /// one) and, if another node is subscribed, that node's replica of the channel as of that
-    /// event (<see cref="INodeObserver.SnapshotAsync"/>).
+    /// Subscribes <paramref name="node"/> (again: replaces its observer). Returns the grain's
+    /// epoch and the sequence number of the last event before the subscription (the node's
+    /// first event is the next one) and, if another node is subscribed, that node's replica of
+    /// the channel as of that event (<see cref="INodeObserver.SnapshotAsync"/>). The nodes are
+    /// persisted: a grain activated again (its node died) knows them, in a new epoch.
     /// </summary>
-    /// <param name="resume">If the node is subscribed already, change nothing and send no snapshot (a node checking, after another's death, that the grain still knows it).</param>
+    /// <param name="resume">
+    /// If the node is subscribed already, change nothing and send no snapshot
+    /// (<see cref="SubscribeResult.Kept"/>: a node checking, after another's death, that the grain
+    /// still knows it); but a node the grain knows only from storage, coming back after another
+    /// such node did, takes that one's snapshot, so the survivors agree.
+    /// </param>
     Task<SubscribeResult> SubscribeAsync(string node, INodeObserver observer, bool resume = false);
 
     /// <summary>The node gets no more events (its last local member left).</summary>
@@ -25,7 +31,7 @@ public interface IChannelGrain : IGrainWithStringKey
     /// command its origin must apply (<see cref="ChannelCommandWire.OriginApplies"/>) goes to
     /// the origin first, then to the others (so the origin, which stores it in history, has
     /// stored it before anyone else delivers it); -1, not sequenced, when the origin is not
-    /// subscribed (the grain was lost with its node and came back empty: subscribe again).
+    /// subscribed (it was dropped, or the grain came back without it: subscribe again).
     /// </summary>
     Task<long> PublishAsync(ChannelEvent e);
 

@@ -22,6 +22,13 @@ public interface INodeObserver : IGrainObserver
     /// <summary>Lines for the connections of the local user holding <paramref name="nick"/>, unstored: its account's user on another node received or sent them (multiclient across nodes).</summary>
     Task DeliverToSessionsAsync(string nick, WireMessage[] lines);
 
+    /// <summary>
+    /// Multiclient across nodes: the local user of <paramref name="account"/> holding
+    /// <paramref name="oldNick"/> takes <paramref name="newNick"/>, to which its account's user on
+    /// another node changed (it attaches to the new nick's grain first). Whether it did.
+    /// </summary>
+    Task<bool> RenameSessionAsync(string oldNick, string newNick, string account);
+
     /// <summary>This node's LUSERS counts of its own registered users (for another node's network-wide LUSERS).</summary>
     Task<CountsWire> CountsAsync();
 
@@ -34,8 +41,11 @@ public interface INodeObserver : IGrainObserver
     /// <summary>The channels this node counts, for another node's LIST (each channel is counted by one node).</summary>
     Task<ChannelSummaryWire[]> ChannelsAsync();
 
-    /// <summary>Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel grain.</summary>
-    Task ChannelEventAsync(string channel, long seq, ChannelEvent e);
+    /// <summary>
+    /// Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel
+    /// grain's activation <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch).
+    /// </summary>
+    Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
 
     /// <summary>This node's replica of <paramref name="channel"/> (folded), for a node subscribing (see <see cref="SnapshotReply"/>).</summary>
     Task<SnapshotReply> SnapshotAsync(string channel);

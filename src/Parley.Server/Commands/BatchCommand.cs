@@ -37,12 +37,9 @@ internal static class BatchCommand
         if (reference[0] == '+')
         {
             Open(s, id, m);
+            return ValueTask.CompletedTask;
         }
-        else
-        {
-            Close(s, id);
-        }
-        return ValueTask.CompletedTask;
+        return CloseAsync(s, id);
     }
 
     /// <summary>Whether the line belongs to the client's open batch (the read loop's hook).</summary>
@@ -143,7 +140,7 @@ internal static class BatchCommand
         s.Label = null;
     }
 
-    private static void Close(Session s, string id)
+    private static async ValueTask CloseAsync(Session s, string id)
     {
         var batch = s.OpenBatch;
         if (batch is null || batch.Id != id)
@@ -170,6 +167,14 @@ internal static class BatchCommand
         if (!isNotice)
         {
             s.User.LastActiveAt = s.Network.Now;
+        }
+        if (s.Network.Link is not null && MessagingCommands.ChannelTarget(batch.Target, out var minStatus, out var channelName))
+        {
+            // A cluster: through the channel's grain, every node building the same batch (docs/DEVELOPING.md, "Channels across nodes").
+            var result = await s.Network.SendMultilineToChannelAsync(s.User, channelName, minStatus, batch.Command!, batch.Target, batch.Lines, s.Server.NewBatchId(),
+                batch.ClientTags, s.Replies, s.Has(Capability.EchoMessage));
+            MessagingCommands.ReportChannelSend(s, result, channelName, isNotice);
+            return;
         }
         var message = new MultilineMessage(
             s.User.Prefix,

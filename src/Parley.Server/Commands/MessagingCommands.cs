@@ -261,7 +261,7 @@ internal static class MessagingCommands
     }
 
     /// <summary>A channel target (#chan, or @#chan / +#chan for STATUSMSG): the channel and the lowest status it reaches.</summary>
-    private static bool ChannelTarget(string target, out MemberStatus status, out string channelName)
+    internal static bool ChannelTarget(string target, out MemberStatus status, out string channelName)
     {
         status = MemberStatus.None;
         channelName = target;
@@ -274,7 +274,7 @@ internal static class MessagingCommands
     }
 
     /// <summary>Counts a message to a channel and tells the sender why it was refused, unless quiet (NOTICE).</summary>
-    private static void ReportChannelSend(Session s, SendResult result, string channelName, bool quiet)
+    internal static void ReportChannelSend(Session s, SendResult result, string channelName, bool quiet)
     {
         s.Server.Metrics.MessagesDelivered(result.Delivered);
         if (quiet)

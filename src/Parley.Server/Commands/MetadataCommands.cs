@@ -26,7 +26,7 @@ internal static class MetadataCommands
 
     // METADATA <target> <subcommand> [<param> ...]
     // https://ircv3.net/specs/extensions/metadata#metadata-client-command
-    private static ValueTask HandleAsync(Session s, IrcMessage m)
+    private static async ValueTask HandleAsync(Session s, IrcMessage m)
     {
         var target = m.Parameters[0];
         // A key never holds a space, so a key list is split on spaces wherever it is: the parser
@@ -42,10 +42,10 @@ internal static class MetadataCommands
                 List(s, target);
                 break;
             case "SET" when m.Parameters.Count > 2:
-                Set(s, target, m.Parameters[2], m.Parameters.Count > 3 ? m.Parameters[3] : null);
+                await SetAsync(s, target, m.Parameters[2], m.Parameters.Count > 3 ? m.Parameters[3] : null);
                 break;
             case "CLEAR":
-                Clear(s, target);
+                await ClearAsync(s, target);
                 break;
             case "SUB" when keys.Count > 0:
                 Sub(s, keys);
@@ -66,7 +66,6 @@ internal static class MetadataCommands
                 s.Fail("METADATA", "SUBCOMMAND_INVALID", ReplyLines.SafeParam(m.Parameters[1]), "invalid subcommand");
                 break;
         }
-        return ValueTask.CompletedTask;
     }
 
     // METADATA <target> GET <key> [<key> ...]: one reply per key, in order, in a metadata batch.
@@ -114,7 +113,7 @@ internal static class MetadataCommands
     }
 
     // METADATA <target> SET <key> [:<value>]: without a value the key is removed.
-    private static void Set(Session s, string target, string key, string? value)
+    private static async ValueTask SetAsync(Session s, string target, string key, string? value)
     {
         if (!MetadataLimits.IsValidKey(key))
         {
@@ -131,7 +130,7 @@ internal static class MetadataCommands
         {
             return;
         }
-        var (error, name) = s.Network.SetMetadata(s.User, s, target, key, value);
+        var (error, name) = await s.Network.SetMetadataAsync(s.User, s, target, key, value, s.Replies);
         if (Failed(s, error, name, key))
         {
             return;
@@ -140,13 +139,13 @@ internal static class MetadataCommands
     }
 
     // METADATA <target> CLEAR: every key removed; one 766 per key, in a metadata batch.
-    private static void Clear(Session s, string target)
+    private static async ValueTask ClearAsync(Session s, string target)
     {
         if (IsSelf(s, target) && !TakeChange(s, target, "*"))
         {
             return;
         }
-        var (error, name, cleared) = s.Network.ClearMetadata(s.User, s, target);
+        var (error, name, cleared) = await s.Network.ClearMetadataAsync(s.User, s, target, s.Replies);
         if (Failed(s, error, name, "*"))
         {
             return;

@@ -62,6 +62,6 @@ internal static class RedactCommand
             return;
         }
         await store.DeleteAsync(msgid);
-        s.Network.RelayRedact(s.User, target, msgid, reason, s.Replies);
+        await s.Network.RelayRedactAsync(s.User, target, msgid, reason, s.Replies);
     }
 }

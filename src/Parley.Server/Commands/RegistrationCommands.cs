@@ -100,10 +100,16 @@ internal static class RegistrationCommands
                 return;
             }
         }
+        var oldNick = s.User.Nick;
         var result = s.Network.ChangeNick(s.User, nick, s.Replies);
         if (claimed && result != IrcNetwork.NickResult.Ok)
         {
             link!.ReleaseNick(nick, s.User.Id);
+        }
+        if (claimed && result == IrcNetwork.NickResult.Ok && s.IsRegistered && s.User.SessionsElsewhere && s.User.Account is { } account)
+        {
+            // Multiclient across nodes: the account's users on other nodes follow.
+            await link!.RenameSessionsElsewhereAsync(oldNick, nick, account);
         }
         switch (result)
         {

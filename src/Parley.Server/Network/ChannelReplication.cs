@@ -32,6 +32,19 @@ public enum ChannelOp
 
     /// <summary>INVITE; Args: [nick]; Target: the invited user, found by the origin (on any node).</summary>
     Invite,
+
+    /// <summary>REDACT of a channel message (checked and deleted from history by the origin); Args: [msgid] or [msgid, reason].</summary>
+    Redact,
+
+    /// <summary>
+    /// A draft/multiline batch to the channel; Message: PRIVMSG or NOTICE to the target as named,
+    /// with the batch's client tags; Args: [minimum status, batch reference, then each line as
+    /// "0text" or "1text" (1: draft/multiline-concat)].
+    /// </summary>
+    Multiline,
+
+    /// <summary>METADATA of the channel (key and value checked by the origin); Args: [key, value] (set), [key] (remove) or [] (CLEAR).</summary>
+    Metadata,
 }
 
 /// <summary>
@@ -85,4 +98,5 @@ public sealed record ChannelSnapshot(
     IReadOnlyList<ListEntry> Excepts,
     IReadOnlyList<ListEntry> InviteExceptions,
     IReadOnlyList<SnapshotMember> Members,
-    IReadOnlyList<MemberInfo>? Invited = null);
+    IReadOnlyList<MemberInfo>? Invited = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);

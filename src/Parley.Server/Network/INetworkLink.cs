@@ -49,6 +49,15 @@ public interface INetworkLink
     ValueTask<bool> AttachNickAsync(string nick, long userId, string account, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Multiclient across nodes: the local user of <paramref name="account"/>, which has
+    /// sessions on other nodes, changed its nick from <paramref name="oldNick"/> to
+    /// <paramref name="newNick"/> (claimed already): the account's users on the other nodes take
+    /// the new nick too (each attaches to it and renames, its connections and channel peers
+    /// seeing the NICK) and let the old one go. Awaited by the NICK handler; failures are logged.
+    /// </summary>
+    ValueTask RenameSessionsElsewhereAsync(string oldNick, string newNick, string account, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Delivers lines, unstored, to the connections of the users holding <paramref name="nick"/>
     /// on other nodes (multiclient across nodes): a message the local holder received, or one
     /// it sent, for its account's other sessions. Awaited, so a sender's messages keep their order.

@@ -185,6 +185,7 @@ public sealed partial class IrcNetwork
             Key = s.Key,
             Limit = s.Limit,
         };
+        channel.Metadata = s.Metadata is { Count: > 0 } metadata ? new Dictionary<string, string>(metadata, StringComparer.Ordinal) : null;
         channel.Bans.AddRange(s.Bans);
         channel.Excepts.AddRange(s.Excepts);
         channel.InviteExceptions.AddRange(s.InviteExceptions);

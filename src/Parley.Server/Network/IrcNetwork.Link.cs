@@ -75,6 +75,42 @@ public sealed partial class IrcNetwork
         }
     }
 
+    /// <summary>The id of the registered local user holding <paramref name="nick"/> if it is logged in to <paramref name="account"/>, else null.</summary>
+    public long? FindAccountUser(string nick, string account)
+    {
+        lock (_gate)
+        {
+            return _nicks.TryGetValue(nick, out var user) && user.IsRegistered && user.RemoteNode is null
+                && user.Account is { } a && CaseMapping.Equals(a, account) ? user.Id : null;
+        }
+    }
+
+    /// <summary>
+    /// Multiclient across nodes: the account's user on another node changed nick, and the link
+    /// has claimed <paramref name="newNick"/> for the local user <paramref name="userId"/> (still
+    /// holding <paramref name="oldNick"/>) too: it follows. Its connections see the NICK, as
+    /// do the local users sharing a channel with it (and, through the channels' grains, the
+    /// other nodes'); the old nick is released.
+    /// </summary>
+    public NickResult RenameFromElsewhere(long userId, string oldNick, string newNick)
+    {
+        lock (_gate)
+        {
+            if (!_nicks.TryGetValue(oldNick, out var user) || user.Id != userId)
+            {
+                return NickResult.InUse;
+            }
+            // No acting connection: every connection of the user gets the NICK (as a guest rename).
+            var echo = new ReplyBuffer();
+            var result = ChangeNick(user, newNick, echo);
+            foreach (var (message, _) in echo.Items)
+            {
+                user.Sink.Deliver(message);
+            }
+            return result;
+        }
+    }
+
     /// <summary>The link says whether the local user <paramref name="userId"/> holding <paramref name="nick"/> has its account's sessions on other nodes.</summary>
     public void SetSessionsElsewhere(string nick, long userId, bool elsewhere)
     {

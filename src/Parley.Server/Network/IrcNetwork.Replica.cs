@@ -106,6 +106,57 @@ public sealed partial class IrcNetwork
             ?? new SendResult(SendStatus.NoSuchChannel, name);
     }
 
+    /// <summary>
+    /// A draft/multiline batch to a channel, through its grain (cluster only): every node builds
+    /// the same <see cref="MultilineMessage"/> (same batch reference, time and msgid) and sends it
+    /// to its members with <see cref="SendToChannel"/>; the origin stores it.
+    /// </summary>
+    public async ValueTask<SendResult> SendMultilineToChannelAsync(IrcUser from, string name, MemberStatus minStatus, string command, string target,
+        IReadOnlyList<(string Text, bool Concat)> lines, string batchId, IReadOnlyList<Parley.Protocol.IrcTag>? clientTags, ReplyBuffer replies, bool echo)
+    {
+        var args = new List<string>(lines.Count + 2) { ((int)minStatus).ToString(System.Globalization.CultureInfo.InvariantCulture), batchId };
+        foreach (var (text, concat) in lines)
+        {
+            args.Add((concat ? "1" : "0") + text);
+        }
+        var message = new OutboundMessage(from.Prefix, command, target) { ClientTags = clientTags };
+        return await SubmitAsync(from, replies, ChannelOp.Multiline, name, args, message, echo) as SendResult?
+            ?? new SendResult(SendStatus.NoSuchChannel, name);
+    }
+
+    /// <summary>METADATA SET of a channel through its grain in a cluster, so every node's replica has it (see <see cref="SetMetadata"/>).</summary>
+    public async ValueTask<(MetadataError Error, string Target)> SetMetadataAsync(IrcUser actor, IClientSink connection, string target, string key, string? value, ReplyBuffer replies)
+    {
+        if (Link is null || !ChannelNames.IsChannel(target))
+        {
+            return SetMetadata(actor, connection, target, key, value);
+        }
+        return await SubmitAsync(actor, replies, ChannelOp.Metadata, target, value is null ? [key] : [key, value], null) is ValueTuple<MetadataError, string> r
+            ? r : (MetadataError.InvalidTarget, target);
+    }
+
+    /// <summary>METADATA CLEAR of a channel through its grain in a cluster (see <see cref="ClearMetadata"/>).</summary>
+    public async ValueTask<(MetadataError Error, string Target, IReadOnlyList<string> Cleared)> ClearMetadataAsync(IrcUser actor, IClientSink connection, string target, ReplyBuffer replies)
+    {
+        if (Link is null || !ChannelNames.IsChannel(target))
+        {
+            return ClearMetadata(actor, connection, target);
+        }
+        return await SubmitAsync(actor, replies, ChannelOp.Metadata, target, [], null) is ValueTuple<MetadataError, string, IReadOnlyList<string>> r
+            ? r : (MetadataError.InvalidTarget, target, []);
+    }
+
+    /// <summary>REDACT relayed to a channel's members on every node in a cluster (see <see cref="RelayRedact"/>); the caller checked it and deleted the message.</summary>
+    public async ValueTask RelayRedactAsync(IrcUser user, string target, string msgid, string? reason, ReplyBuffer replies)
+    {
+        if (Link is null || !ChannelNames.IsChannel(target))
+        {
+            RelayRedact(user, target, msgid, reason, replies);
+            return;
+        }
+        await SubmitAsync(user, replies, ChannelOp.Redact, target, reason is null ? [msgid] : [msgid, reason], null);
+    }
+
     /// <summary>TOPIC with a new topic, through the channel's grain in a cluster (see <see cref="SetTopic"/>).</summary>
     public async ValueTask<ChannelOpResult> SetTopicAsync(IrcUser user, string name, string topic, ReplyBuffer replies)
     {
@@ -141,6 +192,15 @@ public sealed partial class IrcNetwork
         }
         return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
             ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
+    }
+
+    /// <summary>Whether the local command <paramref name="id"/>, still pending, has been applied here (the link must not send it again).</summary>
+    public bool IsCommandApplied(long id)
+    {
+        lock (_gate)
+        {
+            return _pending.TryGetValue(id, out var pending) && pending.Applied;
+        }
     }
 
     /// <summary>
@@ -329,7 +389,7 @@ public sealed partial class IrcNetwork
             }
             if (mine)
             {
-                if (!_pending.TryGetValue(command.Id, out pending))
+                if (!_pending.TryGetValue(command.Id, out pending) || pending.Applied)
                 {
                     return;
                 }
@@ -377,6 +437,30 @@ public sealed partial class IrcNetwork
                     lock (_gate)
                     {
                         SetAwayLocked(actor, args.Count > 0 ? args[0] : null);
+                    }
+                    break;
+                case ChannelOp.Metadata:
+                    {
+                        // The acting connection is told by its reply; on other nodes nobody is left out.
+                        var connection = pending?.Replies.Owner ?? RemoteSink.Instance;
+                        result = args.Count == 0
+                            ? ClearMetadata(actor, connection, command.Channel)
+                            : SetMetadata(actor, connection, command.Channel, args[0], args.Count > 1 ? args[1] : null);
+                    }
+                    break;
+                case ChannelOp.Redact:
+                    RelayRedact(actor, command.Channel, args[0], args.Count > 1 ? args[1] : null, replies);
+                    break;
+                case ChannelOp.Multiline:
+                    {
+                        var m = command.Message!;
+                        var lines = new List<(string, bool)>(args.Count - 2);
+                        for (var i = 2; i < args.Count; i++)
+                        {
+                            lines.Add((args[i][1..], args[i][0] == '1'));
+                        }
+                        var multiline = new MultilineMessage(actor.Prefix, m.Command, m.Parameters[0], lines, args[1], NowTag(), command.MsgId, actor.Account, actor.IsBot, m.ClientTags);
+                        result = SendToChannel(actor, command.Channel, (MemberStatus)int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), multiline, replies, pending?.Echo ?? false);
                     }
                     break;
                 case ChannelOp.Invite:
@@ -610,7 +694,8 @@ public sealed partial class IrcNetwork
             }
             return new ChannelSnapshot(c.Name, c.CreatedAt, c.Topic, c.TopicSetBy, c.TopicSetAt, c.Flags, c.Key, c.Limit,
                 [.. c.Bans], [.. c.Excepts], [.. c.InviteExceptions], members,
-                [.. c.Invited.Where(u => u.IsRegistered).Select(u => MemberInfo.Of(u.RemoteNode ?? node, u))]);
+                [.. c.Invited.Where(u => u.IsRegistered).Select(u => MemberInfo.Of(u.RemoteNode ?? node, u))],
+                c.Metadata is null ? null : new Dictionary<string, string>(c.Metadata, StringComparer.Ordinal));
         }
     }
 
@@ -662,6 +747,7 @@ public sealed partial class IrcNetwork
             };
             if (snapshot is not null)
             {
+                channel.Metadata = snapshot.Metadata is { Count: > 0 } metadata ? new Dictionary<string, string>(metadata, StringComparer.Ordinal) : null;
                 channel.Bans.AddRange(snapshot.Bans);
                 channel.Excepts.AddRange(snapshot.Excepts);
                 channel.InviteExceptions.AddRange(snapshot.InviteExceptions);

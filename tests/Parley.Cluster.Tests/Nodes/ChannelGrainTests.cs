@@ -99,4 +99,46 @@ public sealed class ChannelGrainTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(2, (await _silos[0].Grains.GetGrain<IChannelGrain>("#late").GetNodesAsync()).Length);
         Assert.All(_silos, s => Assert.Equal(0, s.Link.Sequencer.Anomalies));
     }
+
+    /// <summary>
+    /// Issue 9, the loss window after a node's death: a channel grain that lived on a node that
+    /// left comes back on another knowing the subscribed nodes (persisted on subscribe), so the
+    /// next event reaches them all although none has subscribed again; its numbers start again
+    /// in a new epoch, which the nodes take as a restart, not a gap.
+    /// </summary>
+    [Fact]
+    public async Task AGrainWhoseNodeLeaves_ComesBackOnAnother_FanningOutToItsNodes_InANewEpoch()
+    {
+        var got = _silos.Select(_ => new ConcurrentQueue<long>()).ToArray();
+        for (var i = 0; i < _silos.Length; i++)
+        {
+            var queue = got[i];
+            _silos[i].Link.ChannelEventReceived = (_, seq, _) => queue.Enqueue(seq);
+        }
+        // The grain lives on the node of its first caller (PreferLocalPlacement): silo 0.
+        foreach (var silo in _silos)
+        {
+            await silo.Link.SubscribeChannelAsync("#kept");
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            await _silos[1].Link.PublishChannelEventAsync("#kept", "PRIVMSG", [Line("b", i)]);
+        }
+
+        // Silo 0 leaves with the grain; nobody subscribes again.
+        await _silos[0].StopHostAsync();
+        for (var i = 3; i < 5; i++)
+        {
+            await _silos[1].Link.PublishChannelEventAsync("#kept", "PRIVMSG", [Line("b", i)]);
+        }
+
+        Assert.Equal([1L, 2, 3, 1, 2], got[1]);
+        Assert.Equal([1L, 2, 3, 1, 2], got[2]);
+        foreach (var silo in _silos[1..])
+        {
+            Assert.Equal(1, silo.Link.Sequencer.Restarts);
+            Assert.Equal(0, silo.Link.Sequencer.Anomalies);
+        }
+        Assert.Equal(2, (await _silos[1].Grains.GetGrain<IChannelGrain>("#kept").GetNodesAsync()).Length);
+    }
 }

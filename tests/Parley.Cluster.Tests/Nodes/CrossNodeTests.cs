@@ -240,6 +240,55 @@ public sealed class CrossNodeTests(TwoNodeFixture nodes) : IClassFixture<TwoNode
         Assert.EndsWith("while you were out", await back.ExpectAsync(l => l.Contains(" PRIVMSG zoe ", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Multiclient across nodes: a NICK on one node renames the account's user on the other
+    /// (its connection sees the NICK), messages to the new nick reach both, the old nick is free.
+    /// </summary>
+    [Fact]
+    public async Task Multiclient_AcrossNodes_ANickChangeOnOneNode_RenamesTheAccountsUserOnTheOther()
+    {
+        await using (var db = await Storage.PostgresDatabase.OpenAsync(nodes.ConnectionString))
+        using (var accounts = await Storage.PostgresAccountStore.OpenAsync(db, null, TimeProvider.System, iterations: 4096))
+        {
+            Assert.Equal(Parley.Server.Storage.AccountResult.Ok, await accounts.CreateAsync("yan", "sesame"));
+        }
+        await using var first = await IrcLineClient.LoginAsync(nodes.One.Port, "yan", "yan", "sesame");
+        // On the other node the nick is held by the account's user: this connection attaches as yan.
+        await using var second = await IrcLineClient.LoginAsync(nodes.Two.Port, "yan", "yan", "sesame");
+        await using var wes = await IrcLineClient.RegisterAsync(nodes.One.Port, "wes");
+        await using var xia = await IrcLineClient.RegisterAsync(nodes.Two.Port, "xia");
+
+        // Renamed on node one: the session on node two follows.
+        await first.SendAsync("NICK yan_away");
+        Assert.Matches(@"^:yan!\S+ NICK :?yan_away$", await first.ExpectAsync(l => l.Contains(" NICK ", StringComparison.Ordinal)));
+        Assert.Matches(@"^:yan!\S+ NICK :?yan_away$", await second.ExpectAsync(l => l.Contains(" NICK ", StringComparison.Ordinal)));
+        // The new nick reaches both sessions, from either node; the old one is nobody's now.
+        await wes.SendAsync("PRIVMSG yan_away :from one");
+        await xia.SendAsync("PRIVMSG yan_away :from two");
+        foreach (var session in new[] { first, second })
+        {
+            var got = new[]
+            {
+                await session.ExpectAsync(l => l.Contains(" PRIVMSG yan_away ", StringComparison.Ordinal)),
+                await session.ExpectAsync(l => l.Contains(" PRIVMSG yan_away ", StringComparison.Ordinal)),
+            };
+            Assert.Contains(got, l => l.StartsWith(":wes!", StringComparison.Ordinal) && l.EndsWith("from one", StringComparison.Ordinal));
+            Assert.Contains(got, l => l.StartsWith(":xia!", StringComparison.Ordinal) && l.EndsWith("from two", StringComparison.Ordinal));
+        }
+        await wes.SendAsync("ISON yan yan_away");
+        Assert.Matches(@" 303 wes :?yan_away$", await wes.ExpectAsync(l => l.Contains(" 303 ", StringComparison.Ordinal)));
+        await xia.SendAsync("ISON yan yan_away");
+        Assert.Matches(@" 303 xia :?yan_away$", await xia.ExpectAsync(l => l.Contains(" 303 ", StringComparison.Ordinal)));
+
+        // And back, from node two this time.
+        await second.SendAsync("NICK yan");
+        Assert.Matches(@"^:yan_away!\S+ NICK :?yan$", await second.ExpectAsync(l => l.Contains(" NICK ", StringComparison.Ordinal)));
+        Assert.Matches(@"^:yan_away!\S+ NICK :?yan$", await first.ExpectAsync(l => l.Contains(" NICK ", StringComparison.Ordinal)));
+        await wes.SendAsync("PRIVMSG yan :back");
+        Assert.EndsWith("back", await first.ExpectAsync(l => l.Contains(" PRIVMSG yan ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("back", await second.ExpectAsync(l => l.Contains(" PRIVMSG yan ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Ison_FindsUsersOnBothNodes()
     {

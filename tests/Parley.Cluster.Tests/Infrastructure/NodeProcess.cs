@@ -55,6 +55,10 @@ public sealed partial class NodeProcess : IAsyncDisposable
         return StartAsync(name, siloPort, ["--cluster", connectionString, "--silo-listen", $"127.0.0.1:{siloPort}", .. extra]);
     }
 
+    /// <summary>Starts one node of the cluster per name at once; waits until all are ready, at most <see cref="StartTimeout"/>.</summary>
+    public static Task<NodeProcess[]> StartAllAsync(string connectionString, params string[] names)
+        => Task.WhenAll(names.Select(n => StartAsync(connectionString, n))).WaitAsync(StartTimeout);
+
     /// <summary>Starts a single node (no cluster) the same way.</summary>
     public static Task<NodeProcess> StartSingleAsync(string name) => StartAsync(name, 0, []);
 

@@ -53,25 +53,28 @@ public sealed class NetsplitTests(PostgresFixture postgres, ITestOutputHelper ou
         return string.Join(' ', string.Join(' ', names).Split(' ').Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task KilledNode_ItsUsersQuitWithANetsplitReason_TheChannelStaysConsistent_MessagesFlow_AndTheNodeRejoins()
+    /// <summary>Starts the nodes doomed, survivor and third, runs <paramref name="run"/> on them, and writes the survivors' output to the test's.</summary>
+    private async Task WithThreeNodesAsync(Func<NodeProcess, NodeProcess, NodeProcess, Task> run)
     {
-        var nodes = await Task.WhenAll(
-            NodeProcess.StartAsync(_connectionString, "doomed.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "survivor.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "third.parley.test")).WaitAsync(NodeProcess.StartTimeout);
+        var nodes = await NodeProcess.StartAllAsync(_connectionString, "doomed.parley.test", "survivor.parley.test", "third.parley.test");
         await using var doomed = nodes[0];
         await using var survivor = nodes[1];
         await using var third = nodes[2];
 
         try
         {
-            await RunAsync(doomed, survivor, third);
+            await run(doomed, survivor, third);
         }
         finally
         {
             output.WriteLine("--- survivor:\n" + survivor.Output + "\n--- third:\n" + third.Output);
         }
+    }
+
+    [Fact]
+    public async Task KilledNode_ItsUsersQuitWithANetsplitReason_TheChannelStaysConsistent_MessagesFlow_AndTheNodeRejoins()
+    {
+        await WithThreeNodesAsync(RunAsync);
     }
 
     private async Task RunAsync(NodeProcess doomed, NodeProcess survivor, NodeProcess third)
@@ -149,22 +152,7 @@ public sealed class NetsplitTests(PostgresFixture postgres, ITestOutputHelper ou
     [Fact]
     public async Task AMessageSentRightAfterANodeDies_ReachesTheMembersOnEverySurvivor()
     {
-        var nodes = await Task.WhenAll(
-            NodeProcess.StartAsync(_connectionString, "doomed.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "survivor.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "third.parley.test")).WaitAsync(NodeProcess.StartTimeout);
-        await using var doomed = nodes[0];
-        await using var survivor = nodes[1];
-        await using var third = nodes[2];
-
-        try
-        {
-            await RunRightAfterTheKillAsync(doomed, survivor, third);
-        }
-        finally
-        {
-            output.WriteLine("--- survivor:\n" + survivor.Output + "\n--- third:\n" + third.Output);
-        }
+        await WithThreeNodesAsync(RunRightAfterTheKillAsync);
     }
 
     /// <summary>

@@ -30,10 +30,7 @@ public sealed class NodeDeathTests(PostgresFixture postgres, ITestOutputHelper o
     [Fact]
     public async Task KilledNode_ItsNickGrainsComeBack_WithTheNicksStillHeldByTheLiveUsers()
     {
-        var nodes = await Task.WhenAll(
-            NodeProcess.StartAsync(_connectionString, "holder.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "host.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "taker.parley.test")).WaitAsync(NodeProcess.StartTimeout);
+        var nodes = await NodeProcess.StartAllAsync(_connectionString, "holder.parley.test", "host.parley.test", "taker.parley.test");
         await using var holderNode = nodes[0];
         await using var hostNode = nodes[1];
         await using var takerNode = nodes[2];
@@ -75,10 +72,7 @@ public sealed class NodeDeathTests(PostgresFixture postgres, ITestOutputHelper o
     [Fact]
     public async Task KilledNode_TwoSurvivorsRaceForItsUsersNicks_EachNickHasOneWinner()
     {
-        var nodes = await Task.WhenAll(
-            NodeProcess.StartAsync(_connectionString, "doomed.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "left.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "right.parley.test")).WaitAsync(NodeProcess.StartTimeout);
+        var nodes = await NodeProcess.StartAllAsync(_connectionString, "doomed.parley.test", "left.parley.test", "right.parley.test");
         await using var doomed = nodes[0];
         await using var leftNode = nodes[1];
         await using var rightNode = nodes[2];
@@ -140,10 +134,7 @@ public sealed class NodeDeathTests(PostgresFixture postgres, ITestOutputHelper o
     public async Task KilledNode_IsSeenLeaving_AndTheNicksItsUsersHeld_CanBeTakenElsewhere()
     {
         // Three nodes, as issue 9's test: with two, the lone survivor takes about a second longer to decide.
-        var nodes = await Task.WhenAll(
-            NodeProcess.StartAsync(_connectionString, "doomed.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "survivor.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "third.parley.test")).WaitAsync(NodeProcess.StartTimeout);
+        var nodes = await NodeProcess.StartAllAsync(_connectionString, "doomed.parley.test", "survivor.parley.test", "third.parley.test");
         await using var doomed = nodes[0];
         await using var survivor = nodes[1];
         await using var third = nodes[2];

@@ -18,9 +18,7 @@ public sealed class TwoNodeFixture : IAsyncLifetime
     {
         await _postgres.InitializeAsync();
         _connectionString = await _postgres.Server.CreateDatabaseAsync();
-        var nodes = await Task.WhenAll(
-            NodeProcess.StartAsync(_connectionString, "one.parley.test"),
-            NodeProcess.StartAsync(_connectionString, "two.parley.test")).WaitAsync(NodeProcess.StartTimeout);
+        var nodes = await NodeProcess.StartAllAsync(_connectionString, "one.parley.test", "two.parley.test");
         (One, Two) = (nodes[0], nodes[1]);
     }
 

@@ -330,6 +330,20 @@ public sealed partial class IrcNetwork
             : _proxiesStore?.GetValueOrDefault(next) ?? RemoteStubLocked(MemberInfo.Of(actor.RemoteNode, actor) with { Node = next.Node, UserId = next.Id });
         if (to is null)
         {
+            // The successor, this node's user, left too before the hand-over reached here: the
+            // member is gone. Local users see it quit, and the other nodes are told, the member
+            // named by its new (node, id), which they took on with the hand-over.
+            var quit = new OutboundMessage(actor.Prefix, "QUIT", "Quit") { Time = NowTag(), MsgId = NewMsgId(), Account = actor.Account };
+            foreach (var other in CommonUsers(actor))
+            {
+                other.Sink.Deliver(quit);
+            }
+            if (Link is { } link && actor.Channels.Count > 0)
+            {
+                var info = MemberInfo.Of(actor.RemoteNode, actor) with { Node = next.Node, UserId = next.Id };
+                var id = ++_nextCommandId;
+                link.UserEventApplied([.. actor.Channels.Select(c => new ChannelCommand(id, link.NodeId, ChannelOp.Quit, c.Name, info, ["Quit"], quit, Now, quit.MsgId!))]);
+            }
             RemoveStubEverywhereLocked(actor);
             return;
         }

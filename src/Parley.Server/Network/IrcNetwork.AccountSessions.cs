@@ -354,8 +354,8 @@ public sealed partial class IrcNetwork
     /// <summary>
     /// The primary that the local user stood for is gone without handing its memberships over
     /// (its node died, or it quit not knowing of this node): the local user leaves each channel
-    /// here, its connections seeing a PART with <paramref name="reason"/>, as the other nodes saw
-    /// the member quit. Under the lock.
+    /// here, its connections seeing a PART with <paramref name="reason"/> and the local members
+    /// the member's QUIT, as the other nodes saw it. Under the lock.
     /// </summary>
     private void OrphanLocked(IrcUser user, string reason)
     {
@@ -366,6 +366,12 @@ public sealed partial class IrcNetwork
         Proxies.Remove(identity);
         user.MemberAs = null;
         var time = NowTag();
+        // The local members sharing a channel with it see the member quit, as everyone elsewhere does.
+        var quit = new OutboundMessage(user.Prefix, "QUIT", reason) { Time = time, MsgId = NewMsgId(), Account = user.Account };
+        foreach (var other in CommonUsers(user))
+        {
+            other.Sink.Deliver(quit);
+        }
         foreach (var channel in user.Channels.ToList())
         {
             user.Sink.Deliver(new OutboundMessage(user.Prefix, "PART", channel.Name, reason) { Time = time, MsgId = NewMsgId(), Account = user.Account });

@@ -101,7 +101,7 @@ public sealed partial class ClusterLink
             events = _userEvents;
             // The actor's message to another channel still on its way to some node: this command
             // must not reach a node before it (to the same channel, the grain keeps the order).
-            before = _fanOuts.TryGetValue(command.Actor.UserId, out var f) && f.Channel != folded ? f.Done : null;
+            before = _fanOuts.TryGetValue((command.Actor.Node, command.Actor.UserId), out var f) && f.Channel != folded ? f.Done : null;
         }
         await events;
         if (before is not null)
@@ -123,7 +123,7 @@ public sealed partial class ClusterLink
             if (AnsweredAtApply(command.Op))
             {
                 _answerAtApply[command.Id] = submission;
-                _fanOuts[command.Actor.UserId] = (folded, submission.FannedOut.Task);
+                _fanOuts[(command.Actor.Node, command.Actor.UserId)] = (folded, submission.FannedOut.Task);
             }
         }
         if (lead)
@@ -177,16 +177,18 @@ public sealed partial class ClusterLink
     /// Each local user's last message still being fanned out (user id → its channel and
     /// completion): the user's next command elsewhere, its private messages and its QUIT, NICK or
     /// AWAY wait for it, so nothing the user does later reaches another node before it (one
-    /// user's messages arrive in the order sent, ARCHITECTURE.md rule 4). At most one per user.
+    /// user's messages arrive in the order sent, ARCHITECTURE.md rule 4). At most one per user,
+    /// keyed as commands name the user (<see cref="MemberInfo"/>'s node and id: a user standing
+    /// for its account's primary on another node is named by the primary's).
     /// </summary>
-    private readonly Dictionary<long, (string Channel, Task Done)> _fanOuts = [];
+    private readonly Dictionary<(string Node, long UserId), (string Channel, Task Done)> _fanOuts = [];
 
     /// <summary>Completes when the local user's last channel message has reached every node (or failed).</summary>
-    private Task FannedOut(long userId)
+    private Task FannedOut(MemberInfo user)
     {
         lock (_gate)
         {
-            return _fanOuts.TryGetValue(userId, out var f) ? f.Done : Task.CompletedTask;
+            return _fanOuts.TryGetValue((user.Node, user.UserId), out var f) ? f.Done : Task.CompletedTask;
         }
     }
 
@@ -246,9 +248,10 @@ public sealed partial class ClusterLink
                     foreach (var s in batch)
                     {
                         _answerAtApply.Remove(s.Command.Id);
-                        if (_fanOuts.TryGetValue(s.Command.Actor.UserId, out var f) && f.Done == s.FannedOut.Task)
+                        var actor = (s.Command.Actor.Node, s.Command.Actor.UserId);
+                        if (_fanOuts.TryGetValue(actor, out var f) && f.Done == s.FannedOut.Task)
                         {
-                            _fanOuts.Remove(s.Command.Actor.UserId);
+                            _fanOuts.Remove(actor);
                         }
                     }
                 }
@@ -581,7 +584,7 @@ public sealed partial class ClusterLink
             // Stored here (the QUIT or NICK line in each channel's history) before the others deliver it.
             await Network.Deliveries.WhenDeliveredAsync();
             // And after the user's last message reached every node (a QUIT through another channel must not overtake it).
-            await FannedOut(commands[0].Actor.UserId);
+            await FannedOut(commands[0].Actor);
             await Task.WhenAll(commands.Select(PublishUserEventAsync));
         }
         catch (Exception ex)

@@ -436,7 +436,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         if (Network.FindUser(fromNick) is { } sender)
         {
             // The sender's last channel message reaches every node before this does.
-            await FannedOut(sender.Id);
+            await FannedOut(MemberInfo.Of(_node, sender));
         }
         var holders = (await NickGrain(nick).GetHoldersAsync()).Where(h => h.Node != _node).ToArray();
         if (holders.Length == 0)

@@ -83,8 +83,9 @@ public sealed partial class ClusterLink
     private IChannelGrain ChannelGrain(string folded) => grains.GetGrain<IChannelGrain>(folded);
 
     /// <summary>
-    /// Sends a local client's command to the channel's grain and returns once it is sequenced and
-    /// fanned out (or failed). Commands of one channel queue on this node while a call of that
+    /// Sends a local client's command to the channel's grain and returns once this node applied it
+    /// (a message: <see cref="AnsweredAtApply"/>) or once every node has it (a state change), or it
+    /// failed. Commands of one channel queue on this node while a call of that
     /// channel is on its way (<see cref="SubmitQueue"/>); the next call takes all of them as one
     /// batch (<see cref="IChannelGrain.PublishBatchAsync"/>), so a busy channel pays the chain of
     /// grain calls per batch, not per message. The queue keeps the order commands arrived in, and

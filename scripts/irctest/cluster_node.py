@@ -204,12 +204,19 @@ def main() -> int:
     args = sys.argv[1:]
     if args[:1] == ["serve"]:
         leave_faketime()
+        # irctest stops a server run under faketime by ending faketime, which does not pass the
+        # signal on: stop the nodes when the parent goes, whatever it is.
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:
+            return 0
         return serve(args)
     if args[:1] == ["account"] and "--cluster" not in args:
         cs_path = os.path.join(option(args, "--data-dir"), CS_FILE)
         if os.path.exists(cs_path):
             with open(cs_path) as f:
-                args = [*args, "--cluster", f.read().strip()]
+                # A longer connect timeout than a node's 5 s: irctest creates accounts on a busy machine.
+                args = [*args, "--cluster", f.read().strip() + ";Timeout=30"]
     return subprocess.call(parley(*args))
 
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Storage;
@@ -32,10 +34,14 @@ namespace Parley.Cluster.Grains;
 public sealed partial class ChannelGrain(
     [PersistentState("nodes", ClusterHost.GrainStorage)] IPersistentState<ChannelNodesState> state,
     ILogger<ChannelGrain> logger,
-    IClusterMembershipService membership) : Grain, IChannelGrain
+    IClusterMembershipService membership,
+    IOptions<ClusterMembershipOptions> membershipOptions) : Grain, IChannelGrain
 {
-    /// <summary>How long one node may take to accept one event before it is dropped.</summary>
-    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long one node may take to accept one event before it is dropped: 5 probe timeouts
+    /// (Server:Cluster:ProbeTimeout), 5 s by default.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; } = membershipOptions.Value.ProbeTimeout * 5;
 
     private static readonly TimeSpan SubscribedLifetime = TimeSpan.FromDays(365);
 
@@ -116,7 +122,7 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(other);
                 _restored.Remove(other);
                 LogNodeDropped(logger, other, channel, _seq);
-                _ = TellDroppedAsync(o, channel);
+                _ = TellDroppedAsync(o, channel, NodeTimeout);
             }
         }
         _restored.Remove(node);
@@ -175,7 +181,7 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(targets[i].Key);
                 _restored.Remove(targets[i].Key);
                 LogNodeDropped(logger, targets[i].Key, channel, seq);
-                _ = TellDroppedAsync(targets[i].Value, channel);
+                _ = TellDroppedAsync(targets[i].Value, channel, NodeTimeout);
             }
         }
         return seq;
@@ -187,11 +193,11 @@ public sealed partial class ChannelGrain(
     /// that no longer come (gap repair). Not awaited by the fan-out; a node that does not
     /// answer this either is dead or learns it at its next command (refused: -1).
     /// </summary>
-    private static async Task TellDroppedAsync(INodeObserver node, string channel)
+    private static async Task TellDroppedAsync(INodeObserver node, string channel, TimeSpan timeout)
     {
         try
         {
-            await node.DroppedAsync(channel).WaitAsync(NodeTimeout);
+            await node.DroppedAsync(channel).WaitAsync(timeout);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
         {

@@ -82,6 +82,15 @@ public sealed partial class ClusterLink
 
     private IChannelGrain ChannelGrain(string folded) => grains.GetGrain<IChannelGrain>(folded);
 
+    /// <summary>
+    /// Sends a local client's command to the channel's grain and returns once it is sequenced and
+    /// fanned out (or failed). Commands of one channel queue on this node while a call of that
+    /// channel is on its way (<see cref="SubmitQueue"/>); the next call takes all of them as one
+    /// batch (<see cref="IChannelGrain.PublishBatchAsync"/>), so a busy channel pays the chain of
+    /// grain calls per batch, not per message. The queue keeps the order commands arrived in, and
+    /// holds at most one command per local connection (a connection's handler waits for its
+    /// command), so it is bounded by the node's connections.
+    /// </summary>
     public async ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default)
     {
         Task events;
@@ -91,41 +100,133 @@ public sealed partial class ClusterLink
         }
         await events;
         var folded = Network.CaseMapping.Fold(command.Channel);
-        var e = new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command));
+        var submission = new Submission(command, new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command)));
+        SubmitQueue queue;
+        bool lead;
+        lock (_gate)
+        {
+            if (!_submitQueues.TryGetValue(folded, out queue!))
+            {
+                _submitQueues[folded] = queue = new SubmitQueue();
+            }
+            queue.Waiting.Add(submission);
+            lead = !queue.Publishing;
+            queue.Publishing = true;
+        }
+        if (lead)
+        {
+            // Runs until the queue is empty; this handler waits only for its own command.
+            _ = PublishQueuedAsync(folded, command.Channel, queue);
+        }
+        await submission.Done.Task;
+    }
+
+    /// <summary>One channel's commands waiting on this node for the channel's grain (under <see cref="_gate"/>).</summary>
+    private sealed class SubmitQueue
+    {
+        public List<Submission> Waiting { get; } = [];
+
+        /// <summary>A call of this channel is on its way (or about to be): newcomers wait for the next batch.</summary>
+        public bool Publishing { get; set; }
+    }
+
+    /// <summary>A command in a <see cref="SubmitQueue"/>; <see cref="Done"/> completes when it was published (or failed).</summary>
+    private sealed class Submission(ChannelCommand command, ChannelEvent e)
+    {
+        public ChannelCommand Command { get; } = command;
+
+        public ChannelEvent Event { get; } = e;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly Dictionary<string, SubmitQueue> _submitQueues = new(StringComparer.Ordinal);
+
+    /// <summary>For tests: the size of each batch this node publishes, per channel (folded).</summary>
+    internal Action<string, int>? BatchPublishing { get; set; }
+
+    /// <summary>Publishes a channel's queued commands, a batch per call, until none waits.</summary>
+    private async Task PublishQueuedAsync(string folded, string name, SubmitQueue queue)
+    {
+        while (true)
+        {
+            Submission[] batch;
+            lock (_gate)
+            {
+                if (queue.Waiting.Count == 0)
+                {
+                    queue.Publishing = false;
+                    _submitQueues.Remove(folded);
+                    return;
+                }
+                var n = Math.Min(queue.Waiting.Count, Grains.ChannelGrain.MaxBatch);
+                batch = [.. queue.Waiting.GetRange(0, n)];
+                queue.Waiting.RemoveRange(0, n);
+            }
+            try
+            {
+                BatchPublishing?.Invoke(folded, batch.Length);
+                await PublishBatchAsync(folded, name, batch);
+                foreach (var s in batch)
+                {
+                    s.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                // Not an Orleans failure (those are answered as "did not happen"): each handler gets it.
+                foreach (var s in batch)
+                {
+                    s.Done.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One batch through the channel's grain, subscribing first if needed (and again when the grain
+    /// does not know this node, three times at most). A command not applied here when the grain's
+    /// node died with the batch on its way is sent again; one the origin applied is not.
+    /// Orleans failures are logged: those commands did not happen, and their handlers answer so.
+    /// </summary>
+    private async Task PublishBatchAsync(string folded, string name, Submission[] batch)
+    {
+        var op = batch[0].Command.Op.ToString();
         try
         {
             var lostGrains = 0;
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0);
+                await EnsureSubscribedAsync(folded, name, resume: attempt > 0);
                 try
                 {
-                    if (await ChannelGrain(folded).PublishAsync(e) >= 0)
+                    if (await ChannelGrain(folded).PublishBatchAsync([.. batch.Select(s => s.Event)]) >= 0)
                     {
                         // If a subscription of the channel (a resume after a death) was on its way
-                        // when the grain handed this node the command, the command waits with it
-                        // and is applied once it is installed: the handler's pending command (its
-                        // client's user and answer) must still be there then.
+                        // when the grain handed this node the batch, the batch waits with it and is
+                        // applied once it is installed: the handlers' pending commands (their
+                        // clients' users and answers) must still be there then.
                         await ReplicaOf(folded).Installed.Task;
                         return;
                     }
                     // The grain does not know this node: it dropped it, or came back without it.
                 }
-                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && !Network.IsCommandApplied(command.Id))
+                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && batch.Any(s => !Network.IsCommandApplied(s.Command.Id)))
                 {
-                    // The grain's node died with the command on its way (the call fails once the
+                    // The grain's node died with the batch on its way (the call fails once the
                     // death is declared; the next call activates the grain on another node, which
-                    // knows the subscribed nodes). Not applied here, so not sequenced: sent again.
-                    LogCommandRetried(logger, command.Op.ToString(), command.Channel);
+                    // knows the subscribed nodes). What is not applied here was not sequenced: sent again.
+                    batch = [.. batch.Where(s => !Network.IsCommandApplied(s.Command.Id))];
+                    LogCommandRetried(logger, op, name);
                     attempt--;
                 }
             }
-            LogCommandLost(logger, command.Op.ToString(), command.Channel);
+            LogCommandLost(logger, op, name);
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
-            // The command did not happen; the client gets the handler's answer for that.
-            LogCommandFailed(logger, ex, command.Op.ToString(), command.Channel);
+            // The commands did not happen; the clients get the handlers' answer for that.
+            LogCommandFailed(logger, ex, op, name);
         }
     }
 
@@ -267,8 +368,11 @@ public sealed partial class ClusterLink
         }
     }
 
-    /// <summary>Event <paramref name="seq"/> of a channel, from its grain (the node observer).</summary>
-    private async Task OnChannelCommandAsync(string folded, long epoch, long seq, ChannelEvent e)
+    /// <summary>
+    /// Events <paramref name="firstSeq"/>… of a channel, from its grain (the node observer): one
+    /// command or a batch of one origin's, applied in order in one pass under the replica's lock.
+    /// </summary>
+    private async Task OnChannelCommandsAsync(string folded, long epoch, long firstSeq, ChannelEvent[] events)
     {
         var replica = FindReplica(folded);
         if (replica is null)
@@ -280,19 +384,26 @@ public sealed partial class ClusterLink
             switch (replica.State)
             {
                 case ReplicaState.Subscribing:
-                    replica.Early!.Add((epoch, seq, e));
+                    for (var i = 0; i < events.Length; i++)
+                    {
+                        replica.Early!.Add((epoch, firstSeq + i, events[i]));
+                    }
                     return;
                 case ReplicaState.Subscribed:
-                    ReceiveLocked(replica, folded, epoch, seq, e);
+                    for (var i = 0; i < events.Length; i++)
+                    {
+                        ReceiveLocked(replica, folded, epoch, firstSeq + i, events[i]);
+                    }
                     break;
                 default:
                     return;
             }
         }
-        if (e.Origin == _node && e.Command!.OriginApplies)
+        if (events[0].Origin == _node && Array.Exists(events, e => e.Command!.OriginApplies))
         {
-            // The origin stores the command's lines; the grain hands it to the other nodes only
-            // after this returns: stored before anyone receives it (ARCHITECTURE.md rule 10).
+            // The origin stores the commands' lines (one group commit for the batch); the grain
+            // hands them to the other nodes only after this returns: stored before anyone
+            // receives them (ARCHITECTURE.md rule 10).
             await Network.Deliveries.WhenDeliveredAsync();
         }
     }
@@ -325,12 +436,35 @@ public sealed partial class ClusterLink
         {
             dead = _deadNodes.Contains(e.Origin);
         }
-        if (!dead)
+        if (dead)
         {
             // A dead node's last commands, sequenced after this node removed its users: dropped.
-            Network.ApplyChannelCommand(e.Command!.ToCommand());
+            return;
+        }
+        var command = e.Command!.ToCommand();
+        try
+        {
+            Applying?.Invoke(command);
+            Network.ApplyChannelCommand(command);
+        }
+        catch (Exception ex)
+        {
+            // One command that cannot be applied (a bug, or a malformed command) fails alone: the
+            // others of its batch are applied, its number is used, and at its origin its handler
+            // finds it not applied and answers its own client only.
+            ApplyFailures++;
+            LogApplyFailed(logger, ex, command.Op.ToString(), folded, seq);
         }
     }
+
+    /// <summary>Channel commands whose apply threw here (each logged), since the start.</summary>
+    public long ApplyFailures { get; private set; }
+
+    /// <summary>For tests: called before a channel command is applied here; what it throws fails that command only.</summary>
+    internal Action<ChannelCommand>? Applying { get; set; }
+
+    [LoggerMessage(EventId = 9026, Level = LogLevel.Error, Message = "applying a {Op} to {Channel} (event {Seq}) failed; the channel's next events are applied")]
+    private static partial void LogApplyFailed(ILogger logger, Exception ex, string op, string channel, long seq);
 
     /// <summary>This node's replica of a channel, for a node subscribing to it.</summary>
     private async Task<SnapshotReply> SnapshotAsync(string folded)

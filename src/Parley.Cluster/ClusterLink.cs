@@ -558,13 +558,17 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             return Task.CompletedTask;
         }
 
-        public Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e)
+        public Task ChannelEventsAsync(string channel, long epoch, long firstSeq, ChannelEvent[] events)
         {
-            if (e.Command is not null)
+            if (events.Length > 0 && events[0].Command is not null)
             {
-                return link.OnChannelCommandAsync(channel, epoch, seq, e);
+                // A node's batch is all commands (its submit queue); bare events come one at a time.
+                return link.OnChannelCommandsAsync(channel, epoch, firstSeq, events);
             }
-            link.OnChannelEvent(channel, epoch, seq, e);
+            for (var i = 0; i < events.Length; i++)
+            {
+                link.OnChannelEvent(channel, epoch, firstSeq + i, events[i]);
+            }
             return Task.CompletedTask;
         }
 

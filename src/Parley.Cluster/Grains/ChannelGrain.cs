@@ -12,7 +12,9 @@ namespace Parley.Cluster.Grains;
 /// and a subscription falls between two events. The fan-out is one awaited call per node, in
 /// parallel across nodes (never one-way: ../shared/notes/orleans.md measured one-way observer
 /// calls reordering on remote nodes); awaited calls from one grain to one observer arrive in
-/// order.
+/// order. A publish carries one event or a batch of one node's (<see cref="PublishBatchAsync"/>):
+/// the batch is numbered consecutively and each node gets it in one call, so a busy channel
+/// pays the chain of calls (publish, origin, the others) once per batch, not once per message.
 /// </summary>
 /// <remarks>
 /// A node that does not take an event within <see cref="NodeTimeout"/> (or fails) is dropped
@@ -150,27 +152,47 @@ public sealed partial class ChannelGrain(
         }
     }
 
-    public async Task<long> PublishAsync(ChannelEvent e)
+    public Task<long> PublishAsync(ChannelEvent e) => PublishBatchAsync([e]);
+
+    /// <summary>Most events one batch may carry (a node's submit queue takes at most this many per call).</summary>
+    public const int MaxBatch = 256;
+
+    public async Task<long> PublishBatchAsync(ChannelEvent[] events)
     {
-        var originFirst = e.Command is { OriginApplies: true };
-        if (originFirst && !_nodes.ContainsKey(e.Origin))
+        if (events.Length is 0 or > MaxBatch)
+        {
+            throw new ArgumentException($"a batch carries 1 to {MaxBatch} events", nameof(events));
+        }
+        var origin = events[0].Origin;
+        var originFirst = false;
+        foreach (var e in events)
+        {
+            if (e.Origin != origin)
+            {
+                // One origin per batch: it stores the batch's lines before the others get them.
+                throw new ArgumentException("a batch carries one origin's events", nameof(events));
+            }
+            originFirst |= e.Command is { OriginApplies: true };
+        }
+        if (originFirst && !_nodes.ContainsKey(origin))
         {
             return -1;
         }
-        var seq = ++_seq;
+        var first = _seq + 1;
+        _seq += events.Length;
         var channel = this.GetPrimaryKeyString();
         ForgetDeadNodes();
         var targets = _nodes.ToArray();
         var calls = new Task<bool>[targets.Length];
         if (originFirst)
         {
-            var origin = Array.FindIndex(targets, t => t.Key == e.Origin);
-            calls[origin] = DeliverAsync(targets[origin].Value, channel, seq, e);
-            await calls[origin];
+            var at = Array.FindIndex(targets, t => t.Key == origin);
+            calls[at] = DeliverAsync(targets[at].Value, channel, first, events);
+            await calls[at];
         }
         for (var i = 0; i < targets.Length; i++)
         {
-            calls[i] ??= DeliverAsync(targets[i].Value, channel, seq, e);
+            calls[i] ??= DeliverAsync(targets[i].Value, channel, first, events);
         }
         var taken = await Task.WhenAll(calls);
         for (var i = 0; i < targets.Length; i++)
@@ -180,11 +202,11 @@ public sealed partial class ChannelGrain(
                 // Not persisted (no write per event): a reactivation would fan out to it again, harmlessly.
                 _nodes.Remove(targets[i].Key);
                 _restored.Remove(targets[i].Key);
-                LogNodeDropped(logger, targets[i].Key, channel, seq);
+                LogNodeDropped(logger, targets[i].Key, channel, _seq);
                 _ = TellDroppedAsync(targets[i].Value, channel, NodeTimeout);
             }
         }
-        return seq;
+        return first;
     }
 
     /// <summary>
@@ -304,11 +326,13 @@ public sealed partial class ChannelGrain(
 
     public Task<string[]> GetNodesAsync() => Task.FromResult(_nodes.Keys.Order(StringComparer.Ordinal).ToArray());
 
-    private async Task<bool> DeliverAsync(INodeObserver node, string channel, long seq, ChannelEvent e)
+    private async Task<bool> DeliverAsync(INodeObserver node, string channel, long firstSeq, ChannelEvent[] events)
     {
         try
         {
-            await node.ChannelEventAsync(channel, Epoch, seq, e).WaitAsync(NodeTimeout);
+            // One timeout per call, whatever the batch's size: a node's apply of a batch is one
+            // pass under its replica's lock and one history commit, not one per event.
+            await node.ChannelEventsAsync(channel, Epoch, firstSeq, events).WaitAsync(NodeTimeout);
             return true;
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)

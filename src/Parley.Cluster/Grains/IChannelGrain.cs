@@ -36,6 +36,15 @@ public interface IChannelGrain : IGrainWithStringKey
     Task<long> PublishAsync(ChannelEvent e);
 
     /// <summary>
+    /// <see cref="PublishAsync"/> for several events of one origin at once (a node's commands to
+    /// the channel that queued while its previous call was on its way): they get consecutive
+    /// numbers, in the array's order, and go to each node as one call (the origin first, then
+    /// the others in parallel, as one event does), so the chain of calls is paid once per batch.
+    /// Returns the first event's number, or -1 (none sequenced) as <see cref="PublishAsync"/>.
+    /// </summary>
+    Task<long> PublishBatchAsync(ChannelEvent[] events);
+
+    /// <summary>
     /// The channel as a subscribed node's replica has it, between two events (for a node that
     /// holds none: NAMES, WHO, TOPIC of a channel none of its users is on). Not held: no node
     /// holds a replica (no such channel); a null snapshot: the channel has no members.

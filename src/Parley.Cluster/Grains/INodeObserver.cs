@@ -42,10 +42,13 @@ public interface INodeObserver : IGrainObserver
     Task<ChannelSummaryWire[]> ChannelsAsync();
 
     /// <summary>
-    /// Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel
-    /// grain's activation <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch).
+    /// Events <paramref name="firstSeq"/>, <paramref name="firstSeq"/> + 1, … of
+    /// <paramref name="channel"/> (folded), in that order, from its channel grain's activation
+    /// <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch). One event
+    /// or a batch of one origin's (<see cref="IChannelGrain.PublishBatchAsync"/>): applied one
+    /// after the other, as if they had come in as many calls.
     /// </summary>
-    Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
+    Task ChannelEventsAsync(string channel, long epoch, long firstSeq, ChannelEvent[] events);
 
     /// <summary>
     /// The grain of <paramref name="channel"/> (folded) dropped this node from its fan-out (it did

@@ -131,6 +131,12 @@ public static class ClusterHost
         });
         // Opening a connection to another node: Orleans' default is 5 s, 5 probe timeouts here.
         silo.Configure<ConnectionOptions>(o => o.OpenConnectionTimeout = probe * 5);
+        // A grain call that has no answer: Orleans' default is 30 s, 30 probe timeouts here.
+        silo.Configure<SiloMessagingOptions>(o =>
+        {
+            o.ResponseTimeout = probe * 30;
+            o.SystemResponseTimeout = probe * 30;
+        });
 
         // One activation per grain, even right after a node's death. The default directory can
         // give a grain a second activation in the moments after a membership change (a nick was

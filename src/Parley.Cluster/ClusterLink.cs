@@ -200,15 +200,22 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     public async ValueTask DeliverToSessionsElsewhereAsync(string nick, IReadOnlyList<OutboundMessage> lines, CancellationToken cancellationToken = default)
     {
-        var holders = await NickGrain(nick).GetHoldersAsync();
-        WireMessage[]? wire = null;
-        foreach (var holder in holders)
+        // The account's sessions as the account grain told this node (no grain call per message);
+        // the nick's holders while it has not told yet.
+        IEnumerable<(string Node, INodeObserver Observer)> others;
+        if (Network.LocalUserIdOf(nick) is { } id && AccountSessionsOf(id) is { } sessions)
         {
-            if (holder.Node != _node)
-            {
-                wire ??= [.. lines.Select(WireMessage.From)];
-                await holder.Observer.DeliverToSessionsAsync(nick, wire);
-            }
+            others = sessions.Where(x => x.Node != _node).Select(x => (x.Node, x.Observer));
+        }
+        else
+        {
+            others = (await NickGrain(nick).GetHoldersAsync()).Where(h => h.Node != _node).Select(h => (h.Node, h.Observer));
+        }
+        WireMessage[]? wire = null;
+        foreach (var (_, observer) in others)
+        {
+            wire ??= [.. lines.Select(WireMessage.From)];
+            await observer.DeliverToSessionsAsync(nick, wire);
         }
     }
 
@@ -237,6 +244,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
                     LogRenameFailed(logger, ex, oldNick, newNick);
                 }
             }
+            await AccountGrain(account).RenameAsync(newNick);
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
@@ -546,11 +554,15 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         public Task<ChannelSummaryWire[]> ChannelsAsync()
             => Task.FromResult(network.CountedChannelSummaries().Select(ChannelSummaryWire.From).ToArray());
 
-        public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere)
+        public Task AccountSessionsAsync(string account, long userId, AccountSession[] sessions)
         {
-            network.SetSessionsElsewhere(nick, userId, elsewhere);
+            link.OnAccountSessions(account, userId, sessions);
             return Task.CompletedTask;
         }
+
+        public Task<string[]> UserChannelsAsync(long userId) => Task.FromResult(network.UserChannelNames(userId));
+
+        public Task HoldChannelForAccountAsync(string channel, bool hold) => link.HoldChannelHereAsync(channel, hold);
 
         public Task DeliverToSessionsAsync(string nick, WireMessage[] lines)
         {

@@ -16,8 +16,23 @@ public interface INodeObserver : IGrainObserver
     /// <summary>Whether the local user <paramref name="userId"/> still holds <paramref name="nick"/> (a nick grain checking a holder before it gives the nick to another node).</summary>
     Task<bool> HoldsNickAsync(string nick, long userId);
 
-    /// <summary>Whether the local user <paramref name="userId"/> holding <paramref name="nick"/> has its account's sessions on other nodes (the nick grain, when a node attaches or leaves).</summary>
-    Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere);
+    /// <summary>
+    /// The sessions of the account of the local user <paramref name="userId"/> on every node,
+    /// the primary first (the account grain, when one attaches or leaves; one entry: the user
+    /// is alone now).
+    /// </summary>
+    Task AccountSessionsAsync(string account, long userId, AccountSession[] sessions);
+
+    /// <summary>The channels the local user <paramref name="userId"/> is on (an attaching node of its account shows them to its connection).</summary>
+    Task<string[]> UserChannelsAsync(long userId);
+
+    /// <summary>
+    /// The account's user on another node is about to join <paramref name="channel"/> (or has,
+    /// <paramref name="hold"/> false): this node, where the account has a user too, holds a
+    /// replica of it meanwhile, so its user becomes a member with the JOIN and its connections
+    /// see it (multiclient across nodes).
+    /// </summary>
+    Task HoldChannelForAccountAsync(string channel, bool hold);
 
     /// <summary>Lines for the connections of the local user holding <paramref name="nick"/>, unstored: its account's user on another node received or sent them (multiclient across nodes).</summary>
     Task DeliverToSessionsAsync(string nick, WireMessage[] lines);

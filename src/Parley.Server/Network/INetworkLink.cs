@@ -58,6 +58,33 @@ public interface INetworkLink
     ValueTask RenameSessionsElsewhereAsync(string oldNick, string newNick, string account, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Multiclient across nodes: the local user <paramref name="userId"/> has just attached to
+    /// <paramref name="nick"/>, held by its account's users on other nodes: it joins the
+    /// account's sessions (the account grain; every node of the account is told). Returns the
+    /// account's primary (node, id), whose channel memberships the user shares, or null.
+    /// </summary>
+    ValueTask<(string Node, long UserId)?> JoinAccountSessionsAsync(long userId, string nick, string account, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Multiclient across nodes: the registered local user <paramref name="userId"/> stands for
+    /// its account's primary (<paramref name="primaryNode"/>, <paramref name="primaryId"/>) in
+    /// channels (<see cref="IrcNetwork.BecomeProxy"/>), and this node subscribes to each of the
+    /// primary's channels, so the user is a member of them here. Failures are logged.
+    /// </summary>
+    ValueTask ShareAccountChannelsAsync(long userId, string primaryNode, long primaryId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Multiclient across nodes: the local user <paramref name="userId"/> is about to join
+    /// <paramref name="channel"/> (<paramref name="hold"/>), or has (false): the other nodes of its
+    /// account hold the channel's replica meanwhile (<see cref="IrcNetwork.HoldReplica"/>).
+    /// Failures are logged.
+    /// </summary>
+    ValueTask HoldChannelElsewhereAsync(long userId, string channel, bool hold, CancellationToken cancellationToken = default);
+
+    /// <summary>The local user <paramref name="userId"/> of <paramref name="account"/>, which has sessions on other nodes, left: the account grain is told, in order with the nick releases. Under the lock.</summary>
+    void AccountSessionEnded(string account, long userId);
+
+    /// <summary>
     /// Delivers lines, unstored, to the connections of the users holding <paramref name="nick"/>
     /// on other nodes (multiclient across nodes): a message the local holder received, or one
     /// it sent, for its account's other sessions. Awaited, so a sender's messages keep their order.

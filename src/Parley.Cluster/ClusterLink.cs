@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Parley.Cluster.Grains;
 using Parley.Server.Network;
 
@@ -15,8 +17,15 @@ namespace Parley.Cluster;
 /// order they were made, and a claim waits for them (<see cref="ClaimNickAsync"/>).
 /// </remarks>
 public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails silo, IClusterMembershipService membership, ILogger<ClusterLink> logger,
-    NodeIdentity? identity = null) : INetworkLink
+    IOptions<ClusterMembershipOptions> membershipOptions, NodeIdentity? identity = null) : INetworkLink
 {
+    /// <summary>
+    /// The unit of patience with other nodes: the probe timeout (Server:Cluster:ProbeTimeout,
+    /// 1 s by default). The waits on other nodes and grains below are multiples of it, so a
+    /// cluster given a longer one (slow links, stalling hosts) is as patient everywhere.
+    /// </summary>
+    private readonly TimeSpan _probe = membershipOptions.Value.ProbeTimeout;
+
     private readonly Lock _gate = new();
     private readonly string _node = silo.SiloAddress.ToParsableString();
     private IrcNetwork? _network;
@@ -56,7 +65,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     }
 
     /// <summary>How long LUSERS waits for another node's counts (a node dying but not yet declared dead would hang it).</summary>
-    private static readonly TimeSpan CountsTimeout = TimeSpan.FromSeconds(3);
+    private TimeSpan CountsTimeout => _probe * 3;
 
     /// <summary>Puts this node's observer in the node directory (at start, and again if the directory lost it).</summary>
     public Task RegisterNodeAsync() => grains.GetGrain<INodeDirectoryGrain>(0).RegisterAsync(new NodeEntry(_node, Observer));
@@ -287,7 +296,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     /// a grant that arrives later is undone by the next claimant (this node then says it does
     /// not hold the nick).
     /// </summary>
-    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
+    private TimeSpan ClaimTimeout => _probe * 10;
 
     private async ValueTask<bool> ClaimAsync(string nick, long userId, string? account, bool attach, CancellationToken cancellationToken)
     {
@@ -325,7 +334,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     /// claim in that moment asks this node (<see cref="INodeObserver.HoldsNickAsync"/>). A
     /// release ends it sooner. Erring long only refuses a nick for a while, never gives it twice.
     /// </summary>
-    private static readonly TimeSpan ClaimSettleTime = TimeSpan.FromSeconds(10);
+    private TimeSpan ClaimSettleTime => _probe * 10;
 
     /// <summary>Claims sent or granted that IrcNetwork may not show yet: (folded nick, user id) → until when (<see cref="Environment.TickCount64"/>).</summary>
     private readonly Dictionary<(string Nick, long UserId), long> _claimsInFlight = [];

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Storage;
@@ -34,10 +36,14 @@ namespace Parley.Cluster.Grains;
 public sealed partial class ChannelGrain(
     [PersistentState("nodes", ClusterHost.GrainStorage)] IPersistentState<ChannelNodesState> state,
     ILogger<ChannelGrain> logger,
-    IClusterMembershipService membership) : Grain, IChannelGrain
+    IClusterMembershipService membership,
+    IOptions<ClusterMembershipOptions> membershipOptions) : Grain, IChannelGrain
 {
-    /// <summary>How long one node may take to accept one event before it is dropped.</summary>
-    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long one node may take to accept one event before it is dropped: 5 probe timeouts
+    /// (Server:Cluster:ProbeTimeout), 5 s by default.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; } = membershipOptions.Value.ProbeTimeout * 5;
 
     private static readonly TimeSpan SubscribedLifetime = TimeSpan.FromDays(365);
 
@@ -118,7 +124,7 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(other);
                 _restored.Remove(other);
                 LogNodeDropped(logger, other, channel, _seq);
-                _ = TellDroppedAsync(o, channel);
+                _ = TellDroppedAsync(o, channel, NodeTimeout);
             }
         }
         _restored.Remove(node);
@@ -197,7 +203,7 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(targets[i].Key);
                 _restored.Remove(targets[i].Key);
                 LogNodeDropped(logger, targets[i].Key, channel, _seq);
-                _ = TellDroppedAsync(targets[i].Value, channel);
+                _ = TellDroppedAsync(targets[i].Value, channel, NodeTimeout);
             }
         }
         return first;
@@ -209,11 +215,11 @@ public sealed partial class ChannelGrain(
     /// that no longer come (gap repair). Not awaited by the fan-out; a node that does not
     /// answer this either is dead or learns it at its next command (refused: -1).
     /// </summary>
-    private static async Task TellDroppedAsync(INodeObserver node, string channel)
+    private static async Task TellDroppedAsync(INodeObserver node, string channel, TimeSpan timeout)
     {
         try
         {
-            await node.DroppedAsync(channel).WaitAsync(NodeTimeout);
+            await node.DroppedAsync(channel).WaitAsync(timeout);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
         {

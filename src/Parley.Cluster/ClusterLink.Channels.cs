@@ -89,38 +89,52 @@ public sealed partial class ClusterLink
         {
             events = _userEvents;
         }
-        await events;
         var folded = Network.CaseMapping.Fold(command.Channel);
         var e = new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command));
         try
         {
+            await events.WaitAsync(cancellationToken);
             var lostGrains = 0;
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0);
+                cancellationToken.ThrowIfCancellationRequested();
+                await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0, cancellationToken: cancellationToken);
                 try
                 {
-                    if (await ChannelGrain(folded).PublishAsync(e) >= 0)
+                    // Abandoned by the caller (its timeout): the grain may still run the call; this
+                    // node then refuses the command when the grain hands it over (IrcNetwork.ClaimCommand).
+                    var seq = await ChannelGrain(folded).PublishAsync(e).WaitAsync(cancellationToken);
+                    if (seq >= 0)
                     {
                         // If a subscription of the channel (a resume after a death) was on its way
                         // when the grain handed this node the command, the command waits with it
                         // and is applied once it is installed: the handler's pending command (its
                         // client's user and answer) must still be there then.
-                        await ReplicaOf(folded).Installed.Task;
+                        await ReplicaOf(folded).Installed.Task.WaitAsync(cancellationToken);
                         return;
                     }
-                    // The grain does not know this node: it dropped it, or came back without it.
+                    if (seq == ChannelGrainResults.RefusedByOrigin && Network.IsCommandSettled(command.Id))
+                    {
+                        // Refused by this node: sequenced once already, or given up on.
+                        return;
+                    }
+                    // The grain does not know this node: it dropped it, or came back without it
+                    // (or this node's replica was not ready to take the command).
                 }
-                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && !Network.IsCommandApplied(command.Id))
+                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && !Network.IsCommandSettled(command.Id))
                 {
                     // The grain's node died with the command on its way (the call fails once the
                     // death is declared; the next call activates the grain on another node, which
-                    // knows the subscribed nodes). Not applied here, so not sequenced: sent again.
+                    // knows the subscribed nodes). Not taken here, so not sequenced: sent again.
                     LogCommandRetried(logger, command.Op.ToString(), command.Channel);
                     attempt--;
                 }
             }
             LogCommandLost(logger, command.Op.ToString(), command.Channel);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogCommandTimedOut(logger, command.Op.ToString(), command.Channel);
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
@@ -128,6 +142,9 @@ public sealed partial class ClusterLink
             LogCommandFailed(logger, ex, command.Op.ToString(), command.Channel);
         }
     }
+
+    [LoggerMessage(EventId = 9026, Level = LogLevel.Warning, Message = "a {Op} to {Channel} took too long in the cluster: its client is told it failed")]
+    private static partial void LogCommandTimedOut(ILogger logger, string op, string channel);
 
     /// <summary>How many times one command is sent again because its grain's node died (one death each).</summary>
     private const int MaxGrainLosses = 2;
@@ -144,10 +161,11 @@ public sealed partial class ClusterLink
     /// subscribed (the grain may have been lost and come back empty), keeping this node's replica
     /// if the grain still knows the node.
     /// </summary>
-    private async Task EnsureSubscribedAsync(string folded, string name, bool resume, bool again = false)
+    private async Task EnsureSubscribedAsync(string folded, string name, bool resume, bool again = false, CancellationToken cancellationToken = default)
     {
         var replica = ReplicaOf(folded);
-        await replica.Gate.WaitAsync();
+        // Only the wait is cancelled: a subscription once asked for is seen through.
+        await replica.Gate.WaitAsync(cancellationToken);
         try
         {
             if (!resume && !again && replica.State == ReplicaState.Subscribed && Network.IsReplicaHeld(folded))
@@ -169,6 +187,14 @@ public sealed partial class ClusterLink
             {
                 lock (replica.Apply)
                 {
+                    foreach (var (_, _, early) in replica.Early!)
+                    {
+                        if (early.Origin == _node && early.Command is { OriginApplies: true } own)
+                        {
+                            // Claimed, never to be applied here: its submit ends as failed.
+                            Network.CommandLost(own.Id);
+                        }
+                    }
                     replica.State = ReplicaState.None;
                     replica.Early = null;
                     replica.Installed.TrySetResult();
@@ -267,34 +293,43 @@ public sealed partial class ClusterLink
         }
     }
 
-    /// <summary>Event <paramref name="seq"/> of a channel, from its grain (the node observer).</summary>
-    private async Task OnChannelCommandAsync(string folded, long epoch, long seq, ChannelEvent e)
+    /// <summary>
+    /// Event <paramref name="seq"/> of a channel, from its grain (the node observer). False only
+    /// for a command of this node's that it refuses (<see cref="IrcNetwork.ClaimCommand"/>: its
+    /// client was told it failed, or it was sequenced already, or this node holds no replica to
+    /// apply it to): the grain then hands it to nobody.
+    /// </summary>
+    private async Task<bool> OnChannelCommandAsync(string folded, long epoch, long seq, ChannelEvent e)
     {
+        var own = e.Origin == _node && e.Command!.OriginApplies;
         var replica = FindReplica(folded);
         if (replica is null)
         {
-            return;
+            return !own;
         }
         lock (replica.Apply)
         {
+            if (replica.State == ReplicaState.None || (own && !Network.ClaimCommand(e.Command!.Id)))
+            {
+                return !own;
+            }
             switch (replica.State)
             {
                 case ReplicaState.Subscribing:
                     replica.Early!.Add((epoch, seq, e));
-                    return;
-                case ReplicaState.Subscribed:
+                    return true;
+                default:
                     ReceiveLocked(replica, folded, epoch, seq, e);
                     break;
-                default:
-                    return;
             }
         }
-        if (e.Origin == _node && e.Command!.OriginApplies)
+        if (own)
         {
             // The origin stores the command's lines; the grain hands it to the other nodes only
             // after this returns: stored before anyone receives it (ARCHITECTURE.md rule 10).
             await Network.Deliveries.WhenDeliveredAsync();
         }
+        return true;
     }
 
     /// <summary>Checks the event's number and applies it (under the replica's Apply lock).</summary>
@@ -452,7 +487,7 @@ public sealed partial class ClusterLink
             {
                 try
                 {
-                    await EnsureSubscribedAsync(Network.CaseMapping.Fold(channel), channel, resume: true);
+                    await EnsureSubscribedAsync(Network.CaseMapping.Fold(channel), channel, resume: true, cancellationToken: ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

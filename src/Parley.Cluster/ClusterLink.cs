@@ -549,14 +549,14 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             return Task.CompletedTask;
         }
 
-        public Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e)
+        public Task<bool> ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e)
         {
             if (e.Command is not null)
             {
                 return link.OnChannelCommandAsync(channel, epoch, seq, e);
             }
             link.OnChannelEvent(channel, epoch, seq, e);
-            return Task.CompletedTask;
+            return Task.FromResult(true);
         }
 
         public Task<SnapshotReply> SnapshotAsync(string channel) => link.SnapshotAsync(channel);

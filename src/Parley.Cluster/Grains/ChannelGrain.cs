@@ -149,18 +149,26 @@ public sealed partial class ChannelGrain(
         var originFirst = e.Command is { OriginApplies: true };
         if (originFirst && !_nodes.ContainsKey(e.Origin))
         {
-            return -1;
+            return ChannelGrainResults.NotSubscribed;
         }
         var seq = ++_seq;
         var channel = this.GetPrimaryKeyString();
         ForgetDeadNodes();
         var targets = _nodes.ToArray();
-        var calls = new Task<bool>[targets.Length];
+        var calls = new Task<Delivery>[targets.Length];
         if (originFirst)
         {
             var origin = Array.FindIndex(targets, t => t.Key == e.Origin);
             calls[origin] = DeliverAsync(targets[origin].Value, channel, seq, e);
-            await calls[origin];
+            if (await calls[origin] == Delivery.Refused)
+            {
+                // Its client was told it failed (or it was sequenced once already): nobody gets
+                // it, and its number is the next event's (no node saw it).
+                _seq--;
+                return ChannelGrainResults.RefusedByOrigin;
+            }
+            // Failed (the origin did not answer in time, most likely waiting for its history
+            // commit after applying it): handed to the others all the same (docs/cluster.md).
         }
         for (var i = 0; i < targets.Length; i++)
         {
@@ -169,7 +177,7 @@ public sealed partial class ChannelGrain(
         var taken = await Task.WhenAll(calls);
         for (var i = 0; i < targets.Length; i++)
         {
-            if (!taken[i] && _nodes.TryGetValue(targets[i].Key, out var o) && o.Equals(targets[i].Value))
+            if (taken[i] == Delivery.Failed && _nodes.TryGetValue(targets[i].Key, out var o) && o.Equals(targets[i].Value))
             {
                 // Not persisted (no write per event): a reactivation would fan out to it again, harmlessly.
                 _nodes.Remove(targets[i].Key);
@@ -179,6 +187,17 @@ public sealed partial class ChannelGrain(
             }
         }
         return seq;
+    }
+
+    private enum Delivery
+    {
+        Taken,
+
+        /// <summary>The origin refused its own command (only an origin refuses).</summary>
+        Refused,
+
+        /// <summary>No answer in time, or the call failed.</summary>
+        Failed,
     }
 
     /// <summary>
@@ -298,16 +317,15 @@ public sealed partial class ChannelGrain(
 
     public Task<string[]> GetNodesAsync() => Task.FromResult(_nodes.Keys.Order(StringComparer.Ordinal).ToArray());
 
-    private async Task<bool> DeliverAsync(INodeObserver node, string channel, long seq, ChannelEvent e)
+    private async Task<Delivery> DeliverAsync(INodeObserver node, string channel, long seq, ChannelEvent e)
     {
         try
         {
-            await node.ChannelEventAsync(channel, Epoch, seq, e).WaitAsync(NodeTimeout);
-            return true;
+            return await node.ChannelEventAsync(channel, Epoch, seq, e).WaitAsync(NodeTimeout) ? Delivery.Taken : Delivery.Refused;
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
         {
-            return false;
+            return Delivery.Failed;
         }
     }
 

@@ -30,8 +30,11 @@ public interface IChannelGrain : IGrainWithStringKey
     /// each has taken it (or was dropped for not answering in time). Returns its number. A
     /// command its origin must apply (<see cref="ChannelCommandWire.OriginApplies"/>) goes to
     /// the origin first, then to the others (so the origin, which stores it in history, has
-    /// stored it before anyone else delivers it); -1, not sequenced, when the origin is not
-    /// subscribed (it was dropped, or the grain came back without it: subscribe again).
+    /// stored it before anyone else delivers it). Not sequenced (no node gets it):
+    /// <see cref="ChannelGrainResults.NotSubscribed"/> when the origin is not subscribed (it was
+    /// dropped, or the grain came back without it: subscribe again), and
+    /// <see cref="ChannelGrainResults.RefusedByOrigin"/> when the origin refused it
+    /// (<see cref="INodeObserver.ChannelEventAsync"/>).
     /// </summary>
     Task<long> PublishAsync(ChannelEvent e);
 

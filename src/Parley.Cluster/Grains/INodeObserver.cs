@@ -44,8 +44,10 @@ public interface INodeObserver : IGrainObserver
     /// <summary>
     /// Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel
     /// grain's activation <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch).
+    /// True: taken. False: the origin refuses its own command (its client was told it failed, or
+    /// it was sequenced once already); the grain then hands it to no other node.
     /// </summary>
-    Task ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
+    Task<bool> ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
 
     /// <summary>
     /// The grain of <paramref name="channel"/> (folded) dropped this node from its fan-out (it did

@@ -101,6 +101,11 @@ public interface INetworkLink
     /// holding a replica of the channel (<see cref="IrcNetwork.InstallReplica"/>); completes once
     /// this node has applied it (<see cref="IrcNetwork.ApplyChannelCommand"/>), in the channel's
     /// order. Waits for this node's user events sent before it (a NICK before a message).
+    /// Completing (or throwing) without having applied it is a failure, which the client is told
+    /// of. When the grain hands this node its own command, the link claims it first
+    /// (<see cref="IrcNetwork.ClaimCommand"/>) and, refused, makes the grain hand it to nobody:
+    /// so a command given up on (<paramref name="cancellationToken"/>, cancelled after
+    /// <see cref="IrcNetwork.SubmitTimeout"/>) has no effect anywhere.
     /// </summary>
     ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default);
 

@@ -184,4 +184,75 @@ public sealed class ChannelGrainTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal([1L, 2, 3, 4], got[2]);
         Assert.Equal(3, (await _silos[0].Grains.GetGrain<IChannelGrain>("#slow").GetNodesAsync()).Length);
     }
+
+    /// <summary>
+    /// A command its origin refuses (its client was told it failed: IrcNetwork.ClaimCommand) is
+    /// sequenced for nobody: no other node gets it, and its number goes to the next event.
+    /// </summary>
+    [Fact]
+    public async Task ACommandItsOriginRefuses_ReachesNoOtherNode_AndItsNumberGoesToTheNextEvent()
+    {
+        var origin = new RecordingObserver { Refuse = true };
+        var other = new RecordingObserver();
+        var originNode = _silos[0].Link.Node;
+        var grain = _silos[0].Grains.GetGrain<IChannelGrain>("#refused");
+        // Two nodes that are up (membership knows them), with this test's observers.
+        await grain.SubscribeAsync(originNode, _silos[0].Grains.CreateObjectReference<INodeObserver>(origin));
+        await grain.SubscribeAsync(_silos[1].Link.Node, _silos[1].Grains.CreateObjectReference<INodeObserver>(other));
+        ChannelEvent Join(long id, string nick)
+        {
+            var actor = new MemberInfo(originNode, id, nick, "u", "h", nick, null, null, UserModes.None);
+            var command = new ChannelCommand(id, originNode, ChannelOp.Join, "#refused", actor, [], null, DateTimeOffset.UtcNow, $"m{id}");
+            return new ChannelEvent(nameof(ChannelOp.Join), originNode, [], ChannelCommandWire.From(command));
+        }
+
+        Assert.Equal(ChannelGrainResults.RefusedByOrigin, await grain.PublishAsync(Join(1, "late")));
+        origin.Refuse = false;
+        Assert.Equal(1, await grain.PublishAsync(Join(2, "next")));
+
+        Assert.Equal([(1L, "late"), (1L, "next")], origin.Seen);
+        Assert.Equal([(1L, "next")], other.Seen);
+        GC.KeepAlive(origin);
+        GC.KeepAlive(other);
+    }
+
+    /// <summary>A node observer that records the channel commands it is handed, and refuses them when told to.</summary>
+    private sealed class RecordingObserver : INodeObserver
+    {
+        private readonly ConcurrentQueue<(long Seq, string Nick)> _seen = new();
+
+        public volatile bool Refuse;
+
+        public (long Seq, string Nick)[] Seen => [.. _seen];
+
+        public Task<bool> ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e)
+        {
+            _seen.Enqueue((seq, e.Command!.Actor.Nick));
+            return Task.FromResult(!Refuse);
+        }
+
+        public Task<SnapshotReply> SnapshotAsync(string channel) => Task.FromResult(new SnapshotReply(false, null));
+
+        public Task DroppedAsync(string channel) => Task.CompletedTask;
+
+        public Task<RecipientWire?> DeliverPrivateAsync(string nick, WireMessage[] lines, string fromNick) => throw new NotSupportedException();
+
+        public Task<WhoisWire?> WhoisAsync(string nick, bool viewerIsOperator) => throw new NotSupportedException();
+
+        public Task<bool> HoldsNickAsync(string nick, long userId) => throw new NotSupportedException();
+
+        public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere) => throw new NotSupportedException();
+
+        public Task DeliverToSessionsAsync(string nick, WireMessage[] lines) => throw new NotSupportedException();
+
+        public Task<bool> RenameSessionAsync(string oldNick, string newNick, string account) => throw new NotSupportedException();
+
+        public Task<CountsWire> CountsAsync() => throw new NotSupportedException();
+
+        public Task<MemberWire?> MemberAsync(string nick) => throw new NotSupportedException();
+
+        public Task InviteAsync(long userId, string nick, string channel, WireMessage line, bool granted) => throw new NotSupportedException();
+
+        public Task<ChannelSummaryWire[]> ChannelsAsync() => throw new NotSupportedException();
+    }
 }

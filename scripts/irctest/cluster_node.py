@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DLL = os.path.join(HERE, "..", "..", "src", "Parley.Cli", "bin", "Release", "net10.0", "parley.dll")
@@ -92,7 +93,54 @@ def die_with_parent() -> None:
 
 
 def start(args: list) -> subprocess.Popen:
-    return subprocess.Popen(args, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent, env=node_env())
+
+
+# Under faketime (irctest runs `faketime -f "+1y x15" $PARLEY_CMD serve ...` for some tests),
+# this script leaves the fake clock (it re-executes itself without libfaketime, keeping the
+# preload here) so that its own waits are real seconds, and starts both nodes under it again:
+# they share faketime's one timeline (FAKETIME_SHARED), as irctest intends for the server.
+NODE_PRELOAD = "CLUSTER_NODE_LD_PRELOAD"
+
+
+def node_env() -> dict:
+    env = dict(os.environ)
+    preload = env.pop(NODE_PRELOAD, None)
+    if preload:
+        env["LD_PRELOAD"] = preload
+        # Every duration a node measures, on the wall clock or the monotonic one, passes 15
+        # times as fast under "x15": a probe timeout of 1 s is 67 ms of real time, and a 70 ms
+        # GC pause or JIT stall makes the nodes vote each other dead. Give such nodes the
+        # patience of nodes on a 15 times slower network: failure detection stays ~1 real s.
+        env["PARLEY_Server__Cluster__ProbeTimeout"] = str(timedelta(seconds=faketime_rate()))
+    return env
+
+
+def faketime_rate() -> float:
+    """The speed factor of the faketime specification in FAKETIME ("+1y x15" -> 15), else 1."""
+    for word in os.environ.get("FAKETIME", "").split():
+        if word.startswith("x"):
+            try:
+                return max(1.0, float(word[1:]))
+            except ValueError:
+                pass
+    return 1.0
+
+
+def with_faketime_timeouts(cs: str) -> str:
+    """Npgsql measures its timeouts on the wall clock: 15 times as long under "x15"."""
+    if NODE_PRELOAD not in os.environ or faketime_rate() == 1.0:
+        return cs
+    rate = faketime_rate()
+    return cs + f";Timeout={int(5 * rate)};Command Timeout={int(30 * rate)}"
+
+
+def leave_faketime() -> None:
+    preload = os.environ.get("LD_PRELOAD", "")
+    if "libfaketime" in preload and NODE_PRELOAD not in os.environ:
+        env = dict(os.environ)
+        env[NODE_PRELOAD] = env.pop("LD_PRELOAD")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def wait_listening(proc: subprocess.Popen, port: int, timeout: float) -> None:
@@ -122,6 +170,7 @@ def serve(args: list) -> int:
         with open(cs_path, "w") as f:
             f.write(cs + "\n")
 
+    cs = with_faketime_timeouts(cs)
     listen = free_port()
     second = start(parley(
         "serve", "--data-dir", os.path.join(data_dir, "second"), "--name", "second." + name,
@@ -154,12 +203,20 @@ def serve(args: list) -> int:
 def main() -> int:
     args = sys.argv[1:]
     if args[:1] == ["serve"]:
+        leave_faketime()
+        # irctest stops a server run under faketime by ending faketime, which does not pass the
+        # signal on: stop the nodes when the parent goes, whatever it is.
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:
+            return 0
         return serve(args)
     if args[:1] == ["account"] and "--cluster" not in args:
         cs_path = os.path.join(option(args, "--data-dir"), CS_FILE)
         if os.path.exists(cs_path):
             with open(cs_path) as f:
-                args = [*args, "--cluster", f.read().strip()]
+                # A longer connect timeout than a node's 5 s: irctest creates accounts on a busy machine.
+                args = [*args, "--cluster", f.read().strip() + ";Timeout=30"]
     return subprocess.call(parley(*args))
 
 

@@ -507,6 +507,10 @@ internal static class ServeCommand
         {
             throw new OptionsException("a value under Server:History is out of range (see docs/configuration.md)");
         }
+        if (o.Cluster.ProbeTimeout < TimeSpan.FromMilliseconds(100) || o.Cluster.ProbeTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new OptionsException("Server:Cluster:ProbeTimeout must be between 00:00:00.1 and 00:10:00");
+        }
         var l2 = o.Limits;
         if (l2.SendQBytes < 4096 || l2.RegistrationTimeoutSeconds < 1 || l2.PingIntervalSeconds < 1 || l2.PingTimeoutSeconds < 1
             || l2.NickLength is < 1 or > 200 || l2.MaxTargets < 1 || l2.MaxChannelsPerUser < 1 || l2.MaxListEntries < 1)

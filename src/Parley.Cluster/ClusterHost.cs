@@ -23,12 +23,6 @@ namespace Parley.Cluster;
 /// </summary>
 public static class ClusterHost
 {
-    /// <summary>
-    /// Failure detection tuned to about a second (../shared/notes/orleans.md: a SIGKILLed node
-    /// was declared dead in 0.57-0.78 s with these, 6-14 s with the defaults).
-    /// </summary>
-    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
-
     /// <summary>The cluster's IP cloaking key in <c>parley_meta</c> (base64).</summary>
     internal const string CloakKeyName = "cloak_key";
 
@@ -123,12 +117,25 @@ public static class ClusterHost
             o.GatewayPort = 0;
             o.SiloListeningEndpoint = endpoint;
         });
+        // Failure detection tuned to about a second with the default probe timeout of 1 s
+        // (../shared/notes/orleans.md: a SIGKILLed node was declared dead in 0.57-0.78 s with
+        // these, 6-14 s with Orleans' defaults). Everything scales with the probe timeout
+        // (Server:Cluster:ProbeTimeout), so a node given more patience keeps the same proportions.
+        var probe = cluster.ProbeTimeout;
         silo.Configure<ClusterMembershipOptions>(o =>
         {
-            o.ProbeTimeout = ProbeTimeout;
+            o.ProbeTimeout = probe;
             o.NumMissedProbesLimit = 2;
-            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            o.TableRefreshTimeout = probe * 2;
+            o.IAmAliveTablePublishTimeout = probe * 5;
+        });
+        // Opening a connection to another node: Orleans' default is 5 s, 5 probe timeouts here.
+        silo.Configure<ConnectionOptions>(o => o.OpenConnectionTimeout = probe * 5);
+        // A grain call that has no answer: Orleans' default is 30 s, 30 probe timeouts here.
+        silo.Configure<SiloMessagingOptions>(o =>
+        {
+            o.ResponseTimeout = probe * 30;
+            o.SystemResponseTimeout = probe * 30;
         });
 
         // One activation per grain, even right after a node's death. The default directory can
@@ -139,7 +146,7 @@ public static class ClusterHost
 #pragma warning disable ORLEANSEXP003
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
-        silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = DirectoryLeaseAfterDeath);
+        silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = DirectoryLeaseAfterDeath(probe));
 
         // Grain state that must survive its node: nick holders (NickGrain: a nick grain lost
         // with its node comes back knowing its holder, and the version check of each write keeps
@@ -163,10 +170,11 @@ public static class ClusterHost
     /// How long after a node's (estimated) failure its grains' directory entries stay reserved,
     /// so a node declared dead but still running cannot serve a grain beside its new activation.
     /// Orleans counts it from the failure-detection window (4 x ProbeTimeout x 2 missed probes
-    /// = 8 s here), so 10 s keeps the dead node's grains unavailable about 2 s after the death
-    /// is declared (the note measured 2.1 s; 22 s with the default 30 s).
+    /// = 8 s with the default 1 s), so 10 probe timeouts keep the dead node's grains unavailable
+    /// about 2 s after the death is declared (the note measured 2.1 s; 22 s with Orleans'
+    /// default 30 s).
     /// </summary>
-    public static readonly TimeSpan DirectoryLeaseAfterDeath = TimeSpan.FromSeconds(10);
+    public static TimeSpan DirectoryLeaseAfterDeath(TimeSpan probeTimeout) => probeTimeout * 10;
 
     /// <summary>HOST:PORT, HOST an IP address or localhost (127.0.0.1): what the other nodes are told to connect to.</summary>
     internal static IPEndPoint ParseSiloEndpoint(string text)

@@ -82,69 +82,234 @@ public sealed partial class ClusterLink
 
     private IChannelGrain ChannelGrain(string folded) => grains.GetGrain<IChannelGrain>(folded);
 
+    /// <summary>
+    /// Sends a local client's command to the channel's grain and returns once this node applied it
+    /// (a message: <see cref="AnsweredAtApply"/>) or once every node has it (a state change), or it
+    /// failed. Commands of one channel queue on this node while a call of that
+    /// channel is on its way (<see cref="SubmitQueue"/>); the next call takes all of them as one
+    /// batch (<see cref="IChannelGrain.PublishBatchAsync"/>), so a busy channel pays the chain of
+    /// grain calls per batch, not per message. The queue keeps the order commands arrived in, and
+    /// holds at most one command per local connection (a connection's handler waits for its
+    /// command), so it is bounded by the node's connections.
+    /// </summary>
     public async ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default)
     {
+        var folded = Network.CaseMapping.Fold(command.Channel);
         Task events;
+        Task? before;
         lock (_gate)
         {
             events = _userEvents;
+            // The actor's message to another channel still on its way to some node: this command
+            // must not reach a node before it (to the same channel, the grain keeps the order).
+            before = _fanOuts.TryGetValue((command.Actor.Node, command.Actor.UserId), out var f) && f.Channel != folded ? f.Done : null;
         }
-        var folded = Network.CaseMapping.Fold(command.Channel);
-        var e = new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command));
-        try
+        await events;
+        if (before is not null)
         {
-            await events.WaitAsync(cancellationToken);
-            var lostGrains = 0;
-            for (var attempt = 0; attempt < 3; attempt++)
+            await before;
+        }
+        var submission = new Submission(command, new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command)));
+        SubmitQueue queue;
+        bool lead;
+        lock (_gate)
+        {
+            if (!_submitQueues.TryGetValue(folded, out queue!))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                await EnsureSubscribedAsync(folded, command.Channel, resume: attempt > 0, cancellationToken: cancellationToken);
-                try
-                {
-                    // Abandoned by the caller (its timeout): the grain may still run the call; this
-                    // node then refuses the command when the grain hands it over (IrcNetwork.ClaimCommand).
-                    var seq = await ChannelGrain(folded).PublishAsync(e).WaitAsync(cancellationToken);
-                    if (seq >= 0)
-                    {
-                        // If a subscription of the channel (a resume after a death) was on its way
-                        // when the grain handed this node the command, the command waits with it
-                        // and is applied once it is installed: the handler's pending command (its
-                        // client's user and answer) must still be there then.
-                        await ReplicaOf(folded).Installed.Task.WaitAsync(cancellationToken);
-                        return;
-                    }
-                    if (seq == ChannelGrainResults.RefusedByOrigin && Network.IsCommandSettled(command.Id))
-                    {
-                        // Refused by this node: sequenced once already, or given up on.
-                        return;
-                    }
-                    // The grain does not know this node: it dropped it, or came back without it
-                    // (or this node's replica was not ready to take the command).
-                }
-                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && !Network.IsCommandSettled(command.Id))
-                {
-                    // The grain's node died with the command on its way (the call fails once the
-                    // death is declared; the next call activates the grain on another node, which
-                    // knows the subscribed nodes). Not taken here, so not sequenced: sent again.
-                    LogCommandRetried(logger, command.Op.ToString(), command.Channel);
-                    attempt--;
-                }
+                _submitQueues[folded] = queue = new SubmitQueue();
             }
-            LogCommandLost(logger, command.Op.ToString(), command.Channel);
+            queue.Waiting.Add(submission);
+            lead = !queue.Publishing;
+            queue.Publishing = true;
+            if (AnsweredAtApply(command.Op))
+            {
+                _answerAtApply[command.Id] = submission;
+                _fanOuts[(command.Actor.Node, command.Actor.UserId)] = (folded, submission.FannedOut.Task);
+            }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        if (lead)
         {
-            LogCommandTimedOut(logger, command.Op.ToString(), command.Channel);
+            // Runs until the queue is empty; this handler waits only for its own command.
+            _ = PublishQueuedAsync(folded, command.Channel, queue);
         }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        await submission.Done.Task;
+    }
+
+    /// <summary>One channel's commands waiting on this node for the channel's grain (under <see cref="_gate"/>).</summary>
+    private sealed class SubmitQueue
+    {
+        public List<Submission> Waiting { get; } = [];
+
+        /// <summary>A call of this channel is on its way (or about to be): newcomers wait for the next batch.</summary>
+        public bool Publishing { get; set; }
+    }
+
+    /// <summary>
+    /// A command in a <see cref="SubmitQueue"/>. <see cref="Done"/> (its handler goes on) completes
+    /// when its batch was published or failed, or for a message as soon as this node applied it;
+    /// <see cref="FannedOut"/> when its batch was published or failed.
+    /// </summary>
+    private sealed class Submission(ChannelCommand command, ChannelEvent e)
+    {
+        public ChannelCommand Command { get; } = command;
+
+        public ChannelEvent Event { get; } = e;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource FannedOut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly Dictionary<string, SubmitQueue> _submitQueues = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether a command's handler goes on once this node applied it, before the other nodes have
+    /// it: messages, which change no channel state (so no reply on another node can disagree with
+    /// this one's). The client's next message to the channel then queues behind it here, so a
+    /// busy channel's batches fill while the grain is still fanning out the last one. State
+    /// changes (JOIN, MODE, KICK…) still return once every node has them.
+    /// </summary>
+    private static bool AnsweredAtApply(ChannelOp op) => op is ChannelOp.Message or ChannelOp.Multiline;
+
+    /// <summary>Messages of local clients on their way (command id → submission), answered when applied here.</summary>
+    private readonly Dictionary<long, Submission> _answerAtApply = [];
+
+    /// <summary>
+    /// Each local user's last message still being fanned out (user id → its channel and
+    /// completion): the user's next command elsewhere, its private messages and its QUIT, NICK or
+    /// AWAY wait for it, so nothing the user does later reaches another node before it (one
+    /// user's messages arrive in the order sent, ARCHITECTURE.md rule 4). At most one per user,
+    /// keyed as commands name the user (<see cref="MemberInfo"/>'s node and id: a user standing
+    /// for its account's primary on another node is named by the primary's).
+    /// </summary>
+    private readonly Dictionary<(string Node, long UserId), (string Channel, Task Done)> _fanOuts = [];
+
+    /// <summary>Completes when the local user's last channel message has reached every node (or failed).</summary>
+    private Task FannedOut(MemberInfo user)
+    {
+        lock (_gate)
         {
-            // The command did not happen; the client gets the handler's answer for that.
-            LogCommandFailed(logger, ex, command.Op.ToString(), command.Channel);
+            return _fanOuts.TryGetValue((user.Node, user.UserId), out var f) ? f.Done : Task.CompletedTask;
         }
     }
 
-    [LoggerMessage(EventId = 9026, Level = LogLevel.Warning, Message = "a {Op} to {Channel} took too long in the cluster: its client is told it failed")]
-    private static partial void LogCommandTimedOut(ILogger logger, string op, string channel);
+    /// <summary>A message of this node was applied here (or failed to be): its handler goes on (under the replica's Apply lock).</summary>
+    private void AnswerAtApply(long commandId)
+    {
+        Submission? s;
+        lock (_gate)
+        {
+            _answerAtApply.Remove(commandId, out s);
+        }
+        s?.Done.TrySetResult();
+    }
+
+    /// <summary>For tests: the size of each batch this node publishes, per channel (folded).</summary>
+    internal Action<string, int>? BatchPublishing { get; set; }
+
+    /// <summary>Publishes a channel's queued commands, a batch per call, until none waits.</summary>
+    private async Task PublishQueuedAsync(string folded, string name, SubmitQueue queue)
+    {
+        while (true)
+        {
+            Submission[] batch;
+            lock (_gate)
+            {
+                if (queue.Waiting.Count == 0)
+                {
+                    queue.Publishing = false;
+                    _submitQueues.Remove(folded);
+                    return;
+                }
+                var n = Math.Min(queue.Waiting.Count, Grains.ChannelGrain.MaxBatch);
+                batch = [.. queue.Waiting.GetRange(0, n)];
+                queue.Waiting.RemoveRange(0, n);
+            }
+            try
+            {
+                BatchPublishing?.Invoke(folded, batch.Length);
+                await PublishBatchAsync(folded, name, batch);
+                foreach (var s in batch)
+                {
+                    s.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                // Not an Orleans failure (those are answered as "did not happen"): each handler gets it.
+                foreach (var s in batch)
+                {
+                    s.Done.TrySetException(ex);
+                }
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    foreach (var s in batch)
+                    {
+                        _answerAtApply.Remove(s.Command.Id);
+                        var actor = (s.Command.Actor.Node, s.Command.Actor.UserId);
+                        if (_fanOuts.TryGetValue(actor, out var f) && f.Done == s.FannedOut.Task)
+                        {
+                            _fanOuts.Remove(actor);
+                        }
+                    }
+                }
+                foreach (var s in batch)
+                {
+                    s.FannedOut.TrySetResult();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One batch through the channel's grain, subscribing first if needed (and again when the grain
+    /// does not know this node, three times at most). A command not applied here when the grain's
+    /// node died with the batch on its way is sent again; one the origin applied is not.
+    /// Orleans failures are logged: those commands did not happen, and their handlers answer so.
+    /// </summary>
+    private async Task PublishBatchAsync(string folded, string name, Submission[] batch)
+    {
+        var op = batch[0].Command.Op.ToString();
+        try
+        {
+            var lostGrains = 0;
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                await EnsureSubscribedAsync(folded, name, resume: attempt > 0);
+                try
+                {
+                    if (await ChannelGrain(folded).PublishBatchAsync([.. batch.Select(s => s.Event)]) >= 0)
+                    {
+                        // If a subscription of the channel (a resume after a death) was on its way
+                        // when the grain handed this node the batch, the batch waits with it and is
+                        // applied once it is installed: the handlers' pending commands (their
+                        // clients' users and answers) must still be there then.
+                        await ReplicaOf(folded).Installed.Task;
+                        return;
+                    }
+                    // The grain does not know this node: it dropped it, or came back without it.
+                }
+                catch (SiloUnavailableException) when (++lostGrains <= MaxGrainLosses && batch.Any(s => !Network.IsCommandApplied(s.Command.Id)))
+                {
+                    // The grain's node died with the batch on its way (the call fails once the
+                    // death is declared; the next call activates the grain on another node, which
+                    // knows the subscribed nodes). What is not applied here was not sequenced: sent again.
+                    batch = [.. batch.Where(s => !Network.IsCommandApplied(s.Command.Id))];
+                    LogCommandRetried(logger, op, name);
+                    attempt--;
+                }
+            }
+            LogCommandLost(logger, op, name);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // The commands did not happen; the clients get the handlers' answer for that.
+            LogCommandFailed(logger, ex, op, name);
+        }
+    }
 
     /// <summary>How many times one command is sent again because its grain's node died (one death each).</summary>
     private const int MaxGrainLosses = 2;
@@ -161,11 +326,10 @@ public sealed partial class ClusterLink
     /// subscribed (the grain may have been lost and come back empty), keeping this node's replica
     /// if the grain still knows the node.
     /// </summary>
-    private async Task EnsureSubscribedAsync(string folded, string name, bool resume, bool again = false, CancellationToken cancellationToken = default)
+    private async Task EnsureSubscribedAsync(string folded, string name, bool resume, bool again = false)
     {
         var replica = ReplicaOf(folded);
-        // Only the wait is cancelled: a subscription once asked for is seen through.
-        await replica.Gate.WaitAsync(cancellationToken);
+        await replica.Gate.WaitAsync();
         try
         {
             if (!resume && !again && replica.State == ReplicaState.Subscribed && Network.IsReplicaHeld(folded))
@@ -187,14 +351,6 @@ public sealed partial class ClusterLink
             {
                 lock (replica.Apply)
                 {
-                    foreach (var (_, _, early) in replica.Early!)
-                    {
-                        if (early.Origin == _node && early.Command is { OriginApplies: true } own)
-                        {
-                            // Claimed, never to be applied here: its submit ends as failed.
-                            Network.CommandLost(own.Id);
-                        }
-                    }
                     replica.State = ReplicaState.None;
                     replica.Early = null;
                     replica.Installed.TrySetResult();
@@ -294,42 +450,43 @@ public sealed partial class ClusterLink
     }
 
     /// <summary>
-    /// Event <paramref name="seq"/> of a channel, from its grain (the node observer). False only
-    /// for a command of this node's that it refuses (<see cref="IrcNetwork.ClaimCommand"/>: its
-    /// client was told it failed, or it was sequenced already, or this node holds no replica to
-    /// apply it to): the grain then hands it to nobody.
+    /// Events <paramref name="firstSeq"/>… of a channel, from its grain (the node observer): one
+    /// command or a batch of one origin's, applied in order in one pass under the replica's lock.
     /// </summary>
-    private async Task<bool> OnChannelCommandAsync(string folded, long epoch, long seq, ChannelEvent e)
+    private async Task OnChannelCommandsAsync(string folded, long epoch, long firstSeq, ChannelEvent[] events)
     {
-        var own = e.Origin == _node && e.Command!.OriginApplies;
         var replica = FindReplica(folded);
         if (replica is null)
         {
-            return !own;
+            return;
         }
         lock (replica.Apply)
         {
-            if (replica.State == ReplicaState.None || (own && !Network.ClaimCommand(e.Command!.Id)))
-            {
-                return !own;
-            }
             switch (replica.State)
             {
                 case ReplicaState.Subscribing:
-                    replica.Early!.Add((epoch, seq, e));
-                    return true;
-                default:
-                    ReceiveLocked(replica, folded, epoch, seq, e);
+                    for (var i = 0; i < events.Length; i++)
+                    {
+                        replica.Early!.Add((epoch, firstSeq + i, events[i]));
+                    }
+                    return;
+                case ReplicaState.Subscribed:
+                    for (var i = 0; i < events.Length; i++)
+                    {
+                        ReceiveLocked(replica, folded, epoch, firstSeq + i, events[i]);
+                    }
                     break;
+                default:
+                    return;
             }
         }
-        if (own)
+        if (events[0].Origin == _node && Array.Exists(events, e => e.Command!.OriginApplies))
         {
-            // The origin stores the command's lines; the grain hands it to the other nodes only
-            // after this returns: stored before anyone receives it (ARCHITECTURE.md rule 10).
+            // The origin stores the commands' lines (one group commit for the batch); the grain
+            // hands them to the other nodes only after this returns: stored before anyone
+            // receives them (ARCHITECTURE.md rule 10).
             await Network.Deliveries.WhenDeliveredAsync();
         }
-        return true;
     }
 
     /// <summary>Checks the event's number and applies it (under the replica's Apply lock).</summary>
@@ -360,12 +517,39 @@ public sealed partial class ClusterLink
         {
             dead = _deadNodes.Contains(e.Origin);
         }
-        if (!dead)
+        if (dead)
         {
             // A dead node's last commands, sequenced after this node removed its users: dropped.
-            Network.ApplyChannelCommand(e.Command!.ToCommand());
+            return;
+        }
+        var command = e.Command!.ToCommand();
+        try
+        {
+            Applying?.Invoke(command);
+            Network.ApplyChannelCommand(command);
+        }
+        catch (Exception ex)
+        {
+            // One command that cannot be applied (a bug, or a malformed command) fails alone: the
+            // others of its batch are applied, its number is used, and at its origin its handler
+            // finds it not applied and answers its own client only.
+            ApplyFailures++;
+            LogApplyFailed(logger, ex, command.Op.ToString(), folded, seq);
+        }
+        if (e.Origin == _node)
+        {
+            AnswerAtApply(command.Id);
         }
     }
+
+    /// <summary>Channel commands whose apply threw here (each logged), since the start.</summary>
+    public long ApplyFailures { get; private set; }
+
+    /// <summary>For tests: called before a channel command is applied here; what it throws fails that command only.</summary>
+    internal Action<ChannelCommand>? Applying { get; set; }
+
+    [LoggerMessage(EventId = 9026, Level = LogLevel.Error, Message = "applying a {Op} to {Channel} (event {Seq}) failed; the channel's next events are applied")]
+    private static partial void LogApplyFailed(ILogger logger, Exception ex, string op, string channel, long seq);
 
     /// <summary>This node's replica of a channel, for a node subscribing to it.</summary>
     private async Task<SnapshotReply> SnapshotAsync(string folded)
@@ -400,6 +584,8 @@ public sealed partial class ClusterLink
         {
             // Stored here (the QUIT or NICK line in each channel's history) before the others deliver it.
             await Network.Deliveries.WhenDeliveredAsync();
+            // And after the user's last message reached every node (a QUIT through another channel must not overtake it).
+            await FannedOut(commands[0].Actor);
             await Task.WhenAll(commands.Select(PublishUserEventAsync));
         }
         catch (Exception ex)
@@ -482,12 +668,13 @@ public sealed partial class ClusterLink
             _deadNodes.Add(node);
         }
         var removed = _network.RemoveNodeUsers(node, $"{_network.ServerName} {name}");
+        await RefreshAccountsAsync(node);
         await Parallel.ForEachAsync(_network.HeldReplicas(), new ParallelOptions { MaxDegreeOfParallelism = ResubscribeParallelism, CancellationToken = cancellationToken },
             async (channel, ct) =>
             {
                 try
                 {
-                    await EnsureSubscribedAsync(Network.CaseMapping.Fold(channel), channel, resume: true, cancellationToken: ct);
+                    await EnsureSubscribedAsync(Network.CaseMapping.Fold(channel), channel, resume: true);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

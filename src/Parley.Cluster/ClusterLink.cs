@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Parley.Cluster.Grains;
 using Parley.Server.Network;
 
@@ -15,8 +17,15 @@ namespace Parley.Cluster;
 /// order they were made, and a claim waits for them (<see cref="ClaimNickAsync"/>).
 /// </remarks>
 public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails silo, IClusterMembershipService membership, ILogger<ClusterLink> logger,
-    NodeIdentity? identity = null) : INetworkLink
+    IOptions<ClusterMembershipOptions> membershipOptions, NodeIdentity? identity = null) : INetworkLink
 {
+    /// <summary>
+    /// The unit of patience with other nodes: the probe timeout (Server:Cluster:ProbeTimeout,
+    /// 1 s by default). The waits on other nodes and grains below are multiples of it, so a
+    /// cluster given a longer one (slow links, stalling hosts) is as patient everywhere.
+    /// </summary>
+    private readonly TimeSpan _probe = membershipOptions.Value.ProbeTimeout;
+
     private readonly Lock _gate = new();
     private readonly string _node = silo.SiloAddress.ToParsableString();
     private IrcNetwork? _network;
@@ -56,7 +65,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     }
 
     /// <summary>How long LUSERS waits for another node's counts (a node dying but not yet declared dead would hang it).</summary>
-    private static readonly TimeSpan CountsTimeout = TimeSpan.FromSeconds(3);
+    private TimeSpan CountsTimeout => _probe * 3;
 
     /// <summary>Puts this node's observer in the node directory (at start, and again if the directory lost it).</summary>
     public Task RegisterNodeAsync() => grains.GetGrain<INodeDirectoryGrain>(0).RegisterAsync(new NodeEntry(_node, Observer));
@@ -191,15 +200,22 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
     public async ValueTask DeliverToSessionsElsewhereAsync(string nick, IReadOnlyList<OutboundMessage> lines, CancellationToken cancellationToken = default)
     {
-        var holders = await NickGrain(nick).GetHoldersAsync();
-        WireMessage[]? wire = null;
-        foreach (var holder in holders)
+        // The account's sessions as the account grain told this node (no grain call per message);
+        // the nick's holders while it has not told yet.
+        IEnumerable<(string Node, INodeObserver Observer)> others;
+        if (Network.LocalUserIdOf(nick) is { } id && AccountSessionsOf(id) is { } sessions)
         {
-            if (holder.Node != _node)
-            {
-                wire ??= [.. lines.Select(WireMessage.From)];
-                await holder.Observer.DeliverToSessionsAsync(nick, wire);
-            }
+            others = sessions.Where(x => x.Node != _node).Select(x => (x.Node, x.Observer));
+        }
+        else
+        {
+            others = (await NickGrain(nick).GetHoldersAsync()).Where(h => h.Node != _node).Select(h => (h.Node, h.Observer));
+        }
+        WireMessage[]? wire = null;
+        foreach (var (_, observer) in others)
+        {
+            wire ??= [.. lines.Select(WireMessage.From)];
+            await observer.DeliverToSessionsAsync(nick, wire);
         }
     }
 
@@ -228,6 +244,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
                     LogRenameFailed(logger, ex, oldNick, newNick);
                 }
             }
+            await AccountGrain(account).RenameAsync(newNick);
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
@@ -279,7 +296,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     /// a grant that arrives later is undone by the next claimant (this node then says it does
     /// not hold the nick).
     /// </summary>
-    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
+    private TimeSpan ClaimTimeout => _probe * 10;
 
     private async ValueTask<bool> ClaimAsync(string nick, long userId, string? account, bool attach, CancellationToken cancellationToken)
     {
@@ -317,7 +334,7 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
     /// claim in that moment asks this node (<see cref="INodeObserver.HoldsNickAsync"/>). A
     /// release ends it sooner. Erring long only refuses a nick for a while, never gives it twice.
     /// </summary>
-    private static readonly TimeSpan ClaimSettleTime = TimeSpan.FromSeconds(10);
+    private TimeSpan ClaimSettleTime => _probe * 10;
 
     /// <summary>Claims sent or granted that IrcNetwork may not show yet: (folded nick, user id) → until when (<see cref="Environment.TickCount64"/>).</summary>
     private readonly Dictionary<(string Nick, long UserId), long> _claimsInFlight = [];
@@ -425,6 +442,11 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         // release is on its way (or its grant is not applied yet). The account's users on other
         // nodes still hold the nick (multiclient across nodes): they get the message. (Returning
         // null there lost it: CrossNodeTests' multiclient test, flaky under load.)
+        if (Network.FindUser(fromNick) is { } sender)
+        {
+            // The sender's last channel message reaches every node before this does.
+            await FannedOut(MemberInfo.Of(_node, sender));
+        }
         var holders = (await NickGrain(nick).GetHoldersAsync()).Where(h => h.Node != _node).ToArray();
         if (holders.Length == 0)
         {
@@ -537,11 +559,15 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         public Task<ChannelSummaryWire[]> ChannelsAsync()
             => Task.FromResult(network.CountedChannelSummaries().Select(ChannelSummaryWire.From).ToArray());
 
-        public Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere)
+        public Task AccountSessionsAsync(string account, long userId, AccountSession[] sessions)
         {
-            network.SetSessionsElsewhere(nick, userId, elsewhere);
+            link.OnAccountSessions(account, userId, sessions);
             return Task.CompletedTask;
         }
+
+        public Task<string[]> UserChannelsAsync(long userId) => Task.FromResult(network.UserChannelNames(userId));
+
+        public Task HoldChannelForAccountAsync(string channel, bool hold) => link.HoldChannelHereAsync(channel, hold);
 
         public Task DeliverToSessionsAsync(string nick, WireMessage[] lines)
         {
@@ -549,14 +575,18 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
             return Task.CompletedTask;
         }
 
-        public Task<bool> ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e)
+        public Task ChannelEventsAsync(string channel, long epoch, long firstSeq, ChannelEvent[] events)
         {
-            if (e.Command is not null)
+            if (events.Length > 0 && events[0].Command is not null)
             {
-                return link.OnChannelCommandAsync(channel, epoch, seq, e);
+                // A node's batch is all commands (its submit queue); bare events come one at a time.
+                return link.OnChannelCommandsAsync(channel, epoch, firstSeq, events);
             }
-            link.OnChannelEvent(channel, epoch, seq, e);
-            return Task.FromResult(true);
+            for (var i = 0; i < events.Length; i++)
+            {
+                link.OnChannelEvent(channel, epoch, firstSeq + i, events[i]);
+            }
+            return Task.CompletedTask;
         }
 
         public Task<SnapshotReply> SnapshotAsync(string channel) => link.SnapshotAsync(channel);

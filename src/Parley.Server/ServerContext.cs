@@ -61,6 +61,7 @@ public sealed class ServerContext : IDisposable
         if (link is not null)
         {
             Network.AttachLink(link);
+            Network.ShowJoinToSessions = (user, view) => ChannelCommands.ShowJoinToSessions(this, user, view);
         }
         Accounts = accounts ?? SqliteAccountStore.Open(SqliteDatabase.OpenInMemory(), mapping, time, ownsDatabase: true);
         Commands = CommandTable.CreateDefault();

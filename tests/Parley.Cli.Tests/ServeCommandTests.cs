@@ -102,6 +102,18 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Load_ClusterProbeTimeout_DefaultsToOneSecond_AndIsValidated()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), ServeCommand.Load(ServeCommand.Parse([])).Cluster.ProbeTimeout);
+        var config = Path.Combine(_dir, "cluster.json");
+        File.WriteAllText(config, """{ "Server": { "Cluster": { "ProbeTimeout": "00:00:15" } } }""");
+        Assert.Equal(TimeSpan.FromSeconds(15), ServeCommand.Load(ServeCommand.Parse(["--config", config])).Cluster.ProbeTimeout);
+        File.WriteAllText(config, """{ "Server": { "Cluster": { "ProbeTimeout": "00:00:00.01" } } }""");
+        var ex = Assert.Throws<OptionsException>(() => ServeCommand.Load(ServeCommand.Parse(["--config", config])));
+        Assert.Contains("ProbeTimeout", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_ConfigListenReplacesDefaultInsteadOfAppending()
     {
         var config = Path.Combine(_dir, "parley.json");

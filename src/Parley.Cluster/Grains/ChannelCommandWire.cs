@@ -42,7 +42,7 @@ public sealed record ChannelCommandWire(
         => new(Id, Origin, (ChannelOp)Op, Channel, Actor.ToInfo(), Args, Message?.ToOutbound(), Time, MsgId, Target?.ToInfo());
 
     /// <summary>Whether the origin must apply it itself (it waits for it): every command but the user events it applied before sending.</summary>
-    public bool OriginApplies => (ChannelOp)Op is not (ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away or ChannelOp.Setname);
+    public bool OriginApplies => (ChannelOp)Op is not (ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away or ChannelOp.Setname or ChannelOp.Rebind);
 }
 
 /// <summary>A ban, exception or invite-exception entry between nodes.</summary>

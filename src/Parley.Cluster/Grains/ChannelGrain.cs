@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Storage;
@@ -10,7 +12,9 @@ namespace Parley.Cluster.Grains;
 /// and a subscription falls between two events. The fan-out is one awaited call per node, in
 /// parallel across nodes (never one-way: ../shared/notes/orleans.md measured one-way observer
 /// calls reordering on remote nodes); awaited calls from one grain to one observer arrive in
-/// order.
+/// order. A publish carries one event or a batch of one node's (<see cref="PublishBatchAsync"/>):
+/// the batch is numbered consecutively and each node gets it in one call, so a busy channel
+/// pays the chain of calls (publish, origin, the others) once per batch, not once per message.
 /// </summary>
 /// <remarks>
 /// A node that does not take an event within <see cref="NodeTimeout"/> (or fails) is dropped
@@ -32,10 +36,14 @@ namespace Parley.Cluster.Grains;
 public sealed partial class ChannelGrain(
     [PersistentState("nodes", ClusterHost.GrainStorage)] IPersistentState<ChannelNodesState> state,
     ILogger<ChannelGrain> logger,
-    IClusterMembershipService membership) : Grain, IChannelGrain
+    IClusterMembershipService membership,
+    IOptions<ClusterMembershipOptions> membershipOptions) : Grain, IChannelGrain
 {
-    /// <summary>How long one node may take to accept one event before it is dropped.</summary>
-    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long one node may take to accept one event before it is dropped: 5 probe timeouts
+    /// (Server:Cluster:ProbeTimeout), 5 s by default.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; } = membershipOptions.Value.ProbeTimeout * 5;
 
     private static readonly TimeSpan SubscribedLifetime = TimeSpan.FromDays(365);
 
@@ -116,7 +124,7 @@ public sealed partial class ChannelGrain(
                 _nodes.Remove(other);
                 _restored.Remove(other);
                 LogNodeDropped(logger, other, channel, _seq);
-                _ = TellDroppedAsync(o, channel);
+                _ = TellDroppedAsync(o, channel, NodeTimeout);
             }
         }
         _restored.Remove(node);
@@ -144,60 +152,61 @@ public sealed partial class ChannelGrain(
         }
     }
 
-    public async Task<long> PublishAsync(ChannelEvent e)
+    public Task<long> PublishAsync(ChannelEvent e) => PublishBatchAsync([e]);
+
+    /// <summary>Most events one batch may carry (a node's submit queue takes at most this many per call).</summary>
+    public const int MaxBatch = 256;
+
+    public async Task<long> PublishBatchAsync(ChannelEvent[] events)
     {
-        var originFirst = e.Command is { OriginApplies: true };
-        if (originFirst && !_nodes.ContainsKey(e.Origin))
+        if (events.Length is 0 or > MaxBatch)
         {
-            return ChannelGrainResults.NotSubscribed;
+            throw new ArgumentException($"a batch carries 1 to {MaxBatch} events", nameof(events));
         }
-        var seq = ++_seq;
+        var origin = events[0].Origin;
+        var originFirst = false;
+        foreach (var e in events)
+        {
+            if (e.Origin != origin)
+            {
+                // One origin per batch: it stores the batch's lines before the others get them.
+                throw new ArgumentException("a batch carries one origin's events", nameof(events));
+            }
+            originFirst |= e.Command is { OriginApplies: true };
+        }
+        if (originFirst && !_nodes.ContainsKey(origin))
+        {
+            return -1;
+        }
+        var first = _seq + 1;
+        _seq += events.Length;
         var channel = this.GetPrimaryKeyString();
         ForgetDeadNodes();
         var targets = _nodes.ToArray();
-        var calls = new Task<Delivery>[targets.Length];
+        var calls = new Task<bool>[targets.Length];
         if (originFirst)
         {
-            var origin = Array.FindIndex(targets, t => t.Key == e.Origin);
-            calls[origin] = DeliverAsync(targets[origin].Value, channel, seq, e);
-            if (await calls[origin] == Delivery.Refused)
-            {
-                // Its client was told it failed (or it was sequenced once already): nobody gets
-                // it, and its number is the next event's (no node saw it).
-                _seq--;
-                return ChannelGrainResults.RefusedByOrigin;
-            }
-            // Failed (the origin did not answer in time, most likely waiting for its history
-            // commit after applying it): handed to the others all the same (docs/cluster.md).
+            var at = Array.FindIndex(targets, t => t.Key == origin);
+            calls[at] = DeliverAsync(targets[at].Value, channel, first, events);
+            await calls[at];
         }
         for (var i = 0; i < targets.Length; i++)
         {
-            calls[i] ??= DeliverAsync(targets[i].Value, channel, seq, e);
+            calls[i] ??= DeliverAsync(targets[i].Value, channel, first, events);
         }
         var taken = await Task.WhenAll(calls);
         for (var i = 0; i < targets.Length; i++)
         {
-            if (taken[i] == Delivery.Failed && _nodes.TryGetValue(targets[i].Key, out var o) && o.Equals(targets[i].Value))
+            if (!taken[i] && _nodes.TryGetValue(targets[i].Key, out var o) && o.Equals(targets[i].Value))
             {
                 // Not persisted (no write per event): a reactivation would fan out to it again, harmlessly.
                 _nodes.Remove(targets[i].Key);
                 _restored.Remove(targets[i].Key);
-                LogNodeDropped(logger, targets[i].Key, channel, seq);
-                _ = TellDroppedAsync(targets[i].Value, channel);
+                LogNodeDropped(logger, targets[i].Key, channel, _seq);
+                _ = TellDroppedAsync(targets[i].Value, channel, NodeTimeout);
             }
         }
-        return seq;
-    }
-
-    private enum Delivery
-    {
-        Taken,
-
-        /// <summary>The origin refused its own command (only an origin refuses).</summary>
-        Refused,
-
-        /// <summary>No answer in time, or the call failed.</summary>
-        Failed,
+        return first;
     }
 
     /// <summary>
@@ -206,11 +215,11 @@ public sealed partial class ChannelGrain(
     /// that no longer come (gap repair). Not awaited by the fan-out; a node that does not
     /// answer this either is dead or learns it at its next command (refused: -1).
     /// </summary>
-    private static async Task TellDroppedAsync(INodeObserver node, string channel)
+    private static async Task TellDroppedAsync(INodeObserver node, string channel, TimeSpan timeout)
     {
         try
         {
-            await node.DroppedAsync(channel).WaitAsync(NodeTimeout);
+            await node.DroppedAsync(channel).WaitAsync(timeout);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
         {
@@ -317,15 +326,18 @@ public sealed partial class ChannelGrain(
 
     public Task<string[]> GetNodesAsync() => Task.FromResult(_nodes.Keys.Order(StringComparer.Ordinal).ToArray());
 
-    private async Task<Delivery> DeliverAsync(INodeObserver node, string channel, long seq, ChannelEvent e)
+    private async Task<bool> DeliverAsync(INodeObserver node, string channel, long firstSeq, ChannelEvent[] events)
     {
         try
         {
-            return await node.ChannelEventAsync(channel, Epoch, seq, e).WaitAsync(NodeTimeout) ? Delivery.Taken : Delivery.Refused;
+            // One timeout per call, whatever the batch's size: a node's apply of a batch is one
+            // pass under its replica's lock and one history commit, not one per event.
+            await node.ChannelEventsAsync(channel, Epoch, firstSeq, events).WaitAsync(NodeTimeout);
+            return true;
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or OperationCanceledException)
         {
-            return Delivery.Failed;
+            return false;
         }
     }
 

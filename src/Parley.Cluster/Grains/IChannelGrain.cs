@@ -30,13 +30,19 @@ public interface IChannelGrain : IGrainWithStringKey
     /// each has taken it (or was dropped for not answering in time). Returns its number. A
     /// command its origin must apply (<see cref="ChannelCommandWire.OriginApplies"/>) goes to
     /// the origin first, then to the others (so the origin, which stores it in history, has
-    /// stored it before anyone else delivers it). Not sequenced (no node gets it):
-    /// <see cref="ChannelGrainResults.NotSubscribed"/> when the origin is not subscribed (it was
-    /// dropped, or the grain came back without it: subscribe again), and
-    /// <see cref="ChannelGrainResults.RefusedByOrigin"/> when the origin refused it
-    /// (<see cref="INodeObserver.ChannelEventAsync"/>).
+    /// stored it before anyone else delivers it); -1, not sequenced, when the origin is not
+    /// subscribed (it was dropped, or the grain came back without it: subscribe again).
     /// </summary>
     Task<long> PublishAsync(ChannelEvent e);
+
+    /// <summary>
+    /// <see cref="PublishAsync"/> for several events of one origin at once (a node's commands to
+    /// the channel that queued while its previous call was on its way): they get consecutive
+    /// numbers, in the array's order, and go to each node as one call (the origin first, then
+    /// the others in parallel, as one event does), so the chain of calls is paid once per batch.
+    /// Returns the first event's number, or -1 (none sequenced) as <see cref="PublishAsync"/>.
+    /// </summary>
+    Task<long> PublishBatchAsync(ChannelEvent[] events);
 
     /// <summary>
     /// The channel as a subscribed node's replica has it, between two events (for a node that

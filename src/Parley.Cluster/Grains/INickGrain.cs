@@ -14,9 +14,9 @@ public interface INickGrain : IGrainWithStringKey
 
     /// <summary>
     /// Adds <paramref name="claimant"/> (logged in to an account) as one more holder when
-    /// every holder is a user of that account on another node; the other holders' nodes are
-    /// told they have company (<see cref="INodeObserver.SessionsElsewhereAsync"/>). True if the
-    /// nick is held by <paramref name="claimant"/> now.
+    /// every holder is a user of that account on another node (the attaching node then joins the
+    /// account's sessions, <see cref="IAccountGrain.JoinAsync"/>). True if the nick is held by
+    /// <paramref name="claimant"/> now.
     /// </summary>
     Task<bool> AttachAsync(NickHolder claimant);
 

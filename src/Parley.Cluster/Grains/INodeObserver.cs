@@ -16,8 +16,23 @@ public interface INodeObserver : IGrainObserver
     /// <summary>Whether the local user <paramref name="userId"/> still holds <paramref name="nick"/> (a nick grain checking a holder before it gives the nick to another node).</summary>
     Task<bool> HoldsNickAsync(string nick, long userId);
 
-    /// <summary>Whether the local user <paramref name="userId"/> holding <paramref name="nick"/> has its account's sessions on other nodes (the nick grain, when a node attaches or leaves).</summary>
-    Task SessionsElsewhereAsync(string nick, long userId, bool elsewhere);
+    /// <summary>
+    /// The sessions of the account of the local user <paramref name="userId"/> on every node,
+    /// the primary first (the account grain, when one attaches or leaves; one entry: the user
+    /// is alone now).
+    /// </summary>
+    Task AccountSessionsAsync(string account, long userId, AccountSession[] sessions);
+
+    /// <summary>The channels the local user <paramref name="userId"/> is on (an attaching node of its account shows them to its connection).</summary>
+    Task<string[]> UserChannelsAsync(long userId);
+
+    /// <summary>
+    /// The account's user on another node is about to join <paramref name="channel"/> (or has,
+    /// <paramref name="hold"/> false): this node, where the account has a user too, holds a
+    /// replica of it meanwhile, so its user becomes a member with the JOIN and its connections
+    /// see it (multiclient across nodes).
+    /// </summary>
+    Task HoldChannelForAccountAsync(string channel, bool hold);
 
     /// <summary>Lines for the connections of the local user holding <paramref name="nick"/>, unstored: its account's user on another node received or sent them (multiclient across nodes).</summary>
     Task DeliverToSessionsAsync(string nick, WireMessage[] lines);
@@ -42,12 +57,13 @@ public interface INodeObserver : IGrainObserver
     Task<ChannelSummaryWire[]> ChannelsAsync();
 
     /// <summary>
-    /// Event number <paramref name="seq"/> of <paramref name="channel"/> (folded), from its channel
-    /// grain's activation <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch).
-    /// True: taken. False: the origin refuses its own command (its client was told it failed, or
-    /// it was sequenced once already); the grain then hands it to no other node.
+    /// Events <paramref name="firstSeq"/>, <paramref name="firstSeq"/> + 1, … of
+    /// <paramref name="channel"/> (folded), in that order, from its channel grain's activation
+    /// <paramref name="epoch"/> (a grain activated again numbers from 1 in a new epoch). One event
+    /// or a batch of one origin's (<see cref="IChannelGrain.PublishBatchAsync"/>): applied one
+    /// after the other, as if they had come in as many calls.
     /// </summary>
-    Task<bool> ChannelEventAsync(string channel, long epoch, long seq, ChannelEvent e);
+    Task ChannelEventsAsync(string channel, long epoch, long firstSeq, ChannelEvent[] events);
 
     /// <summary>
     /// The grain of <paramref name="channel"/> (folded) dropped this node from its fan-out (it did

@@ -82,7 +82,6 @@ public sealed class NickGrain(
                 await state.ReadStateAsync();
                 continue;
             }
-            await TellHoldersAsync(holders, elsewhere: true);
             return true;
         }
     }
@@ -113,10 +112,6 @@ public sealed class NickGrain(
                 await state.ReadStateAsync();
                 continue;
             }
-            if (remaining.Count == 1)
-            {
-                await TellHoldersAsync(remaining, elsewhere: false);
-            }
             return;
         }
     }
@@ -137,22 +132,6 @@ public sealed class NickGrain(
         {
             state.State.Holders = previous;
             throw;
-        }
-    }
-
-    /// <summary>Tells each holder's node whether its user's account has sessions on other nodes; a node that does not answer is skipped.</summary>
-    private static async Task TellHoldersAsync(List<NickHolder> holders, bool elsewhere)
-    {
-        foreach (var holder in holders)
-        {
-            try
-            {
-                await holder.Observer.SessionsElsewhereAsync(holder.Nick, holder.UserId, elsewhere);
-            }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
-            {
-                // Its node is going: its user with it.
-            }
         }
     }
 

@@ -155,6 +155,12 @@ internal static partial class ChannelCommands
     }
 
     private static void WriteTopic(Session s, ChannelView view, bool quietIfNone, Action<OutboundMessage> emit)
+        => WriteTopic(new NamesViewer(s.Network, s.Server.Name, s.Nick, s.User.IsOperator), view, quietIfNone, emit);
+
+    /// <summary>Who a topic or NAMES reply is written for: the nick it names and whether it may see invisible members.</summary>
+    private readonly record struct NamesViewer(IrcNetwork Network, string ServerName, string Nick, bool IsOperator);
+
+    private static void WriteTopic(NamesViewer s, ChannelView view, bool quietIfNone, Action<OutboundMessage> emit)
     {
         if (string.IsNullOrEmpty(view.Topic))
         {
@@ -165,22 +171,25 @@ internal static partial class ChannelCommands
             return;
         }
         emit(s.Network.FromServer(Numerics.RPL_TOPIC, s.Nick, view.Name, view.Topic));
-        emit(s.Network.FromServer(Numerics.RPL_TOPICWHOTIME, s.Nick, view.Name, view.TopicSetBy ?? s.Server.Name,
+        emit(s.Network.FromServer(Numerics.RPL_TOPICWHOTIME, s.Nick, view.Name, view.TopicSetBy ?? s.ServerName,
             view.TopicSetAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
     }
 
     private static void WriteNames(Session s, ChannelView view, bool end, Capability caps, Action<OutboundMessage> emit)
+        => WriteNames(new NamesViewer(s.Network, s.Server.Name, s.Nick, s.User.IsOperator), view, end, caps, emit);
+
+    private static void WriteNames(NamesViewer s, ChannelView view, bool end, Capability caps, Action<OutboundMessage> emit)
     {
         var multi = caps.HasFlag(Capability.MultiPrefix);
         var full = caps.HasFlag(Capability.UserhostInNames);
         var isMember = view.Members.Any(mv => mv.Nick == s.Nick);
         var symbol = view.Secret ? "@" : "=";
         // ":server 353 nick = #chan :" plus the names must stay within 512 bytes.
-        var budget = IrcLimits.MaxLineBodyBytes - s.Server.Name.Length - s.Nick.Length - view.Name.Length - 12;
+        var budget = IrcLimits.MaxLineBodyBytes - s.ServerName.Length - s.Nick.Length - view.Name.Length - 12;
         var line = new StringBuilder();
         foreach (var member in view.Members)
         {
-            if (!isMember && !s.User.IsOperator && IsInvisible(s, member))
+            if (!isMember && !s.IsOperator && member.Invisible)
             {
                 continue;
             }
@@ -207,5 +216,27 @@ internal static partial class ChannelCommands
         }
     }
 
-    private static bool IsInvisible(Session s, MemberView member) => member.Invisible;
+    /// <summary>
+    /// Multiclient across nodes: the account's user on another node joined a channel, and this
+    /// node's user of the account with it (<see cref="IrcNetwork.ShowJoinToSessions"/>): its
+    /// connections saw the JOIN line and get the topic and NAMES, as a user's other connections
+    /// do on one node (<see cref="ShowOtherSessions"/>).
+    /// </summary>
+    internal static void ShowJoinToSessions(ServerContext server, IrcUser user, ChannelView view)
+    {
+        var viewer = new NamesViewer(server.Network, server.Name, user.Nick, user.IsOperator);
+        var lines = new Dictionary<Capability, List<OutboundMessage>>();
+        foreach (var (_, sink) in user.Sink.Entries)
+        {
+            if (!lines.ContainsKey(sink.Caps))
+            {
+                var list = new List<OutboundMessage>();
+                WriteTopic(viewer, view, quietIfNone: true, list.Add);
+                WriteNames(viewer, view, end: true, sink.Caps, list.Add);
+                lines[sink.Caps] = list;
+            }
+        }
+        server.Network.DeliverToOtherSessions(user, IrcNetwork.ActingElsewhere, lines);
+    }
+
 }

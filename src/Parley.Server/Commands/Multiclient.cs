@@ -65,10 +65,10 @@ internal static partial class Multiclient
     /// <summary>
     /// Multiclient across nodes: the registering connection, logged in to the account whose user
     /// holds <paramref name="nick"/> on other nodes, becomes this node's user of that account
-    /// with that nick (a holder beside the other nodes'). Private messages to the nick reach the
-    /// account's connections on every node, and what one sends the others see
-    /// (<see cref="MessagingCommands"/>). The user's channels are not shown yet: channels across
-    /// nodes are to come (docs/DEVELOPING.md).
+    /// with that nick (a holder beside the other nodes'), and one of the account's sessions (the
+    /// account grain). Private messages to the nick reach the account's connections on every
+    /// node, and what one sends the others see (<see cref="MessagingCommands"/>); once
+    /// registered it is shown the account's channels (<see cref="ShareChannelsElsewhereAsync"/>).
     /// </summary>
     public static async ValueTask<bool> TryAttachElsewhereAsync(Session s, string nick)
     {
@@ -96,8 +96,46 @@ internal static partial class Multiclient
             return false;
         }
         s.Network.SetSessionsElsewhere(nick, s.User.Id, true);
+        try
+        {
+            s.AttachPrimary = await link.JoinAccountSessionsAsync(s.User.Id, nick, account);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The nick is shared; the channels are not shown (the account grain did not answer).
+            LogAttachFailed(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), ex, nick);
+        }
         LogAttachedElsewhere(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), s.Id, nick, account);
         return true;
+    }
+
+    /// <summary>
+    /// Multiclient across nodes, after the welcome: the connection's user becomes the account's
+    /// channel member here (standing for the primary, another node's user), this node holding
+    /// a replica of each of the primary's channels; the channels are then shown as to any
+    /// connection attaching to a user (<see cref="ReplayAsync"/>, once the command ends). The
+    /// other members see nothing: the member is the same.
+    /// </summary>
+    public static async ValueTask ShareChannelsElsewhereAsync(Session s)
+    {
+        if (s.AttachPrimary is not { } primary || s.Network.Link is not { } link)
+        {
+            return;
+        }
+        s.AttachPrimary = null;
+        try
+        {
+            await link.ShareAccountChannelsAsync(s.User.Id, primary.Node, primary.UserId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAttachFailed(s.Server.LoggerFactory.CreateLogger("Parley.Server.Accounts"), ex, s.User.Nick);
+        }
+        var channels = s.Network.AttachedChannelsOf(s.User);
+        if (channels.Count > 0)
+        {
+            s.AttachReplay = channels;
+        }
     }
 
     /// <summary>

@@ -229,6 +229,8 @@ internal static class RegistrationCommands
                 // This node's own user of the account, holding the nick beside the other nodes' (multiclient across nodes).
                 s.Network.CompleteRegistration(s.User, s.PendingUsername, s.PendingRealname ?? "");
                 await SendWelcomeAsync(s);
+                // After the welcome (its replies hold the connection's output): the account's channels.
+                await Multiclient.ShareChannelsElsewhereAsync(s);
                 return;
             }
             s.RequestedNick = attachNick;

@@ -21,6 +21,19 @@ public sealed record ClusterOptions
     /// <summary>Nodes with the same id in the same database form one network.</summary>
     public string ClusterId { get; init; } = "parley";
 
+    /// <summary>
+    /// How long a node waits for another node's answer to a liveness probe: the unit of failure
+    /// detection. A node that misses two probes in a row is voted dead, so a killed node is
+    /// declared dead about a second after its death with the default. The membership table's
+    /// refresh (2x), the heartbeat in it (5x) and the time a dead node's grains stay reserved
+    /// (10x) scale with it. Raise it where a probe's round trip can take longer than that:
+    /// nodes far apart, or hosts that stall for hundreds of milliseconds.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = DefaultProbeTimeout;
+
+    /// <summary>The default <see cref="ProbeTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether the clustered mode is on.</summary>
     public bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
 }

@@ -48,6 +48,13 @@ public enum ChannelOp
 
     /// <summary>METADATA of the channel (key and value checked by the origin); Args: [key, value] (set), [key] (remove) or [] (CLEAR).</summary>
     Metadata,
+
+    /// <summary>
+    /// Multiclient across nodes: the actor (its account's primary) left its node while the
+    /// account's user stays on another, which takes the membership over, unseen (applied on
+    /// the leaving node already); Args: [new node, new user id].
+    /// </summary>
+    Rebind,
 }
 
 /// <summary>
@@ -56,7 +63,10 @@ public enum ChannelOp
 /// </summary>
 public sealed record MemberInfo(string Node, long UserId, string Nick, string Username, string Host, string Realname, string? Account, string? AwayMessage, UserModes Modes)
 {
-    internal static MemberInfo Of(string node, IrcUser u) => new(node, u.Id, u.Nick, u.Username, u.Host, u.Realname, u.Account, u.AwayMessage, u.Modes);
+    /// <summary>The member as commands name it: a local user standing for its account's primary on another node (<see cref="IrcUser.MemberAs"/>) under the primary's (node, id).</summary>
+    internal static MemberInfo Of(string node, IrcUser u) => u.MemberAs is { } m && u.RemoteNode is null
+        ? new(m.Node, m.Id, u.Nick, u.Username, u.Host, u.Realname, u.Account, u.AwayMessage, u.Modes)
+        : new(node, u.Id, u.Nick, u.Username, u.Host, u.Realname, u.Account, u.AwayMessage, u.Modes);
 }
 
 /// <summary>
@@ -81,7 +91,7 @@ public sealed record ChannelCommand(
     MemberInfo? Target = null)
 {
     /// <summary>Commands the origin applied already, before sending (user-level events: QUIT, NICK, AWAY, SETNAME).</summary>
-    public bool AppliedAtOrigin => Op is ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away or ChannelOp.Setname;
+    public bool AppliedAtOrigin => Op is ChannelOp.Quit or ChannelOp.Nick or ChannelOp.Away or ChannelOp.Setname or ChannelOp.Rebind;
 }
 
 /// <summary>One member in a <see cref="ChannelSnapshot"/>.</summary>

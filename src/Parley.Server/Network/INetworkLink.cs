@@ -58,6 +58,33 @@ public interface INetworkLink
     ValueTask RenameSessionsElsewhereAsync(string oldNick, string newNick, string account, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Multiclient across nodes: the local user <paramref name="userId"/> has just attached to
+    /// <paramref name="nick"/>, held by its account's users on other nodes: it joins the
+    /// account's sessions (the account grain; every node of the account is told). Returns the
+    /// account's primary (node, id), whose channel memberships the user shares, or null.
+    /// </summary>
+    ValueTask<(string Node, long UserId)?> JoinAccountSessionsAsync(long userId, string nick, string account, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Multiclient across nodes: the registered local user <paramref name="userId"/> stands for
+    /// its account's primary (<paramref name="primaryNode"/>, <paramref name="primaryId"/>) in
+    /// channels (<see cref="IrcNetwork.BecomeProxy"/>), and this node subscribes to each of the
+    /// primary's channels, so the user is a member of them here. Failures are logged.
+    /// </summary>
+    ValueTask ShareAccountChannelsAsync(long userId, string primaryNode, long primaryId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Multiclient across nodes: the local user <paramref name="userId"/> is about to join
+    /// <paramref name="channel"/> (<paramref name="hold"/>), or has (false): the other nodes of its
+    /// account hold the channel's replica meanwhile (<see cref="IrcNetwork.HoldReplica"/>).
+    /// Failures are logged.
+    /// </summary>
+    ValueTask HoldChannelElsewhereAsync(long userId, string channel, bool hold, CancellationToken cancellationToken = default);
+
+    /// <summary>The local user <paramref name="userId"/> of <paramref name="account"/>, which has sessions on other nodes, left: the account grain is told, in order with the nick releases. Under the lock.</summary>
+    void AccountSessionEnded(string account, long userId);
+
+    /// <summary>
     /// Delivers lines, unstored, to the connections of the users holding <paramref name="nick"/>
     /// on other nodes (multiclient across nodes): a message the local holder received, or one
     /// it sent, for its account's other sessions. Awaited, so a sender's messages keep their order.
@@ -89,7 +116,8 @@ public interface INetworkLink
     /// copy in history before delivering it (with multiclient across nodes, every node where
     /// the account's user holds the nick delivers it; the first stores it). Returns the recipient's nick and away message, or
     /// null if no node's user holds the nick. Messages one sender sends one after the other
-    /// arrive in that order (each call completes before the sender's next command).
+    /// arrive in that order (each call completes before the sender's next command, and waits
+    /// until the sender's last channel message has reached every node).
     /// </summary>
     ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default);
 
@@ -100,12 +128,11 @@ public interface INetworkLink
     /// Sends a local client's channel command through the channel's grain, this node first
     /// holding a replica of the channel (<see cref="IrcNetwork.InstallReplica"/>); completes once
     /// this node has applied it (<see cref="IrcNetwork.ApplyChannelCommand"/>), in the channel's
-    /// order. Waits for this node's user events sent before it (a NICK before a message).
-    /// Completing (or throwing) without having applied it is a failure, which the client is told
-    /// of. When the grain hands this node its own command, the link claims it first
-    /// (<see cref="IrcNetwork.ClaimCommand"/>) and, refused, makes the grain hand it to nobody:
-    /// so a command given up on (<paramref name="cancellationToken"/>, cancelled after
-    /// <see cref="IrcNetwork.SubmitTimeout"/>) has no effect anywhere.
+    /// order: a message at once, a state change (JOIN, MODE…) once every node has it too. Waits
+    /// for this node's user events sent before it (a NICK before a message), and for the actor's
+    /// message to another channel still on its way to other nodes. Completing (or throwing)
+    /// without having applied it here is a failure, which the client is told of; the submit is
+    /// abandoned after <see cref="IrcNetwork.SubmitTimeout"/> (<paramref name="cancellationToken"/>).
     /// </summary>
     ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default);
 

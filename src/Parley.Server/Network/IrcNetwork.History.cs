@@ -96,8 +96,57 @@ public sealed partial class IrcNetwork
 
     /// <summary>The server-time tag value back as a time.</summary>
     public static DateTimeOffset ParseTime(string? tag)
-        => tag is not null && DateTimeOffset.TryParseExact(tag, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture,
+    {
+        if (tag is null)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
+        // Our own tags have exactly the form FormatTime writes: read them digit by digit (the
+        // general parser was ~4 % of a stored private message's cost, issue 7).
+        if (TryParseOwnTime(tag, out var fast))
+        {
+            return fast;
+        }
+        return DateTimeOffset.TryParseExact(tag, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : DateTimeOffset.UnixEpoch;
+    }
+
+    /// <summary>Parses "yyyy-MM-ddTHH:mm:ss.fffZ" exactly; false for anything else.</summary>
+    internal static bool TryParseOwnTime(string s, out DateTimeOffset time)
+    {
+        time = default;
+        if (s.Length != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z')
+        {
+            return false;
+        }
+        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second)
+            || !Digits(s, 20, 3, out var ms))
+        {
+            return false;
+        }
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+        time = new DateTimeOffset(year, month, day, hour, minute, second, ms, TimeSpan.Zero);
+        return true;
+
+        static bool Digits(string s, int start, int count, out int value)
+        {
+            value = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                var d = s[i] - '0';
+                if ((uint)d > 9)
+                {
+                    return false;
+                }
+                value = value * 10 + d;
+            }
+            return true;
+        }
+    }
 
     /// <summary>
     /// Delivers through the pipeline: what <see cref="IrcUser.Sink"/> is, so every delivery

@@ -169,7 +169,7 @@ public sealed partial class IrcNetwork
         {
             message.EchoTo(replies, ActorCaps(from, replies));
         }
-        if (!toSelf && replies.Owner is { } owner && from.Sink.Count > 1)
+        if (!toSelf && replies.Owner is { } owner && EchoesToOthers(from.Sink, owner))
         {
             message.DeliverTo(from.Sink, requiredCap, except: owner);
         }

@@ -154,7 +154,7 @@ public sealed partial class IrcNetwork
     private static void EchoToOtherSessionsLocked(IrcUser user, ReplyBuffer? replies, OutboundMessage message, Capability required = Capability.None)
     {
         // Without an acting connection (a rename by the sweeper) the caller delivers to all.
-        if (replies?.Owner is { } owner && user.Sink.Count > 1)
+        if (replies?.Owner is { } owner && EchoesToOthers(user.Sink, owner))
         {
             user.Sink.DeliverExcept(owner, message, required);
         }

@@ -88,12 +88,30 @@ public sealed partial class IrcNetwork
     /// <summary>JOIN, through the channel's grain in a cluster (see <see cref="Join"/>).</summary>
     public async ValueTask<JoinResult> JoinAsync(IrcUser user, string name, string? key, ReplyBuffer replies)
     {
-        if (Link is null || !ChannelNames.IsValid(name))
+        if (Link is not { } link || !ChannelNames.IsValid(name))
         {
             return Join(user, name, key, replies);
         }
-        var r = await SubmitAsync(user, replies, ChannelOp.Join, name, key is null ? [] : [key], null);
-        return r.Applied && r.Result is JoinResult result ? result : new JoinResult(JoinError.Unavailable, name);
+        // Multiclient across nodes: the account's other nodes hold the channel's replica before
+        // the JOIN, so their users of the account become the member with it, and their
+        // connections see the JOIN (docs/cluster.md, "One account on several nodes").
+        var elsewhere = user.SessionsElsewhere && !IsMember(user, name);
+        if (elsewhere)
+        {
+            await link.HoldChannelElsewhereAsync(user.Id, name, hold: true);
+        }
+        try
+        {
+            var r = await SubmitAsync(user, replies, ChannelOp.Join, name, key is null ? [] : [key], null);
+            return r.Applied && r.Result is JoinResult result ? result : new JoinResult(JoinError.Unavailable, name);
+        }
+        finally
+        {
+            if (elsewhere)
+            {
+                await link.HoldChannelElsewhereAsync(user.Id, name, hold: false);
+            }
+        }
     }
 
     /// <summary>PART, through the channel's grain in a cluster (see <see cref="Part"/>).</summary>
@@ -261,6 +279,9 @@ public sealed partial class IrcNetwork
             return !_pending.TryGetValue(id, out var pending) || pending.State != PendingState.Waiting;
         }
     }
+
+    /// <summary>Whether the local command <paramref name="id"/> must not be sent again: applied (or being applied) here, or given up on by its client (see <see cref="IsCommandSettled"/>).</summary>
+    public bool IsCommandApplied(long id) => IsCommandSettled(id);
 
     /// <summary>
     /// The channel's grain hands this node its own command <paramref name="id"/>, sequenced: true if
@@ -536,12 +557,26 @@ public sealed partial class IrcNetwork
                 pending.State = PendingState.Claimed;
                 actor = pending.Actor;
             }
+            else if (ResolveMemberLocked(command.Actor, link.NodeId) is { } member)
+            {
+                actor = member;
+            }
             else
             {
-                actor = StubLocked(command.Actor);
+                // This node's user it names is gone (it left; its hand-over is on its way).
+                return;
+            }
+            if (!mine && actor.RemoteNode is null && command.AppliedAtOrigin)
+            {
+                // The member is this node's user of the account (multiclient across nodes).
+                ApplyAccountUserEventLocked(actor, command, link.NodeId);
+                return;
             }
         }
-        var replies = pending?.Replies ?? new ReplyBuffer();
+        // Another node's user of the account acted for the member this node's user is: all of
+        // this user's connections get what the acting connection's siblings get.
+        var elsewhere = !mine && actor.RemoteNode is null;
+        var replies = pending?.Replies ?? (elsewhere ? new ReplyBuffer { Owner = ElsewhereSession.Instance } : new ReplyBuffer());
         object? result = null;
         t_apply = new ApplyStamp(command.Time, FormatTime(command.Time), command.MsgId, Store: mine);
         try
@@ -578,6 +613,12 @@ public sealed partial class IrcNetwork
                     lock (_gate)
                     {
                         SetAwayLocked(actor, args.Count > 0 ? args[0] : null);
+                    }
+                    break;
+                case ChannelOp.Rebind:
+                    lock (_gate)
+                    {
+                        RebindLocked(actor, command, link.NodeId);
                     }
                     break;
                 case ChannelOp.Setname:
@@ -635,6 +676,11 @@ public sealed partial class IrcNetwork
         {
             t_apply = null;
         }
+        if (elsewhere && result is JoinResult { Error: JoinError.None, View: { } view })
+        {
+            // Its connections saw the JOIN line; the topic and NAMES follow, as for a JOIN of one of them.
+            ShowJoinToSessions?.Invoke(actor, view);
+        }
         lock (_gate)
         {
             if (pending is not null)
@@ -652,7 +698,7 @@ public sealed partial class IrcNetwork
     }
 
     /// <summary>The stub of another node's user, made from what the command carries (its fields refreshed, but its nick: NICK events rename it).</summary>
-    private IrcUser StubLocked(MemberInfo info)
+    private IrcUser RemoteStubLocked(MemberInfo info)
     {
         if (!_remoteUsers.TryGetValue((info.Node, info.UserId), out var stub))
         {
@@ -769,6 +815,7 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
+            OrphanProxiesOfLocked(node, reason);
             var gone = _remoteUsers.Where(kv => kv.Key.Node == node).Select(kv => kv.Value).ToList();
             var time = NowTag();
             foreach (var stub in gone)
@@ -795,7 +842,7 @@ public sealed partial class IrcNetwork
     /// </summary>
     private void TryDropReplicaLocked(string name)
     {
-        if (Link is null || !Replicas.Contains(name) || PendingPerChannel.ContainsKey(name))
+        if (Link is null || !Replicas.Contains(name) || PendingPerChannel.ContainsKey(name) || (_heldForAccountStore?.ContainsKey(name) ?? false))
         {
             return;
         }
@@ -927,7 +974,12 @@ public sealed partial class IrcNetwork
                     }
                     else
                     {
-                        user = StubLocked(m.Member);
+                        // A stub, or this node's user of an account standing for its primary.
+                        user = ResolveMemberLocked(m.Member, node ?? "");
+                        if (user is null)
+                        {
+                            continue;
+                        }
                     }
                     channel.Members[user] = m.Status;
                     user.Channels.Add(channel);

@@ -267,7 +267,18 @@ public sealed partial class IrcNetwork
             {
                 return;
             }
-            if (user.IsRegistered)
+            // Multiclient across nodes: the account stays on another node; nobody sees this one go.
+            var quiet = LeaveQuietlyLocked(user);
+            if (Link is not null && (quiet || user.SessionsElsewhere) && user.Account is { } account)
+            {
+                _primariesStore?.Remove(user.Id);
+                Link.AccountSessionEnded(account, user.Id);
+            }
+            if (quiet)
+            {
+                CountLocked(user, -1);
+            }
+            else if (user.IsRegistered)
             {
                 var quit = new OutboundMessage(user.Prefix, "QUIT", reason) { Time = NowTag(), MsgId = NewMsgId(), Account = user.Account };
                 foreach (var channel in user.Channels)
@@ -300,7 +311,7 @@ public sealed partial class IrcNetwork
             {
                 _nicks.Remove(user.Nick);
                 Link?.ReleaseNick(user.Nick, user.Id);
-                if (user.IsRegistered)
+                if (user.IsRegistered && !quiet)
                 {
                     NotifyMonitorsLocked(user.Nick, null);
                 }

@@ -50,6 +50,19 @@ public sealed class IrcUser
     public bool SessionsElsewhere { get; internal set; }
 
     /// <summary>
+    /// In a cluster, multiclient across nodes: the (node, id) under which this local user is a
+    /// channel member, when that is another node's user of its account (the account's primary:
+    /// this user stands for it here, see <c>IrcNetwork.AccountSessions</c>); null: its own.
+    /// </summary>
+    internal (string Node, long Id)? MemberAs { get; set; }
+
+    /// <summary>
+    /// In a cluster, for the account's primary: the user of its account on another node that
+    /// takes its channel memberships over when this one leaves (told by the account grain).
+    /// </summary>
+    internal (string Node, long Id)? Successor { get; set; }
+
+    /// <summary>
     /// The user this one's connection attached to (multiclient), or null: a session that still
     /// names this user when it closes is looked up there (under Network's lock).
     /// </summary>

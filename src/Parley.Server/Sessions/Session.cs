@@ -119,6 +119,9 @@ public sealed class Session : IClientSink
     /// <summary>Attached to a user at registration: its channels are shown once the command ends (Multiclient).</summary>
     internal List<AttachedChannel>? AttachReplay { get; set; }
 
+    /// <summary>Attached at registration to its account's nick held on other nodes: the account's primary there, whose channels it is shown (Multiclient).</summary>
+    internal (string Node, long UserId)? AttachPrimary { get; set; }
+
     /// <summary>Attached to an always-on user that had no connection: what it missed, replayed with its channels (<see cref="Commands.AutoreplayMissed"/>).</summary>
     internal MissedWindow? AttachMissed { get; set; }
 

@@ -36,6 +36,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
     private readonly SqliteConnection? _keepAlive;
     private readonly Lock _writeGate = new();
     private sqlite3_stmt? _insert;
+    private byte[] _bindBuffer = new byte[1024];
     private SqliteCommand? _insertPending;
 
     private SqliteHistoryStore(string connectionString, SqliteConnection? keepAlive)
@@ -179,7 +180,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
                 BindText(insert, 6, r.Command);
                 BindText(insert, 7, r.Source);
                 BindText(insert, 8, r.Account);
-                BindText(insert, 9, string.Join('\n', r.Parameters));
+                BindJoined(insert, 9, r.Parameters);
                 BindText(insert, 10, IrcWriter.FormatTags(r.ClientTags));
                 raw.sqlite3_bind_int64(insert, 11, r.Bot ? 1 : 0);
                 var rc = raw.sqlite3_step(insert);
@@ -214,16 +215,61 @@ public sealed class SqliteHistoryStore : IHistoryStore
         return stmt;
     }
 
-    private static void BindText(sqlite3_stmt stmt, int index, string? value)
+    /// <summary>The parameters joined with LF, encoded straight into the bind buffer.</summary>
+    private void BindJoined(sqlite3_stmt stmt, int index, IReadOnlyList<string> parameters)
+    {
+        var max = parameters.Count;
+        foreach (var p in parameters)
+        {
+            max += Encoding.UTF8.GetMaxByteCount(p.Length);
+        }
+        var n = 0;
+        var buffer = BindBuffer(max);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            if (i > 0)
+            {
+                buffer[n++] = (byte)'\n';
+            }
+            n += Encoding.UTF8.GetBytes(parameters[i], buffer.AsSpan(n));
+        }
+        BindUtf8(stmt, index, n);
+    }
+
+    /// <summary>
+    /// Binds <paramref name="value"/> encoded into the writer's own buffer (SQLite copies it:
+    /// SQLITE_TRANSIENT) instead of the string overload's new array per value. Only under
+    /// <c>_writeGate</c>.
+    /// </summary>
+    private void BindText(sqlite3_stmt stmt, int index, string? value)
     {
         if (value is null)
         {
             raw.sqlite3_bind_null(stmt, index);
+            return;
         }
-        else
+        var n = Encoding.UTF8.GetBytes(value, BindBuffer(Encoding.UTF8.GetMaxByteCount(value.Length)));
+        BindUtf8(stmt, index, n);
+    }
+
+    private byte[] BindBuffer(int size)
+    {
+        if (_bindBuffer.Length < size)
         {
-            raw.sqlite3_bind_text(stmt, index, value);
+            _bindBuffer = new byte[Math.Max(size, _bindBuffer.Length * 2)];
         }
+        return _bindBuffer;
+    }
+
+    private void BindUtf8(sqlite3_stmt stmt, int index, int length)
+    {
+        if (length == 0)
+        {
+            // An empty span would be bound as a null pointer: NULL, not ''.
+            raw.sqlite3_bind_text(stmt, index, "");
+            return;
+        }
+        raw.sqlite3_bind_text(stmt, index, new ReadOnlySpan<byte>(_bindBuffer, 0, length));
     }
 
     private SqliteCommand PreparePending()

@@ -9,8 +9,8 @@ namespace Parley.Cluster.Tests.Infrastructure;
 /// <summary>
 /// A bare node for grain-level tests: an Orleans silo configured as a real node's
 /// (<see cref="ClusterHost.ConfigureSilo"/>: AdoNet clustering on the test's PostgreSQL, the
-/// same failure detection) with its <see cref="ClusterLink"/> on an empty IrcNetwork, but no
-/// IRC listener. Several run in one process, each with its own services.
+/// same failure detection) with its <see cref="ClusterLink"/> on an empty IrcNetwork (users
+/// made in it directly go through the cluster as a node's clients do), but no IRC listener. Several run in one process, each with its own services.
 /// </summary>
 public sealed class InProcessSilo : IAsyncDisposable
 {
@@ -21,11 +21,15 @@ public sealed class InProcessSilo : IAsyncDisposable
         _host = host;
         Name = name;
         Link = host.Services.GetRequiredService<ClusterLink>();
+        Network = new IrcNetwork(name, CaseMapping.Rfc1459, TimeProvider.System);
     }
 
     public string Name { get; }
 
     public ClusterLink Link { get; }
+
+    /// <summary>The node's network (history off), its link attached: channel commands of its users go through the grains.</summary>
+    public IrcNetwork Network { get; }
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
@@ -55,7 +59,7 @@ public sealed class InProcessSilo : IAsyncDisposable
             new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)));
         builder.Services.AddSingleton<ClusterLink>();
         var silo = new InProcessSilo(builder.Build(), name);
-        silo.Link.Attach(new IrcNetwork(name, CaseMapping.Rfc1459, TimeProvider.System));
+        silo.Network.AttachLink(silo.Link);
         return silo;
     }
 

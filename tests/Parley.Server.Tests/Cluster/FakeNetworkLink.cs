@@ -126,4 +126,15 @@ public sealed class FakeNetworkLink : INetworkLink
     public void ReplicaDropped(string channel)
     {
     }
+
+    public ValueTask<(string Node, long UserId)?> JoinAccountSessionsAsync(long userId, string nick, string account, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult<(string Node, long UserId)?>(null);
+
+    public ValueTask ShareAccountChannelsAsync(long userId, string primaryNode, long primaryId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask HoldChannelElsewhereAsync(long userId, string channel, bool hold, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public void AccountSessionEnded(string account, long userId)
+    {
+    }
 }

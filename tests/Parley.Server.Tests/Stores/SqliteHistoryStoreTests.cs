@@ -30,4 +30,18 @@ public sealed class SqliteHistoryStoreTests : HistoryStoreContract, IDisposable
         Assert.Single(await a.QueryAsync(new HistoryQuery("#c", HistoryDirection.Backward, 10)));
         Assert.Empty(await b.QueryAsync(new HistoryQuery("#c", HistoryDirection.Backward, 10)));
     }
+
+    [Fact]
+    public async Task EmptyTexts_AreStoredAsEmpty_NotNull()
+    {
+        using var store = await OpenAsync();
+        await store.AppendAsync([new HistoryRecord("#c", "", T0, "e1", "PRIVMSG", "", "", [""], null), new HistoryRecord("#c", null, T0, "e2", "TAGMSG", "s", null, [])]);
+        var all = await store.QueryAsync(new HistoryQuery("#c", HistoryDirection.Forward, 10, IncludeEvents: true));
+        Assert.Equal(["e1", "e2"], all.Select(r => r.MsgId));
+        Assert.Equal("", all[0].Correspondent);
+        Assert.Equal("", all[0].Source);
+        Assert.Equal("", all[0].Account);
+        Assert.Equal([""], all[0].Parameters);
+        Assert.Equal([""], all[1].Parameters);
+    }
 }

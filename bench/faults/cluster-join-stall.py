@@ -78,7 +78,7 @@ def names(client, channel, seconds=20):
     seen = []
     deadline = time.monotonic() + seconds
     for line in client.lines(deadline):
-        m = re.match(r":\S+ 353 \S+ . (\S+) :(.*)", line)
+        m = re.match(r":\S+ 353 \S+ . (\S+) :?(.*)", line)
         if " 353 " in line or " 366 " in line or " 403 " in line:
             print(f"    {client.nick} < {line[:150]}")
         if m:

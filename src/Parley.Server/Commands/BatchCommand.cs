@@ -173,7 +173,7 @@ internal static class BatchCommand
             // A cluster: through the channel's grain, every node building the same batch (docs/DEVELOPING.md, "Channels across nodes").
             var result = await s.Network.SendMultilineToChannelAsync(s.User, channelName, minStatus, batch.Command!, batch.Target, batch.Lines, s.Server.NewBatchId(),
                 batch.ClientTags, s.Replies, s.Has(Capability.EchoMessage));
-            MessagingCommands.ReportChannelSend(s, result, channelName, isNotice);
+            MessagingCommands.ReportChannelSend(s, result, channelName, isNotice, "BATCH");
             return;
         }
         var message = new MultilineMessage(

@@ -21,7 +21,10 @@ internal static partial class ChannelCommands
     {
         if (m.Parameters[0] == "0")
         {
-            await s.Network.PartAllAsync(s.User, s.Replies);
+            foreach (var stuck in await s.Network.PartAllAsync(s.User, s.Replies))
+            {
+                ChannelUnavailable.Fail(s, "JOIN", stuck);
+            }
             return;
         }
         var names = m.Parameters[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -67,6 +70,9 @@ internal static partial class ChannelCommands
                 case JoinError.Banned:
                     s.Numeric(Numerics.ERR_BANNEDFROMCHAN, result.ChannelName, "Cannot join channel (+b)");
                     break;
+                case JoinError.Unavailable:
+                    ChannelUnavailable.Join(s, name);
+                    break;
             }
         }
     }
@@ -84,6 +90,9 @@ internal static partial class ChannelCommands
                     break;
                 case PartError.NotOnChannel:
                     s.Numeric(Numerics.ERR_NOTONCHANNEL, name, "You're not on that channel");
+                    break;
+                case PartError.Unavailable:
+                    ChannelUnavailable.Fail(s, "PART", name);
                     break;
             }
         }

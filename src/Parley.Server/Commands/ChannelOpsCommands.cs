@@ -34,13 +34,13 @@ internal static class ChannelOpsCommands
             }
             else
             {
-                SendError(s, error, name, null);
+                SendError(s, "TOPIC", error, name, null);
             }
             return;
         }
         var topic = TruncateUtf8(m.Parameters[1], s.Server.Options.Limits.TopicLength);
         var result = await s.Network.SetTopicAsync(s.User, name, topic, s.Replies);
-        SendError(s, result.Error, result.ChannelName, null);
+        SendError(s, "TOPIC", result.Error, result.ChannelName, null);
     }
 
     // KICK <channel> <user> *( "," <user> ) [<comment>]   https://modern.ircdocs.horse/#kick-message
@@ -68,7 +68,7 @@ internal static class ChannelOpsCommands
                 continue;
             }
             var result = await s.Network.KickAsync(s.User, channel, nick, comment, s.Replies);
-            SendError(s, result.Error, result.ChannelName, result.TargetNick);
+            SendError(s, "KICK", result.Error, result.ChannelName, result.TargetNick);
         }
     }
 
@@ -93,7 +93,7 @@ internal static class ChannelOpsCommands
         var result = await s.Network.InviteAsync(s.User, m.Parameters[0], m.Parameters[1], s.Replies);
         if (result.Error != ChannelOpError.None)
         {
-            SendError(s, result.Error, result.ChannelName, result.TargetNick);
+            SendError(s, "INVITE", result.Error, result.ChannelName, result.TargetNick);
             return;
         }
         s.Numeric(Numerics.RPL_INVITING, result.TargetNick!, result.ChannelName);
@@ -115,8 +115,8 @@ internal static class ChannelOpsCommands
         s.Numeric(Numerics.RPL_LISTEND, "End of /LIST");
     }
 
-    /// <summary>The one place TOPIC, KICK and INVITE refusals become numerics.</summary>
-    private static void SendError(Session s, ChannelOpError error, string channel, string? nick)
+    /// <summary>The one place TOPIC, KICK and INVITE refusals become numerics (<paramref name="command"/>: which of them).</summary>
+    private static void SendError(Session s, string command, ChannelOpError error, string channel, string? nick)
     {
         switch (error)
         {
@@ -137,6 +137,16 @@ internal static class ChannelOpsCommands
                 break;
             case ChannelOpError.UserOnChannel:
                 s.Numeric(Numerics.ERR_USERONCHANNEL, nick!, channel, "is already on channel");
+                break;
+            case ChannelOpError.Unavailable:
+                if (nick is null)
+                {
+                    ChannelUnavailable.Fail(s, command, channel);
+                }
+                else
+                {
+                    ChannelUnavailable.Fail(s, command, channel, ReplyLines.SafeParam(nick));
+                }
                 break;
         }
     }

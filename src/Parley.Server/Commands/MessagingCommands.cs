@@ -89,7 +89,7 @@ internal static class MessagingCommands
             {
                 // A cluster: through the channel's grain (docs/DEVELOPING.md, "Channels across nodes").
                 var result = await s.Network.SendToChannelAsync(s.User, channelName, minStatus, message, s.Replies, echo, required);
-                ReportChannelSend(s, result, channelName, isNotice);
+                ReportChannelSend(s, result, channelName, isNotice, verb);
                 continue;
             }
             if (!Deliver(s, target, message, echo, required, isNotice))
@@ -274,7 +274,7 @@ internal static class MessagingCommands
     }
 
     /// <summary>Counts a message to a channel and tells the sender why it was refused, unless quiet (NOTICE).</summary>
-    internal static void ReportChannelSend(Session s, SendResult result, string channelName, bool quiet)
+    internal static void ReportChannelSend(Session s, SendResult result, string channelName, bool quiet, string command = "PRIVMSG")
     {
         s.Server.Metrics.MessagesDelivered(result.Delivered);
         if (quiet)
@@ -294,6 +294,9 @@ internal static class MessagingCommands
                     ChannelRules.SendError.Banned => "Cannot send to channel (you're banned)",
                     _ => "Cannot send to channel",
                 });
+                break;
+            case SendStatus.Unavailable:
+                ChannelUnavailable.Fail(s, command, channelName);
                 break;
         }
     }

@@ -363,6 +363,9 @@ internal static class MetadataCommands
                 s.Fail("METADATA", "LIMIT_REACHED", target,
                     string.Create(CultureInfo.InvariantCulture, $"metadata limit reached ({MetadataLimits.MaxKeys} keys)"));
                 return true;
+            case MetadataError.Unavailable:
+                ChannelUnavailable.Fail(s, "METADATA", target, key);
+                return true;
             default:
                 throw new ArgumentOutOfRangeException(nameof(error), error, null);
         }

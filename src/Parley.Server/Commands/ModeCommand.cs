@@ -31,6 +31,11 @@ internal static class ModeCommand
             s.Numeric(Numerics.ERR_NOSUCHCHANNEL, m.Parameters[0], "No such channel");
             return;
         }
+        if (result.Error == ChannelOpError.Unavailable)
+        {
+            ChannelUnavailable.Fail(s, "MODE", m.Parameters[0]);
+            return;
+        }
         var channel = result.ChannelName;
         foreach (var c in request.Unknown)
         {

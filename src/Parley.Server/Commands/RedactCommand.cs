@@ -61,7 +61,19 @@ internal static class RedactCommand
             }
             return;
         }
+        if (s.Network.Link is null || !isChannel)
+        {
+            await store.DeleteAsync(msgid);
+            await s.Network.RelayRedactAsync(s.User, target, msgid, reason, s.Replies);
+            return;
+        }
+        // A cluster: through the channel's grain first, so a REDACT that cannot go through now
+        // deletes nothing (its client is told, and may try again).
+        if (!await s.Network.RelayRedactAsync(s.User, target, msgid, reason, s.Replies))
+        {
+            ChannelUnavailable.Fail(s, "REDACT", target, msgid);
+            return;
+        }
         await store.DeleteAsync(msgid);
-        await s.Network.RelayRedactAsync(s.User, target, msgid, reason, s.Replies);
     }
 }

@@ -10,4 +10,7 @@ public enum ChannelOpError
     NoSuchNick,
     UserNotInChannel,
     UserOnChannel,
+
+    /// <summary>Cluster only: see <see cref="JoinError.Unavailable"/>.</summary>
+    Unavailable,
 }

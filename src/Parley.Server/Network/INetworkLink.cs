@@ -130,7 +130,9 @@ public interface INetworkLink
     /// this node has applied it (<see cref="IrcNetwork.ApplyChannelCommand"/>), in the channel's
     /// order: a message at once, a state change (JOIN, MODE…) once every node has it too. Waits
     /// for this node's user events sent before it (a NICK before a message), and for the actor's
-    /// message to another channel still on its way to other nodes.
+    /// message to another channel still on its way to other nodes. Completing (or throwing)
+    /// without having applied it here is a failure, which the client is told of; the submit is
+    /// abandoned after <see cref="IrcNetwork.SubmitTimeout"/> (<paramref name="cancellationToken"/>).
     /// </summary>
     ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default);
 

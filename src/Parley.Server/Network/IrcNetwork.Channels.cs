@@ -11,6 +11,9 @@ public enum JoinError
     Full,
     InviteOnly,
     Banned,
+
+    /// <summary>Cluster only: the command could not go through the channel's grain (timeout, a node's death, the database stalled); it had no effect.</summary>
+    Unavailable,
 }
 
 /// <summary>One member as NAMES and WHO show it.</summary>
@@ -33,6 +36,9 @@ public enum PartError
     None,
     NoSuchChannel,
     NotOnChannel,
+
+    /// <summary>Cluster only: see <see cref="JoinError.Unavailable"/>.</summary>
+    Unavailable,
 }
 
 // JOIN, PART, NAMES: the membership side of channels.

@@ -9,6 +9,9 @@ public enum SendStatus
     NoSuchNick,
     NoSuchChannel,
     CannotSend,
+
+    /// <summary>Cluster only: see <see cref="JoinError.Unavailable"/>; nobody received the message.</summary>
+    Unavailable,
 }
 
 /// <param name="Delivered">Recipients the message was queued for (the metric parley.messages.delivered).</param>

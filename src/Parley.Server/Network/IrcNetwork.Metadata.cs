@@ -18,6 +18,9 @@ public enum MetadataError
 
     /// <summary>The target holds <see cref="MetadataLimits.MaxKeys"/> keys already.</summary>
     LimitReached,
+
+    /// <summary>Cluster only: a channel's change could not go through its grain (see <see cref="JoinError.Unavailable"/>); nothing changed.</summary>
+    Unavailable,
 }
 
 /// <summary>One metadata value of one target (a nick, or a channel), as replies show it.</summary>

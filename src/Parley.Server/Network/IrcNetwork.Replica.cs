@@ -45,6 +45,21 @@ public sealed partial class IrcNetwork
     private HashSet<string> Replicas => _replicasStore ??= new(CaseMapping.Comparer);
     private Dictionary<string, int> PendingPerChannel => _pendingPerChannelStore ??= new(CaseMapping.Comparer);
 
+    /// <summary>
+    /// Where a local client's command stands. Waiting → Claimed (this node took it from the grain:
+    /// it is sequenced, the grain hands it to the other nodes) → Applied; or Waiting → Abandoned
+    /// (its submit failed or timed out: the client is told so, and if the grain hands it over
+    /// later this node refuses it, so the grain gives it to nobody). The claim and the
+    /// abandonment are decided under the lock, so exactly one of them happens.
+    /// </summary>
+    private enum PendingState
+    {
+        Waiting,
+        Claimed,
+        Applied,
+        Abandoned,
+    }
+
     private sealed class PendingCommand(IrcUser actor, ReplyBuffer replies, bool echo, Capability required)
     {
         public IrcUser Actor { get; } = actor;
@@ -52,8 +67,23 @@ public sealed partial class IrcNetwork
         public bool Echo { get; } = echo;
         public Capability Required { get; } = required;
         public object? Result { get; set; }
-        public bool Applied { get; set; }
+
+        /// <summary>Under the lock.</summary>
+        public PendingState State { get; set; }
+
+        /// <summary>Completed when a claimed command has been applied here (or was lost with a failed subscription).</summary>
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    /// <summary>What a submit came to: applied here (with what the apply returned), or not at all.</summary>
+    private readonly record struct Submitted(bool Applied, object? Result);
+
+    /// <summary>
+    /// How long a channel command may take through the cluster before its client is told it
+    /// failed. Each grain call has Orleans' own response timeout (30 s); this bounds the whole
+    /// submit: this node's earlier user events, a subscription, a retry after a grain's node died.
+    /// </summary>
+    public static readonly TimeSpan SubmitTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>JOIN, through the channel's grain in a cluster (see <see cref="Join"/>).</summary>
     public async ValueTask<JoinResult> JoinAsync(IrcUser user, string name, string? key, ReplyBuffer replies)
@@ -72,8 +102,8 @@ public sealed partial class IrcNetwork
         }
         try
         {
-            return await SubmitAsync(user, replies, ChannelOp.Join, name, key is null ? [] : [key], null) as JoinResult
-                ?? new JoinResult(JoinError.AlreadyOn, name);
+            var r = await SubmitAsync(user, replies, ChannelOp.Join, name, key is null ? [] : [key], null);
+            return r.Applied && r.Result is JoinResult result ? result : new JoinResult(JoinError.Unavailable, name);
         }
         finally
         {
@@ -91,26 +121,32 @@ public sealed partial class IrcNetwork
         {
             return Part(user, name, reason, replies);
         }
-        return await SubmitAsync(user, replies, ChannelOp.Part, name, reason is null ? [] : [reason], null) as PartError? ?? PartError.NotOnChannel;
+        var r = await SubmitAsync(user, replies, ChannelOp.Part, name, reason is null ? [] : [reason], null);
+        return r.Applied && r.Result is PartError error ? error : PartError.Unavailable;
     }
 
-    /// <summary>JOIN 0: part every channel, through their grains in a cluster.</summary>
-    public async ValueTask PartAllAsync(IrcUser user, ReplyBuffer replies)
+    /// <summary>JOIN 0: part every channel, through their grains in a cluster. Returns the channels that could not be left now (cluster only).</summary>
+    public async ValueTask<IReadOnlyList<string>> PartAllAsync(IrcUser user, ReplyBuffer replies)
     {
         if (Link is null)
         {
             PartAll(user, replies);
-            return;
+            return [];
         }
         List<string> names;
         lock (_gate)
         {
             names = [.. user.Channels.Select(c => c.Name)];
         }
+        List<string>? failed = null;
         foreach (var name in names)
         {
-            await SubmitAsync(user, replies, ChannelOp.Part, name, [user.Nick], null);
+            if (!(await SubmitAsync(user, replies, ChannelOp.Part, name, [user.Nick], null)).Applied)
+            {
+                (failed ??= []).Add(name);
+            }
         }
+        return failed ?? [];
     }
 
     /// <summary>A message to a channel, through its grain in a cluster (see <see cref="SendToChannel"/>). One line only.</summary>
@@ -120,8 +156,8 @@ public sealed partial class IrcNetwork
         {
             return SendToChannel(from, name, minStatus, message, replies, echo, requiredCap);
         }
-        return await SubmitAsync(from, replies, ChannelOp.Message, name, [((int)minStatus).ToString(System.Globalization.CultureInfo.InvariantCulture)], message, echo, requiredCap) as SendResult?
-            ?? new SendResult(SendStatus.NoSuchChannel, name);
+        var r = await SubmitAsync(from, replies, ChannelOp.Message, name, [((int)minStatus).ToString(System.Globalization.CultureInfo.InvariantCulture)], message, echo, requiredCap);
+        return r.Applied && r.Result is SendResult result ? result : new SendResult(SendStatus.Unavailable, name);
     }
 
     /// <summary>
@@ -138,8 +174,8 @@ public sealed partial class IrcNetwork
             args.Add((concat ? "1" : "0") + text);
         }
         var message = new OutboundMessage(from.Prefix, command, target) { ClientTags = clientTags };
-        return await SubmitAsync(from, replies, ChannelOp.Multiline, name, args, message, echo) as SendResult?
-            ?? new SendResult(SendStatus.NoSuchChannel, name);
+        var r = await SubmitAsync(from, replies, ChannelOp.Multiline, name, args, message, echo);
+        return r.Applied && r.Result is SendResult result ? result : new SendResult(SendStatus.Unavailable, name);
     }
 
     /// <summary>METADATA SET of a channel through its grain in a cluster, so every node's replica has it (see <see cref="SetMetadata"/>).</summary>
@@ -150,8 +186,8 @@ public sealed partial class IrcNetwork
             // Before registration no channel is the connection's to change: answered here.
             return SetMetadata(actor, connection, target, key, value);
         }
-        return await SubmitAsync(actor, replies, ChannelOp.Metadata, target, value is null ? [key] : [key, value], null) is ValueTuple<MetadataError, string> r
-            ? r : (MetadataError.InvalidTarget, target);
+        var r = await SubmitAsync(actor, replies, ChannelOp.Metadata, target, value is null ? [key] : [key, value], null);
+        return r.Applied && r.Result is ValueTuple<MetadataError, string> result ? result : (MetadataError.Unavailable, target);
     }
 
     /// <summary>METADATA CLEAR of a channel through its grain in a cluster (see <see cref="ClearMetadata"/>).</summary>
@@ -161,19 +197,23 @@ public sealed partial class IrcNetwork
         {
             return ClearMetadata(actor, connection, target);
         }
-        return await SubmitAsync(actor, replies, ChannelOp.Metadata, target, [], null) is ValueTuple<MetadataError, string, IReadOnlyList<string>> r
-            ? r : (MetadataError.InvalidTarget, target, []);
+        var r = await SubmitAsync(actor, replies, ChannelOp.Metadata, target, [], null);
+        return r.Applied && r.Result is ValueTuple<MetadataError, string, IReadOnlyList<string>> result ? result : (MetadataError.Unavailable, target, []);
     }
 
-    /// <summary>REDACT relayed to a channel's members on every node in a cluster (see <see cref="RelayRedact"/>); the caller checked it and deleted the message.</summary>
-    public async ValueTask RelayRedactAsync(IrcUser user, string target, string msgid, string? reason, ReplyBuffer replies)
+    /// <summary>
+    /// REDACT relayed to a channel's members on every node in a cluster (see <see cref="RelayRedact"/>);
+    /// the caller checked it. False (cluster only): it could not go through the channel's grain,
+    /// and nobody was told.
+    /// </summary>
+    public async ValueTask<bool> RelayRedactAsync(IrcUser user, string target, string msgid, string? reason, ReplyBuffer replies)
     {
         if (Link is null || !ChannelNames.IsChannel(target))
         {
             RelayRedact(user, target, msgid, reason, replies);
-            return;
+            return true;
         }
-        await SubmitAsync(user, replies, ChannelOp.Redact, target, reason is null ? [msgid] : [msgid, reason], null);
+        return (await SubmitAsync(user, replies, ChannelOp.Redact, target, reason is null ? [msgid] : [msgid, reason], null)).Applied;
     }
 
     /// <summary>TOPIC with a new topic, through the channel's grain in a cluster (see <see cref="SetTopic"/>).</summary>
@@ -183,8 +223,8 @@ public sealed partial class IrcNetwork
         {
             return SetTopic(user, name, topic, replies);
         }
-        return await SubmitAsync(user, replies, ChannelOp.Topic, name, [topic], null) as ChannelOpResult
-            ?? new ChannelOpResult(ChannelOpError.NoSuchChannel, name);
+        var r = await SubmitAsync(user, replies, ChannelOp.Topic, name, [topic], null);
+        return r.Applied && r.Result is ChannelOpResult result ? result : new ChannelOpResult(ChannelOpError.Unavailable, name);
     }
 
     /// <summary>KICK, through the channel's grain in a cluster (see <see cref="Kick"/>).</summary>
@@ -194,8 +234,8 @@ public sealed partial class IrcNetwork
         {
             return Kick(kicker, name, nick, comment, replies);
         }
-        return await SubmitAsync(kicker, replies, ChannelOp.Kick, name, [nick, comment], null) as ChannelOpResult
-            ?? new ChannelOpResult(ChannelOpError.NoSuchChannel, name);
+        var r = await SubmitAsync(kicker, replies, ChannelOp.Kick, name, [nick, comment], null);
+        return r.Applied && r.Result is ChannelOpResult result ? result : new ChannelOpResult(ChannelOpError.Unavailable, name, nick);
     }
 
     /// <summary>
@@ -223,16 +263,58 @@ public sealed partial class IrcNetwork
                 return ChangeChannelModesLocked(user, DetachedChannel(snapshot), request, maxListEntries, replies);
             }
         }
-        return await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null) as ChannelModeResult
-            ?? new ChannelModeResult(ChannelOpError.NoSuchChannel, name);
+        var r = await SubmitAsync(user, replies, ChannelOp.Mode, name, [maxListEntries.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], null);
+        return r.Applied && r.Result is ChannelModeResult result ? result : new ChannelModeResult(ChannelOpError.Unavailable, name);
     }
 
-    /// <summary>Whether the local command <paramref name="id"/>, still pending, has been applied here (the link must not send it again).</summary>
-    public bool IsCommandApplied(long id)
+    /// <summary>
+    /// Whether the local command <paramref name="id"/> is settled: this node took it from the
+    /// channel's grain (it is sequenced: the link must not send it again), or its client was told
+    /// it failed (no use sending it again), or it is no longer pending.
+    /// </summary>
+    public bool IsCommandSettled(long id)
     {
         lock (_gate)
         {
-            return _pending.TryGetValue(id, out var pending) && pending.Applied;
+            return !_pending.TryGetValue(id, out var pending) || pending.State != PendingState.Waiting;
+        }
+    }
+
+    /// <summary>Whether the local command <paramref name="id"/> must not be sent again: applied (or being applied) here, or given up on by its client (see <see cref="IsCommandSettled"/>).</summary>
+    public bool IsCommandApplied(long id) => IsCommandSettled(id);
+
+    /// <summary>
+    /// The channel's grain hands this node its own command <paramref name="id"/>, sequenced: true if
+    /// it is still waiting for that (this node will apply it, and the grain may hand it to the
+    /// others); false if its submit was abandoned (its client was told it failed) or it was
+    /// sequenced once already: the grain must then give it to nobody. Called by the link before
+    /// it applies or queues the command.
+    /// </summary>
+    public bool ClaimCommand(long id)
+    {
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue(id, out var pending) || pending.State != PendingState.Waiting)
+            {
+                return false;
+            }
+            pending.State = PendingState.Claimed;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The local command <paramref name="id"/>, claimed, will not be applied here after all (the
+    /// subscription it waited for failed): its submit ends as failed.
+    /// </summary>
+    public void CommandLost(long id)
+    {
+        lock (_gate)
+        {
+            if (_pending.TryGetValue(id, out var pending) && pending.State == PendingState.Claimed)
+            {
+                pending.Done.TrySetResult();
+            }
         }
     }
 
@@ -258,9 +340,10 @@ public sealed partial class IrcNetwork
         {
             return new ChannelOpResult(ChannelOpError.NoSuchNick, name, nick);
         }
-        if (await SubmitAsync(inviter, replies, ChannelOp.Invite, name, [nick], null, target: target) is not InviteOutcome outcome)
+        var r = await SubmitAsync(inviter, replies, ChannelOp.Invite, name, [nick], null, target: target);
+        if (!r.Applied || r.Result is not InviteOutcome outcome)
         {
-            return new ChannelOpResult(ChannelOpError.NoSuchChannel, name, target.Nick);
+            return new ChannelOpResult(ChannelOpError.Unavailable, name, target.Nick);
         }
         if (outcome.Result.Error == ChannelOpError.None && target.Node != link.NodeId && outcome.Line is { } line)
         {
@@ -353,10 +436,12 @@ public sealed partial class IrcNetwork
 
     /// <summary>
     /// Sends a command of a local user through the channel's grain and waits until this node has
-    /// applied it (in the channel's order); returns what the apply returned, null if the command
-    /// never came back here.
+    /// applied it (in the channel's order); returns what the apply returned, or not applied: the
+    /// link failed, refused or took longer than <see cref="SubmitTimeout"/>, and the command had
+    /// no effect here, nor anywhere (see <see cref="PendingState"/>), but for the one case
+    /// docs/cluster.md names (the grain gave up waiting for this node and handed it on).
     /// </summary>
-    private async ValueTask<object?> SubmitAsync(IrcUser actor, ReplyBuffer replies, ChannelOp op, string channel, IReadOnlyList<string> args, OutboundMessage? message,
+    private async ValueTask<Submitted> SubmitAsync(IrcUser actor, ReplyBuffer replies, ChannelOp op, string channel, IReadOnlyList<string> args, OutboundMessage? message,
         bool echo = false, Capability required = Capability.None, MemberInfo? target = null)
     {
         var link = Link!;
@@ -373,12 +458,54 @@ public sealed partial class IrcNetwork
         }
         try
         {
-            await link.SubmitChannelCommandAsync(command);
+            using var timeout = new CancellationTokenSource(SubmitTimeout, _time);
+            try
+            {
+                await link.SubmitChannelCommandAsync(command, timeout.Token).AsTask().WaitAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || timeout.IsCancellationRequested)
+            {
+                // Failed or timed out: settled below, like a submit that returned without applying.
+            }
+            Task? claimed = null;
+            lock (_gate)
+            {
+                switch (pending.State)
+                {
+                    case PendingState.Waiting:
+                        // Never taken from the grain here: if it comes later, it is refused.
+                        pending.State = PendingState.Abandoned;
+                        break;
+                    case PendingState.Claimed:
+                        claimed = pending.Done.Task;
+                        break;
+                }
+            }
+            if (claimed is not null)
+            {
+                // Sequenced, so applied here shortly (by the thread that took it from the grain, or
+                // once a subscription on its way is installed): its result is the client's answer.
+                try
+                {
+                    await claimed.WaitAsync(SubmitTimeout, _time);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+            lock (_gate)
+            {
+                return pending.State == PendingState.Applied ? new Submitted(true, pending.Result) : default;
+            }
         }
         finally
         {
             lock (_gate)
             {
+                if (pending.State != PendingState.Applied)
+                {
+                    pending.State = PendingState.Abandoned;
+                }
                 _pending.Remove(command.Id);
                 var left = PendingPerChannel[channel] - 1;
                 if (left == 0)
@@ -392,7 +519,6 @@ public sealed partial class IrcNetwork
                 }
             }
         }
-        return pending.Applied ? pending.Result : null;
     }
 
     /// <summary>
@@ -422,10 +548,13 @@ public sealed partial class IrcNetwork
             }
             if (mine)
             {
-                if (!_pending.TryGetValue(command.Id, out pending) || pending.Applied)
+                // Claimed by the link when the grain handed it over (ClaimCommand); an abandoned
+                // one was refused then and never gets here.
+                if (!_pending.TryGetValue(command.Id, out pending) || pending.State is not (PendingState.Claimed or PendingState.Waiting))
                 {
                     return;
                 }
+                pending.State = PendingState.Claimed;
                 actor = pending.Actor;
             }
             else if (ResolveMemberLocked(command.Actor, link.NodeId) is { } member)
@@ -552,13 +681,14 @@ public sealed partial class IrcNetwork
             // Its connections saw the JOIN line; the topic and NAMES follow, as for a JOIN of one of them.
             ShowJoinToSessions?.Invoke(actor, view);
         }
-        if (pending is not null)
-        {
-            pending.Result = result;
-            pending.Applied = true;
-        }
         lock (_gate)
         {
+            if (pending is not null)
+            {
+                pending.Result = result;
+                pending.State = PendingState.Applied;
+                pending.Done.TrySetResult();
+            }
             if (!mine && actor.Channels.Count == 0)
             {
                 ForgetStubLocked(actor);

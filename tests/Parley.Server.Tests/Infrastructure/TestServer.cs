@@ -27,8 +27,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="time">The clock (default: a fake one at 2026-11-25 12:00 UTC).</param>
     /// <param name="cloaks">Keep IP cloaking as the options say (off by default in tests, so hosts read 127.0.0.1).</param>
     /// <param name="wrapHistory">Wraps the history store (history.db) in one of the test's, e.g. to hold commits back.</param>
+    /// <param name="link">Makes the server a cluster node with this link to the rest of the network (a test's fake).</param>
     public TestServer(ServerOptions? options = null, bool floodControl = false, Func<ServerOptions>? reload = null, FakeTimeProvider? time = null, bool cloaks = false,
-        Func<IHistoryStore, IHistoryStore>? wrapHistory = null)
+        Func<IHistoryStore, IHistoryStore>? wrapHistory = null, Network.INetworkLink? link = null)
     {
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         ServerOptions ForTests(ServerOptions o) => o with
@@ -47,7 +48,7 @@ public sealed class TestServer : IAsyncDisposable
             history = wrapHistory(history);
         }
         Context = new ServerContext(options with { DataDir = DataDir }, Time, NullLoggerFactory.Instance,
-            reload is null ? null : () => ForTests(reload()) with { DataDir = DataDir }, accounts, history: history);
+            reload is null ? null : () => ForTests(reload()) with { DataDir = DataDir }, accounts, history: history, link: link);
     }
 
     public FakeTimeProvider Time { get; }

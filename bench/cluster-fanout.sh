@@ -118,7 +118,7 @@ measure() { # measure LABEL CLIENTS SENDERS CHANNEL PORTS PIDS [SECONDS [OUT]]
     pin "$loadgen_cpus" dotnet "$load" --ports "$ports" --pids "$pids" --clients "$clients" --senders "$senders" \
         --window "$window" --ack "$ack" --seconds "$seconds" --warmup "$warmup" --channel "$channel" \
         --label "$label" >"$work/run.json" 2>"$work/run.err" || rc=$?
-    cp "$work/run.err" "$work/$label.err"
+    cp "$work/run.err" "$work/${label//\//_}.err"  # labels hold a slash (200/10)
     if [[ ! -s $work/run.json ]]; then
         failed=1
         echo "$label: no result (exit $rc):" >&2

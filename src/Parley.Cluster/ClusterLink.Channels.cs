@@ -83,8 +83,9 @@ public sealed partial class ClusterLink
     private IChannelGrain ChannelGrain(string folded) => grains.GetGrain<IChannelGrain>(folded);
 
     /// <summary>
-    /// Sends a local client's command to the channel's grain and returns once it is sequenced and
-    /// fanned out (or failed). Commands of one channel queue on this node while a call of that
+    /// Sends a local client's command to the channel's grain and returns once this node applied it
+    /// (a message: <see cref="AnsweredAtApply"/>) or once every node has it (a state change), or it
+    /// failed. Commands of one channel queue on this node while a call of that
     /// channel is on its way (<see cref="SubmitQueue"/>); the next call takes all of them as one
     /// batch (<see cref="IChannelGrain.PublishBatchAsync"/>), so a busy channel pays the chain of
     /// grain calls per batch, not per message. The queue keeps the order commands arrived in, and
@@ -93,13 +94,21 @@ public sealed partial class ClusterLink
     /// </summary>
     public async ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default)
     {
+        var folded = Network.CaseMapping.Fold(command.Channel);
         Task events;
+        Task? before;
         lock (_gate)
         {
             events = _userEvents;
+            // The actor's message to another channel still on its way to some node: this command
+            // must not reach a node before it (to the same channel, the grain keeps the order).
+            before = _fanOuts.TryGetValue((command.Actor.Node, command.Actor.UserId), out var f) && f.Channel != folded ? f.Done : null;
         }
         await events;
-        var folded = Network.CaseMapping.Fold(command.Channel);
+        if (before is not null)
+        {
+            await before;
+        }
         var submission = new Submission(command, new ChannelEvent(command.Op.ToString(), _node, [], ChannelCommandWire.From(command)));
         SubmitQueue queue;
         bool lead;
@@ -112,6 +121,11 @@ public sealed partial class ClusterLink
             queue.Waiting.Add(submission);
             lead = !queue.Publishing;
             queue.Publishing = true;
+            if (AnsweredAtApply(command.Op))
+            {
+                _answerAtApply[command.Id] = submission;
+                _fanOuts[(command.Actor.Node, command.Actor.UserId)] = (folded, submission.FannedOut.Task);
+            }
         }
         if (lead)
         {
@@ -130,7 +144,11 @@ public sealed partial class ClusterLink
         public bool Publishing { get; set; }
     }
 
-    /// <summary>A command in a <see cref="SubmitQueue"/>; <see cref="Done"/> completes when it was published (or failed).</summary>
+    /// <summary>
+    /// A command in a <see cref="SubmitQueue"/>. <see cref="Done"/> (its handler goes on) completes
+    /// when its batch was published or failed, or for a message as soon as this node applied it;
+    /// <see cref="FannedOut"/> when its batch was published or failed.
+    /// </summary>
     private sealed class Submission(ChannelCommand command, ChannelEvent e)
     {
         public ChannelCommand Command { get; } = command;
@@ -138,9 +156,53 @@ public sealed partial class ClusterLink
         public ChannelEvent Event { get; } = e;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource FannedOut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private readonly Dictionary<string, SubmitQueue> _submitQueues = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether a command's handler goes on once this node applied it, before the other nodes have
+    /// it: messages, which change no channel state (so no reply on another node can disagree with
+    /// this one's). The client's next message to the channel then queues behind it here, so a
+    /// busy channel's batches fill while the grain is still fanning out the last one. State
+    /// changes (JOIN, MODE, KICK…) still return once every node has them.
+    /// </summary>
+    private static bool AnsweredAtApply(ChannelOp op) => op is ChannelOp.Message or ChannelOp.Multiline;
+
+    /// <summary>Messages of local clients on their way (command id → submission), answered when applied here.</summary>
+    private readonly Dictionary<long, Submission> _answerAtApply = [];
+
+    /// <summary>
+    /// Each local user's last message still being fanned out (user id → its channel and
+    /// completion): the user's next command elsewhere, its private messages and its QUIT, NICK or
+    /// AWAY wait for it, so nothing the user does later reaches another node before it (one
+    /// user's messages arrive in the order sent, ARCHITECTURE.md rule 4). At most one per user,
+    /// keyed as commands name the user (<see cref="MemberInfo"/>'s node and id: a user standing
+    /// for its account's primary on another node is named by the primary's).
+    /// </summary>
+    private readonly Dictionary<(string Node, long UserId), (string Channel, Task Done)> _fanOuts = [];
+
+    /// <summary>Completes when the local user's last channel message has reached every node (or failed).</summary>
+    private Task FannedOut(MemberInfo user)
+    {
+        lock (_gate)
+        {
+            return _fanOuts.TryGetValue((user.Node, user.UserId), out var f) ? f.Done : Task.CompletedTask;
+        }
+    }
+
+    /// <summary>A message of this node was applied here (or failed to be): its handler goes on (under the replica's Apply lock).</summary>
+    private void AnswerAtApply(long commandId)
+    {
+        Submission? s;
+        lock (_gate)
+        {
+            _answerAtApply.Remove(commandId, out s);
+        }
+        s?.Done.TrySetResult();
+    }
 
     /// <summary>For tests: the size of each batch this node publishes, per channel (folded).</summary>
     internal Action<string, int>? BatchPublishing { get; set; }
@@ -178,6 +240,25 @@ public sealed partial class ClusterLink
                 foreach (var s in batch)
                 {
                     s.Done.TrySetException(ex);
+                }
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    foreach (var s in batch)
+                    {
+                        _answerAtApply.Remove(s.Command.Id);
+                        var actor = (s.Command.Actor.Node, s.Command.Actor.UserId);
+                        if (_fanOuts.TryGetValue(actor, out var f) && f.Done == s.FannedOut.Task)
+                        {
+                            _fanOuts.Remove(actor);
+                        }
+                    }
+                }
+                foreach (var s in batch)
+                {
+                    s.FannedOut.TrySetResult();
                 }
             }
         }
@@ -455,6 +536,10 @@ public sealed partial class ClusterLink
             ApplyFailures++;
             LogApplyFailed(logger, ex, command.Op.ToString(), folded, seq);
         }
+        if (e.Origin == _node)
+        {
+            AnswerAtApply(command.Id);
+        }
     }
 
     /// <summary>Channel commands whose apply threw here (each logged), since the start.</summary>
@@ -499,6 +584,8 @@ public sealed partial class ClusterLink
         {
             // Stored here (the QUIT or NICK line in each channel's history) before the others deliver it.
             await Network.Deliveries.WhenDeliveredAsync();
+            // And after the user's last message reached every node (a QUIT through another channel must not overtake it).
+            await FannedOut(commands[0].Actor);
             await Task.WhenAll(commands.Select(PublishUserEventAsync));
         }
         catch (Exception ex)

@@ -442,6 +442,11 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
         // release is on its way (or its grant is not applied yet). The account's users on other
         // nodes still hold the nick (multiclient across nodes): they get the message. (Returning
         // null there lost it: CrossNodeTests' multiclient test, flaky under load.)
+        if (Network.FindUser(fromNick) is { } sender)
+        {
+            // The sender's last channel message reaches every node before this does.
+            await FannedOut(MemberInfo.Of(_node, sender));
+        }
         var holders = (await NickGrain(nick).GetHoldersAsync()).Where(h => h.Node != _node).ToArray();
         if (holders.Length == 0)
         {

@@ -116,7 +116,8 @@ public interface INetworkLink
     /// copy in history before delivering it (with multiclient across nodes, every node where
     /// the account's user holds the nick delivers it; the first stores it). Returns the recipient's nick and away message, or
     /// null if no node's user holds the nick. Messages one sender sends one after the other
-    /// arrive in that order (each call completes before the sender's next command).
+    /// arrive in that order (each call completes before the sender's next command, and waits
+    /// until the sender's last channel message has reached every node).
     /// </summary>
     ValueTask<RemoteRecipient?> SendToUserAsync(string nick, IReadOnlyList<OutboundMessage> lines, string fromNick, CancellationToken cancellationToken = default);
 
@@ -127,7 +128,9 @@ public interface INetworkLink
     /// Sends a local client's channel command through the channel's grain, this node first
     /// holding a replica of the channel (<see cref="IrcNetwork.InstallReplica"/>); completes once
     /// this node has applied it (<see cref="IrcNetwork.ApplyChannelCommand"/>), in the channel's
-    /// order. Waits for this node's user events sent before it (a NICK before a message).
+    /// order: a message at once, a state change (JOIN, MODE…) once every node has it too. Waits
+    /// for this node's user events sent before it (a NICK before a message), and for the actor's
+    /// message to another channel still on its way to other nodes.
     /// </summary>
     ValueTask SubmitChannelCommandAsync(ChannelCommand command, CancellationToken cancellationToken = default);
 

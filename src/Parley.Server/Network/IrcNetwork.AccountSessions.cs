@@ -35,6 +35,9 @@ public sealed partial class IrcNetwork
 
     private const int MaxRebound = 4096;
 
+    /// <summary>Replicas held while the account's user on another node joins them (<see cref="HoldReplica"/>): channel → how many joins.</summary>
+    private Dictionary<string, int>? _heldForAccountStore;
+
     private Dictionary<(string Node, long Id), IrcUser> Proxies => _proxiesStore ??= [];
     private Dictionary<long, IrcUser> Primaries => _primariesStore ??= [];
     private Dictionary<(string Node, long Id), (string Node, long Id)> Rebound => _reboundStore ??= [];
@@ -151,13 +154,15 @@ public sealed partial class IrcNetwork
     {
         lock (_gate)
         {
-            var count = PendingPerChannel.GetValueOrDefault(channel) + (hold ? 1 : -1);
+            var held = _heldForAccountStore ??= new(CaseMapping.Comparer);
+            var count = held.GetValueOrDefault(channel) + (hold ? 1 : -1);
             if (count > 0)
             {
-                PendingPerChannel[channel] = count;
+                held[channel] = count;
                 return;
             }
-            PendingPerChannel.Remove(channel);
+            // Also a release whose hold failed (its subscription did not answer): nothing below zero.
+            held.Remove(channel);
             TryDropReplicaLocked(channel);
         }
     }

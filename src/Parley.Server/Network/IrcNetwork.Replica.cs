@@ -712,7 +712,7 @@ public sealed partial class IrcNetwork
     /// </summary>
     private void TryDropReplicaLocked(string name)
     {
-        if (Link is null || !Replicas.Contains(name) || PendingPerChannel.ContainsKey(name))
+        if (Link is null || !Replicas.Contains(name) || PendingPerChannel.ContainsKey(name) || (_heldForAccountStore?.ContainsKey(name) ?? false))
         {
             return;
         }

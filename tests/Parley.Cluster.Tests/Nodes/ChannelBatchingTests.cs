@@ -239,4 +239,60 @@ public sealed class ChannelBatchingTests(PostgresFixture postgres) : IAsyncLifet
         Assert.All(_silos, s => Assert.Equal(1, s.Link.ApplyFailures));
         Assert.All(_silos, s => Assert.Equal(0, s.Link.ChannelAnomalies));
     }
+
+    /// <summary>
+    /// A message's sender goes on once its node applied it (its next message then queues for the
+    /// next batch while the grain still fans this one out); but what the sender does next
+    /// elsewhere (a message to another channel, a private message) waits until the message has
+    /// reached every node, so no node gets them in another order than sent.
+    /// </summary>
+    [Fact]
+    public async Task AMessage_IsAnsweredOnceItsNodeAppliedIt_ButTheSendersNextMessagesElsewhereWaitUntilEveryNodeHasIt()
+    {
+        var (here, there) = (_silos[0], _silos[1]);
+        var alice = Register(here.Network, "alice");
+        var bob = Register(there.Network, "bob");
+        Assert.True(await there.Link.ClaimNickAsync("bob", bob.User.Id, null));
+        foreach (var channel in new[] { "#p", "#q" })
+        {
+            await JoinAsync(here.Network, alice, channel);
+            await JoinAsync(there.Network, bob, channel);
+        }
+
+        // Bob's node holds "one" until alice's node applies "two" (which must not happen first), 2 s at most.
+        using var overtaken = new ManualResetEventSlim(false);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        there.Link.Applying = c =>
+        {
+            if (c.Message?.Parameters[^1] == "one")
+            {
+                holding.TrySetResult();
+                overtaken.Wait(TimeSpan.FromSeconds(2));
+                held.TrySetResult();
+            }
+        };
+        here.Link.Applying = c =>
+        {
+            if (c.Message?.Parameters[^1] == "two")
+            {
+                overtaken.Set();
+            }
+        };
+
+        Assert.Equal(SendStatus.Ok, (await SayAsync(here.Network, alice, "#p", "one", new ReplyBuffer()).AsTask().WaitAsync(Timeout)).Status);
+        await holding.Task.WaitAsync(Timeout);
+        Assert.False(held.Task.IsCompleted, "the sender was answered only after every node had its message");
+
+        var two = SayAsync(here.Network, alice, "#q", "two", new ReplyBuffer()).AsTask();
+        var three = here.Link.SendToUserAsync("bob", [new OutboundMessage(alice.User.Prefix, "PRIVMSG", "bob", "three")], "alice").AsTask();
+        await held.Task.WaitAsync(Timeout);
+        Assert.False(overtaken.IsSet, "a message to another channel was applied before the first reached every node");
+        Assert.Equal(SendStatus.Ok, (await two.WaitAsync(Timeout)).Status);
+        Assert.NotNull(await three.WaitAsync(Timeout));
+
+        var got = await bob.ReceivedAsync(3);
+        Assert.Equal("one", got[0]);
+        Assert.Equal(["three", "two"], got.Skip(1).Order(StringComparer.Ordinal));
+    }
 }

@@ -236,8 +236,8 @@ internal static partial class ServerQueryCommands
         s.Numeric(Numerics.RPL_LUSEROP, (c.Operators + elsewhere.Operators).ToString(inv), "operator(s) online");
         s.Numeric(Numerics.RPL_LUSERUNKNOWN, c.Unknown.ToString(inv), "unknown connection(s)");
         s.Numeric(Numerics.RPL_LUSERCHANNELS, (c.Channels + elsewhere.Channels).ToString(inv), "channels formed");
-        s.Numeric(Numerics.RPL_LUSERME, $"I have {c.Total} clients and {elsewhere.Servers} servers");
-        var total = c.Total.ToString(inv);
+        s.Numeric(Numerics.RPL_LUSERME, $"I have {c.Local} clients and {elsewhere.Servers} servers");
+        var total = c.Local.ToString(inv);
         var max = c.MaxUsers.ToString(inv);
         s.Numeric(Numerics.RPL_LOCALUSERS, total, max, $"Current local users {total}, max {max}");
         var globalCount = c.Total + elsewhere.Visible + elsewhere.Invisible;

@@ -157,17 +157,26 @@ public sealed partial class IrcNetwork
         return count;
     }
 
-    /// <summary>Whether this node (<paramref name="self"/>) has the lowest id among the nodes of the channel's members.</summary>
+    /// <summary>
+    /// Whether this node (<paramref name="self"/>) has a member of the channel and the lowest id
+    /// among the nodes of its members. A member's node is where its user is: a stub's node, the
+    /// primary's node for a proxy (a user here standing for its account's user elsewhere), else
+    /// this one; so a replica left with only other nodes' members counts nothing here.
+    /// </summary>
     private static bool CountsChannelLocked(Channel channel, string self)
     {
+        var mine = false;
         foreach (var member in channel.Members.Keys)
         {
-            if (member.RemoteNode is { } node && string.CompareOrdinal(node, self) < 0)
+            var node = member.RemoteNode ?? member.MemberAs?.Node ?? self;
+            var order = string.CompareOrdinal(node, self);
+            if (order < 0)
             {
                 return false;
             }
+            mine |= order == 0;
         }
-        return channel.Members.Count > 0;
+        return mine;
     }
 
     /// <summary>

@@ -345,7 +345,20 @@ public sealed partial class IrcNetwork
         {
             // In a cluster a channel is counted by one node only (see CountedChannelsLocked).
             var channels = Link is null ? _channels.Count : CountedChannelsLocked();
-            return new LuserCounts(_registered - _invisible, _invisible, _operators, _users.Count - _registered, channels, Math.Max(_maxUsers, _registered));
+            // An account logged in on several nodes is one user: a node's user standing for
+            // another node's (a proxy, multiclient across nodes) is that node's to count.
+            int proxies = 0, proxiesInvisible = 0, proxyOperators = 0;
+            foreach (var proxy in _proxiesStore?.Values ?? Enumerable.Empty<IrcUser>())
+            {
+                if (proxy.IsRegistered)
+                {
+                    proxies++;
+                    proxiesInvisible += proxy.IsInvisible ? 1 : 0;
+                    proxyOperators += proxy.IsOperator ? 1 : 0;
+                }
+            }
+            return new LuserCounts(_registered - _invisible - (proxies - proxiesInvisible), _invisible - proxiesInvisible, _operators - proxyOperators,
+                _users.Count - _registered, channels, Math.Max(_maxUsers, _registered), proxies);
         }
     }
 
@@ -411,7 +424,12 @@ public sealed partial class IrcNetwork
     }
 }
 
-public readonly record struct LuserCounts(int Visible, int Invisible, int Operators, int Unknown, int Channels, int MaxUsers)
+/// <param name="Proxies">Registered users here that stand for another node's user of their account (counted there, not in Visible/Invisible/Operators).</param>
+public readonly record struct LuserCounts(int Visible, int Invisible, int Operators, int Unknown, int Channels, int MaxUsers, int Proxies = 0)
 {
+    /// <summary>The users this node counts for the network.</summary>
     public int Total => Visible + Invisible;
+
+    /// <summary>The registered users connected here.</summary>
+    public int Local => Total + Proxies;
 }

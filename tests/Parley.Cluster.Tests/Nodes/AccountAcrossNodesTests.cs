@@ -197,4 +197,54 @@ public sealed class AccountAcrossNodesTests(TwoNodeFixture nodes) : IClassFixtur
         Assert.Matches(@"^:eve!\S+ QUIT", await carl.ExpectAsync(l => Has(l, " QUIT ")));
         Assert.Matches(@"^:eve!\S+ QUIT", await bob.ExpectAsync(l => Has(l, " QUIT ")));
     }
+
+    /// <summary>LUSERS' network-wide users (251, 266) and channels (254), as <paramref name="client"/> sees them.</summary>
+    private static async Task<(int Users, int Global, int Channels)> LusersAsync(IrcLineClient client)
+    {
+        await client.SendAsync("LUSERS");
+        var lines = await ReadUntilAsync(client, l => Has(l, " 266 "));
+        var m251 = System.Text.RegularExpressions.Regex.Match(lines.Single(l => Has(l, " 251 ")), @"There are (\d+) users and (\d+) invisible");
+        var channels = lines.SingleOrDefault(l => Has(l, " 254 ")) is { } l254 ? int.Parse(l254.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var global = int.Parse(lines.Single(l => Has(l, " 266 ")).Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture);
+        return (int.Parse(m251.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + int.Parse(m251.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), global, channels);
+    }
+
+    /// <summary>
+    /// LUSERS counts an account logged in on two nodes as one user, and its channel as one
+    /// channel, before and after its first connection hands the membership over (the lead's
+    /// trial: "2 users and 1 invisible" for two, "2 channels formed" for one).
+    /// </summary>
+    [Fact]
+    public async Task Lusers_CountsTheAccountOnTwoNodesOnce_AndItsChannelOnce()
+    {
+        await CreateAccountAsync("lou");
+        await using var first = await IrcLineClient.LoginAsync(nodes.One.Port, "lou", "lou", "sesame");
+        await first.SendAsync("JOIN #counted");
+        await first.ExpectAsync(l => Has(l, " 366 "));
+        await using var cody = await IrcLineClient.RegisterAsync(nodes.One.Port, "cody");
+        await using var dan = await IrcLineClient.RegisterAsync(nodes.Two.Port, "dan");
+        foreach (var client in new[] { cody, dan })
+        {
+            await client.SendAsync("JOIN #counted");
+            await client.ExpectAsync(l => Has(l, " 366 "));
+        }
+        var before = await LusersAsync(dan);
+
+        await using var second = await IrcLineClient.LoginAsync(nodes.Two.Port, "lou", "lou", "sesame");
+        await ReadUntilAsync(second, l => Has(l, " 366 ") && Has(l, "#counted"));
+        Assert.Equal(before, await LusersAsync(dan));
+        Assert.Equal(before, await LusersAsync(cody));
+
+        // The first connection goes: the account's user on node two is the member now. cody's
+        // PART, sent on node one after it, reaches dan after the hand-over (one order per
+        // channel); then node one has no member of #counted left and must not count it.
+        await first.SendAsync("QUIT :bye");
+        await first.ExpectAsync(l => l.StartsWith("ERROR", StringComparison.Ordinal));
+        await cody.SendAsync("PART #counted");
+        await dan.ExpectAsync(l => l.StartsWith(":cody!", StringComparison.Ordinal) && Has(l, " PART #counted"));
+        var names = await NamesAsync(dan, "#counted");
+        Assert.Single(names.Nicks, n => n == "lou");
+        Assert.Equal(before, await LusersAsync(dan));
+        Assert.Equal(before, await LusersAsync(cody));
+    }
 }

@@ -18,19 +18,19 @@ public sealed class MonitorAcrossNodesTests(TwoNodeFixture nodes) : IClassFixtur
     {
         await using var wanda = await IrcLineClient.RegisterAsync(nodes.One.Port, "wanda");
         await wanda.SendAsync("MONITOR + olly");
-        Assert.EndsWith(" 731 wanda :olly", await wanda.ExpectAsync(Status), StringComparison.Ordinal);
+        Assert.Matches(@" 731 wanda :?olly$", await wanda.ExpectAsync(Status));
 
         await using var olly = await IrcLineClient.RegisterAsync(nodes.Two.Port, "olly");
-        Assert.Matches(@" 730 wanda :olly!\S+@\S+$", await wanda.ExpectAsync(Status));
+        Assert.Matches(@" 730 wanda :?olly!\S+@\S+$", await wanda.ExpectAsync(Status));
 
         // A nick change is the old nick going offline; back to it, online again.
         await olly.SendAsync("NICK olly_");
-        Assert.EndsWith(" 731 wanda :olly", await wanda.ExpectAsync(Status), StringComparison.Ordinal);
+        Assert.Matches(@" 731 wanda :?olly$", await wanda.ExpectAsync(Status));
         await olly.SendAsync("NICK olly");
-        Assert.Matches(@" 730 wanda :olly!\S+@\S+$", await wanda.ExpectAsync(Status));
+        Assert.Matches(@" 730 wanda :?olly!\S+@\S+$", await wanda.ExpectAsync(Status));
 
         await olly.SendAsync("QUIT :bye");
-        Assert.EndsWith(" 731 wanda :olly", await wanda.ExpectAsync(Status), StringComparison.Ordinal);
+        Assert.Matches(@" 731 wanda :?olly$", await wanda.ExpectAsync(Status));
     }
 
     [Fact]
@@ -42,19 +42,20 @@ public sealed class MonitorAcrossNodesTests(TwoNodeFixture nodes) : IClassFixtur
         await wendy.SendAsync("MONITOR + polly,nobody");
         var first = await wendy.ExpectAsync(Status);
         var second = await wendy.ExpectAsync(Status);
-        Assert.Contains(" 730 wendy :polly", first, StringComparison.Ordinal);
-        Assert.EndsWith(" 731 wendy :nobody", second, StringComparison.Ordinal);
+        Assert.Matches(@" 730 wendy :?polly\b", first);
+        Assert.Matches(@" 731 wendy :?nobody$", second);
 
         await wendy.SendAsync("MONITOR S");
-        Assert.Contains(" 730 wendy :polly", await wendy.ExpectAsync(Status), StringComparison.Ordinal);
+        Assert.Matches(@" 730 wendy :?polly\b", await wendy.ExpectAsync(Status));
+        Assert.Matches(@" 731 wendy :?nobody$", await wendy.ExpectAsync(Status));
 
         // Removed from the list: its going offline is no news any more. Node two's news reach
         // node one in order, so zed's coming online there after polly's quit is the next one.
         await wendy.SendAsync("MONITOR - polly", "MONITOR + zed");
-        Assert.EndsWith(" 731 wendy :zed", await wendy.ExpectAsync(Status), StringComparison.Ordinal);
+        Assert.Matches(@" 731 wendy :?zed$", await wendy.ExpectAsync(Status));
         await polly.SendAsync("QUIT :bye");
         await polly.ExpectAsync(l => l.StartsWith("ERROR", StringComparison.Ordinal));
         await using var zed = await IrcLineClient.RegisterAsync(nodes.Two.Port, "zed");
-        Assert.Matches(@" 730 wendy :zed!\S+@\S+$", await wendy.ExpectAsync(Status));
+        Assert.Matches(@" 730 wendy :?zed!\S+@\S+$", await wendy.ExpectAsync(Status));
     }
 }

@@ -124,7 +124,17 @@ public static class ClusterHost
         var probe = cluster.ProbeTimeout;
         silo.Configure<ClusterMembershipOptions>(o =>
         {
-            o.ProbeTimeout = probe;
+            // Orleans 10 adapts each probe's timeout, which is also the period between probes,
+            // to the round trips it measures, but never below half its initial timeout (the
+            // phi-accrual estimate's floor): probe / 2 here probes every probe / 4 (0.25 s by
+            // default) and declares a SIGKILLed node dead after two missed probes, the second
+            // sent through another node (issue 9: its users seen quitting within 2 s; docs/cluster.md,
+            // "When a node dies"). The ceiling stays 4 x probe: times the missed probes it is the
+            // window in which any message received from a node vetoes a vote against it (Orleans'
+            // connection-liveness check), 8 s by default, so a node alive but slow (GC, a starved
+            // CPU) is not voted out, and the directory lease below keeps its proportion.
+            o.ProbeTimeout = probe / 2;
+            o.MaxProbeTimeout = probe * 4;
             o.NumMissedProbesLimit = 2;
             o.TableRefreshTimeout = probe * 2;
             o.IAmAliveTablePublishTimeout = probe * 5;

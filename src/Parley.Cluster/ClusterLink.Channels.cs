@@ -668,6 +668,7 @@ public sealed partial class ClusterLink
             _deadNodes.Add(node);
         }
         var removed = _network.RemoveNodeUsers(node, $"{_network.ServerName} {name}");
+        ForgetWatchesOf(node);
         await RefreshAccountsAsync(node);
         await Parallel.ForEachAsync(_network.HeldReplicas(), new ParallelOptions { MaxDegreeOfParallelism = ResubscribeParallelism, CancellationToken = cancellationToken },
             async (channel, ct) =>

@@ -591,6 +591,20 @@ public sealed partial class ClusterLink(IGrainFactory grains, ILocalSiloDetails 
 
         public Task<SnapshotReply> SnapshotAsync(string channel) => link.SnapshotAsync(channel);
 
+        public Task WatchAsync(NodeEntry watcher, string[] nicks, bool watching)
+        {
+            link.OnWatch(watcher, nicks, watching);
+            return Task.CompletedTask;
+        }
+
+        public Task MonitorAsync(string node, string nick, string? prefix)
+        {
+            network.MonitorFromRemote(node, nick, prefix);
+            return Task.CompletedTask;
+        }
+
+        public Task<string[]> WatchedAsync() => Task.FromResult(network.WatchedNicks().ToArray());
+
         public Task DroppedAsync(string channel)
         {
             link.OnDropped(channel);

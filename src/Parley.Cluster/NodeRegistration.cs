@@ -25,6 +25,8 @@ public sealed partial class NodeRegistration(ClusterLink link, ServerContext ser
             try
             {
                 await link.RegisterNodeAsync();
+                // Then what the others' users MONITOR: a watch made from now on is sent here too.
+                await link.PullWatchesAsync();
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

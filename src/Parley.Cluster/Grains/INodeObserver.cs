@@ -73,6 +73,15 @@ public interface INodeObserver : IGrainObserver
 
     /// <summary>This node's replica of <paramref name="channel"/> (folded), for a node subscribing (see <see cref="SnapshotReply"/>).</summary>
     Task<SnapshotReply> SnapshotAsync(string channel);
+
+    /// <summary>MONITOR: <paramref name="watcher"/>'s users watch (or no longer watch) these folded nicks: tell it when this node's users take or leave them.</summary>
+    Task WatchAsync(NodeEntry watcher, string[] nicks, bool watching);
+
+    /// <summary>MONITOR: a user of <paramref name="node"/> came online as <paramref name="nick"/> (<paramref name="prefix"/>: nick!user@host) or went offline (null).</summary>
+    Task MonitorAsync(string node, string nick, string? prefix);
+
+    /// <summary>MONITOR: the nicks this node's users watch (folded), for a node that starts.</summary>
+    Task<string[]> WatchedAsync();
 }
 
 /// <summary>Who got a private message: their nick and away message.</summary>

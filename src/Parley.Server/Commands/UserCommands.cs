@@ -50,14 +50,14 @@ internal static class UserCommands
 
     // MONITOR + <target>{,<target>}   MONITOR - <target>{,<target>}   MONITOR C   MONITOR L   MONITOR S
     // https://ircv3.net/specs/extensions/monitor
-    private static ValueTask MonitorAsync(Session s, IrcMessage m)
+    private static async ValueTask MonitorAsync(Session s, IrcMessage m)
     {
         var sub = m.Parameters[0];
         var targets = m.Param(1);
         switch (sub.ToUpperInvariant())
         {
             case "+" when targets is not null:
-                MonitorAdd(s, targets);
+                await MonitorAddAsync(s, targets);
                 break;
             case "-" when targets is not null:
                 s.Network.MonitorRemove(s.User, targets.Split(',', StringSplitOptions.RemoveEmptyEntries));
@@ -77,22 +77,24 @@ internal static class UserCommands
                 s.Numeric(Numerics.RPL_ENDOFMONLIST, "End of MONITOR list");
                 break;
             case "S":
-                SendStatus(s, s.Network.MonitorList(s.User));
+                await SendStatusAsync(s, s.Network.MonitorList(s.User));
                 break;
             default:
                 s.Numeric(Numerics.ERR_UNKNOWNERROR, "MONITOR", ReplyLines.SafeParam(sub), "Unknown subcommand");
                 break;
         }
-        return ValueTask.CompletedTask;
     }
 
-    private static void MonitorAdd(Session s, string targets)
+    private static async ValueTask MonitorAddAsync(Session s, string targets)
     {
         // Only nicks can be monitored, never masks (the spec's privacy rule); others are skipped, as Ergo does.
         var nickLength = s.Server.Options.Limits.NickLength;
         var nicks = targets.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(n => NickRules.IsValid(n, nickLength)).ToList();
-        var (added, rejected) = s.Network.MonitorAdd(s.User, nicks);
-        SendStatus(s, added);
+        var (added, rejected) = s.Network.MonitorAdd(s.User, nicks, out var watching);
+        // A cluster: the other nodes know of the new watches before anyone is asked who holds
+        // the nicks, so a user coming online elsewhere meanwhile is either seen now or told later.
+        await watching;
+        await SendStatusAsync(s, added);
         MetadataCommands.SendForMonitor(s, added.Where(a => a.Online is not null).Select(a => a.Online!));
         if (rejected.Count > 0)
         {
@@ -101,11 +103,37 @@ internal static class UserCommands
         }
     }
 
-    /// <summary>RPL_MONONLINE for the targets online (as nick!user@host), RPL_MONOFFLINE for the others.</summary>
-    private static void SendStatus(Session s, List<(string Nick, IrcUser? Online)> targets)
+    /// <summary>
+    /// RPL_MONONLINE for the targets online (as nick!user@host), RPL_MONOFFLINE for the others.
+    /// In a cluster a target no user of this node holds is asked of the nick's grain (online on
+    /// another node: as nick!user@host if that node said so already, else as the nick).
+    /// </summary>
+    private static async ValueTask SendStatusAsync(Session s, List<(string Nick, IrcUser? Online)> targets)
     {
-        var online = targets.Where(t => t.Online is not null).Select(t => t.Online!.Prefix);
-        var offline = targets.Where(t => t.Online is null).Select(t => t.Nick);
+        var online = targets.Where(t => t.Online is not null).Select(t => t.Online!.Prefix).ToList();
+        var offline = targets.Where(t => t.Online is null).Select(t => t.Nick).ToList();
+        if (s.Network.Link is { } link && offline.Count > 0)
+        {
+            IReadOnlyList<string> elsewhere;
+            try
+            {
+                elsewhere = await link.OnlineElsewhereAsync(offline);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not known now: shown offline, and told when it changes.
+                elsewhere = [];
+            }
+            if (elsewhere.Count > 0)
+            {
+                var known = s.Network.MonitoredOnlineElsewhere(elsewhere);
+                foreach (var nick in elsewhere)
+                {
+                    online.Add(known.Find(p => s.Network.CaseMapping.Equals(p.Split('!')[0], nick)) ?? nick);
+                }
+                offline.RemoveAll(n => elsewhere.Any(e => s.Network.CaseMapping.Equals(e, n)));
+            }
+        }
         foreach (var line in ReplyLines.Pack(online, ReplyLines.Budget(s), ','))
         {
             s.Numeric(Numerics.RPL_MONONLINE, line);

@@ -168,6 +168,22 @@ public interface INetworkLink
 
     /// <summary>This node dropped its replica of <paramref name="channel"/> (none of its users is on it): unsubscribe. Under the lock.</summary>
     void ReplicaDropped(string channel);
+
+    /// <summary>
+    /// MONITOR across nodes: this node's users now watch <paramref name="nicks"/> (folded; each
+    /// its first watcher here), or no longer (its last): the other nodes are told, in the order
+    /// of these calls. Under the lock: it only queues. Completes once every other node that is
+    /// up has been told (or did not answer in time).
+    /// </summary>
+    Task WatchNicksAsync(IReadOnlyList<string> nicks, bool watching);
+
+    /// <summary>
+    /// A user of this node came online as <paramref name="nick"/> (<paramref name="prefix"/>: its
+    /// nick!user@host) or went offline (null): the nodes whose users watch it are told
+    /// (<see cref="IrcNetwork.MonitorFromRemote"/>), in order; nothing is sent for a nick no other
+    /// node watches. Under the lock.
+    /// </summary>
+    void MonitorChanged(string folded, string nick, string? prefix);
 }
 
 /// <summary>WHOIS of a user on another node: what that node knows, and the node's name and description (RPL_WHOISSERVER).</summary>

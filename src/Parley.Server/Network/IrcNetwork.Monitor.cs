@@ -1,6 +1,12 @@
 namespace Parley.Server.Network;
 
 // MONITOR: https://ircv3.net/specs/extensions/monitor
+// In a cluster (issue 9) the watchers of a nick may be on other nodes than its holder: a node
+// tells the others which nicks its users watch (INetworkLink.WatchNicksAsync, when a nick gets
+// its first watcher here or loses its last), and a node whose user comes online or goes offline
+// as a nick another node watches tells that node (INetworkLink.MonitorChanged; nothing is sent
+// for a nick nobody watches elsewhere). What comes from elsewhere goes to the watchers here
+// (MonitorFromRemote) and is remembered, so a holder's node dying makes its nicks offline.
 public sealed partial class IrcNetwork
 {
     /// <summary>The most nicks one client may MONITOR (ISUPPORT MONITOR).</summary>
@@ -8,17 +14,32 @@ public sealed partial class IrcNetwork
 
     private readonly Dictionary<string, HashSet<IrcUser>> _monitors;
 
+    /// <summary>Cluster: nicks watched here that users of other nodes hold, as their nodes said: folded nick → (node, nick!user@host).</summary>
+    private Dictionary<string, (string Node, string Prefix)>? _onlineElsewhereStore;
+
+    private Dictionary<string, (string Node, string Prefix)> OnlineElsewhere => _onlineElsewhereStore ??= new(StringComparer.Ordinal);
+
     public enum MonitorAddResult
     {
         Ok,
         ListFull,
     }
 
-    /// <summary>Adds targets to the user's list; returns which are online (user) or offline (null), in order.</summary>
+    /// <summary>
+    /// Adds targets to the user's list; returns which are online here (user) or not (null), in
+    /// order. In a cluster, the nicks that had no watcher here before are announced to the other
+    /// nodes (the overload with <c>watching</c>: await it before asking who holds them elsewhere).
+    /// </summary>
     public (List<(string Nick, IrcUser? Online)> Added, List<string> Rejected) MonitorAdd(IrcUser user, IEnumerable<string> nicks)
+        => MonitorAdd(user, nicks, out _);
+
+    /// <inheritdoc cref="MonitorAdd(IrcUser, IEnumerable{string})"/>
+    /// <param name="watching">Completed once the other nodes know of the nicks newly watched here (at once on a single node).</param>
+    public (List<(string Nick, IrcUser? Online)> Added, List<string> Rejected) MonitorAdd(IrcUser user, IEnumerable<string> nicks, out Task watching)
     {
         var added = new List<(string, IrcUser?)>();
         var rejected = new List<string>();
+        List<string>? first = null;
         lock (_gate)
         {
             foreach (var nick in nicks)
@@ -35,11 +56,13 @@ public sealed partial class IrcNetwork
                     if (!_monitors.TryGetValue(nick, out var watchers))
                     {
                         _monitors[nick] = watchers = [];
+                        (first ??= []).Add(folded);
                     }
                     watchers.Add(user);
                 }
                 added.Add((nick, _nicks.TryGetValue(nick, out var u) && u.IsRegistered ? u : null));
             }
+            watching = first is not null && Link is { } link ? link.WatchNicksAsync(first, watching: true) : Task.CompletedTask;
         }
         return (added, rejected);
     }
@@ -56,6 +79,7 @@ public sealed partial class IrcNetwork
                     if (watchers.Count == 0)
                     {
                         _monitors.Remove(nick);
+                        UnwatchedLocked(CaseMapping.Fold(nick));
                     }
                 }
             }
@@ -70,7 +94,7 @@ public sealed partial class IrcNetwork
         }
     }
 
-    /// <summary>The user's list with each target's state.</summary>
+    /// <summary>The user's list with each target's state here (see <see cref="MonitoredOnlineElsewhere"/> for other nodes').</summary>
     public List<(string Nick, IrcUser? Online)> MonitorList(IrcUser user)
     {
         lock (_gate)
@@ -78,6 +102,23 @@ public sealed partial class IrcNetwork
             return user.Monitoring.Select(n => (
                 _nicks.TryGetValue(n, out var u) && u.IsRegistered ? u.Nick : n,
                 _nicks.TryGetValue(n, out var v) && v.IsRegistered ? v : null)).ToList();
+        }
+    }
+
+    /// <summary>Cluster: of <paramref name="nicks"/>, those users of other nodes hold as far as this node was told, as nick!user@host.</summary>
+    public List<string> MonitoredOnlineElsewhere(IEnumerable<string> nicks)
+    {
+        lock (_gate)
+        {
+            var online = new List<string>();
+            foreach (var nick in nicks)
+            {
+                if (_onlineElsewhereStore is { } known && known.TryGetValue(CaseMapping.Fold(nick), out var holder))
+                {
+                    online.Add(holder.Prefix);
+                }
+            }
+            return online;
         }
     }
 
@@ -91,14 +132,92 @@ public sealed partial class IrcNetwork
                 if (watchers.Count == 0)
                 {
                     _monitors.Remove(folded);
+                    UnwatchedLocked(folded);
                 }
             }
         }
         user.Monitoring.Clear();
     }
 
-    /// <summary>Tells watchers of <paramref name="nick"/> it came online (730) or went offline (731).</summary>
+    /// <summary>The last watcher of <paramref name="folded"/> here is gone: the other nodes need not tell this one about it any more.</summary>
+    private void UnwatchedLocked(string folded)
+    {
+        if (Link is { } link)
+        {
+            _onlineElsewhereStore?.Remove(folded);
+            _ = link.WatchNicksAsync([folded], watching: false);
+        }
+    }
+
+    /// <summary>
+    /// Another node's user came online as <paramref name="nick"/> (<paramref name="prefix"/>
+    /// its nick!user@host) or went offline (null): the watchers here are told (730 / 731).
+    /// </summary>
+    public void MonitorFromRemote(string node, string nick, string? prefix)
+    {
+        lock (_gate)
+        {
+            var folded = CaseMapping.Fold(nick);
+            if (!_monitors.ContainsKey(folded))
+            {
+                return;
+            }
+            if (prefix is not null)
+            {
+                OnlineElsewhere[folded] = (node, prefix);
+            }
+            else if (!OnlineElsewhere.TryGetValue(folded, out var was) || was.Node != node)
+            {
+                // Offline on a node that was not its holder as far as this node knows: no news.
+                return;
+            }
+            else
+            {
+                OnlineElsewhere.Remove(folded);
+            }
+            TellWatchersLocked(nick, prefix, null);
+        }
+    }
+
+    /// <summary>The nicks this node's users watch (folded), for a node that starts.</summary>
+    public List<string> WatchedNicks()
+    {
+        lock (_gate)
+        {
+            return [.. _monitors.Keys.Select(CaseMapping.Fold)];
+        }
+    }
+
+    /// <summary>A node died: the nicks its users held, as watched here, went offline.</summary>
+    public void MonitorNodeGone(string node)
+    {
+        lock (_gate)
+        {
+            if (_onlineElsewhereStore is not { Count: > 0 } known)
+            {
+                return;
+            }
+            foreach (var (folded, holder) in known.Where(kv => kv.Value.Node == node).ToList())
+            {
+                known.Remove(folded);
+                var nick = holder.Prefix.Split('!')[0];
+                TellWatchersLocked(nick, null, null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells watchers of <paramref name="nick"/> it came online (730) or went offline (731), here
+    /// and, in a cluster, on the other nodes that watch it.
+    /// </summary>
     private void NotifyMonitorsLocked(string nick, IrcUser? online)
+    {
+        Link?.MonitorChanged(CaseMapping.Fold(nick), nick, online?.Prefix);
+        TellWatchersLocked(nick, online?.Prefix, online);
+    }
+
+    /// <summary>730 with <paramref name="prefix"/>, or 731 when null, to this node's watchers of <paramref name="nick"/>.</summary>
+    private void TellWatchersLocked(string nick, string? prefix, IrcUser? online)
     {
         if (!_monitors.TryGetValue(nick, out var watchers))
         {
@@ -106,8 +225,8 @@ public sealed partial class IrcNetwork
         }
         foreach (var watcher in watchers)
         {
-            var message = online is not null
-                ? FromServer(Protocol.Numerics.RPL_MONONLINE, watcher.Nick, online.Prefix)
+            var message = prefix is not null
+                ? FromServer(Protocol.Numerics.RPL_MONONLINE, watcher.Nick, prefix)
                 : FromServer(Protocol.Numerics.RPL_MONOFFLINE, watcher.Nick, nick);
             watcher.Sink.Deliver(message);
             if (online is not null)

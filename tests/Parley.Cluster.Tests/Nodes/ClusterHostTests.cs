@@ -18,7 +18,9 @@ public sealed class ClusterHostTests
         using var host = Build(TimeSpan.FromSeconds(15));
 
         var membership = host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
-        Assert.Equal(TimeSpan.FromSeconds(15), membership.ProbeTimeout);
+        // Orleans gets half (its adaptive probe period never drops below half of it: ClusterHost).
+        Assert.Equal(TimeSpan.FromSeconds(7.5), membership.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), membership.MaxProbeTimeout);
         Assert.Equal(2, membership.NumMissedProbesLimit);
         Assert.Equal(TimeSpan.FromSeconds(30), membership.TableRefreshTimeout);
         Assert.Equal(TimeSpan.FromSeconds(75), membership.IAmAliveTablePublishTimeout);
@@ -33,7 +35,8 @@ public sealed class ClusterHostTests
         using var host = Build(null);
 
         var membership = host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
-        Assert.Equal(TimeSpan.FromSeconds(1), membership.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), membership.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), membership.MaxProbeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), membership.TableRefreshTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), membership.IAmAliveTablePublishTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), host.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.RangeLeaseDuration);

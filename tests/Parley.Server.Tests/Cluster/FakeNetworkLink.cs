@@ -137,4 +137,10 @@ public sealed class FakeNetworkLink : INetworkLink
     public void AccountSessionEnded(string account, long userId)
     {
     }
+
+    public Task WatchNicksAsync(IReadOnlyList<string> nicks, bool watching) => Task.CompletedTask;
+
+    public void MonitorChanged(string folded, string nick, string? prefix)
+    {
+    }
 }
